@@ -1,0 +1,280 @@
+"""Domain objects shared by core, the CLI and the dashboard. Plain dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+PRODUCTION = "production"
+QA = "qa"
+TEMPORARY = "temporary"
+PROTECTED_TYPES = frozenset({PRODUCTION, QA})  # never destroyed by hotclone
+
+LABEL_APP = "hotclone.io/app"
+LABEL_ENV = "hotclone.io/env"
+LABEL_ENV_TYPE = "hotclone.io/env-type"
+LABEL_SCOPE = "hotclone.io/scope"
+LABEL_ENVIRONMENT_TYPE = "hotclone.io/environment-type"
+ANNOTATION_CLONED_FROM = "hotclone.io/cloned-from"
+ANNOTATION_CREATED_BY = "hotclone.io/created-by"
+ANNOTATION_EXPIRES_AT = "hotclone.io/expires-at"
+ANNOTATION_STATE = "hotclone.io/state"  # "creating" until a clone is complete
+SYSTEM_NAMESPACE = "hotclone-system"
+
+
+@dataclass(frozen=True)
+class Environment:
+    app: str
+    name: str
+    namespace: str
+    type: str
+    created: datetime | None = None
+    expires_at: datetime | None = None
+    cloned_from: str | None = None
+    created_by: str | None = None
+    incomplete: bool = False  # a clone that was interrupted before it finished
+
+    @property
+    def is_production(self) -> bool:
+        return self.type == PRODUCTION
+
+    @property
+    def ref(self) -> str:
+        return f"{self.app}/{self.name}"
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    def ttl_left(self, now: datetime) -> timedelta | None:
+        return None if self.expires_at is None else self.expires_at - now
+
+
+@dataclass(frozen=True)
+class Application:
+    name: str
+    environments: tuple[Environment, ...]
+
+    def environment(self, name: str) -> Environment | None:
+        return next((e for e in self.environments if e.name == name), None)
+
+
+@dataclass(frozen=True)
+class Container:
+    name: str
+    image: str
+    init: bool = False
+
+    @property
+    def tag(self) -> str:
+        """The version part of the image (tag or short digest) for compact display."""
+        ref = self.image
+        if "@" in ref:
+            return ref.split("@", 1)[1][:19]
+        last = ref.rsplit("/", 1)[-1]
+        return last.split(":", 1)[1] if ":" in last else "latest"
+
+
+@dataclass(frozen=True)
+class Workload:
+    kind: str
+    name: str
+    containers: tuple[Container, ...]
+    ready: int = 0
+    desired: int = 0
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class EnvironmentType:
+    name: str
+    ttl: timedelta | None
+    template_names: tuple[str, ...] = ()  # "Kind/name" of each templated object
+    builtin: bool = False
+
+
+@dataclass(frozen=True)
+class PreflightFinding:
+    """A value in a material object that names an endpoint of the source environment."""
+
+    object: str  # "ConfigMap/app-settings"
+    path: str  # "data.SEARCH_URL"
+    points_at: str  # what it names, never a secret value: "namespace topicshare-production"
+    rewritten: bool  # True when hotclone rewrote it to the clone's namespace
+
+    def describe(self) -> str:
+        action = "rewritten" if self.rewritten else "still points at the source"
+        return f"{self.object} {self.path}: {self.points_at} ({action})"
+
+
+@dataclass
+class CloneStep:
+    """Progress of a clone, reported as it happens."""
+
+    name: str  # "namespace", "objects", "templates", "preflight", "history"
+    done: int
+    total: int
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CloneResult:
+    environment: Environment
+    copied: tuple[str, ...]  # "Kind/name" of material objects copied
+    generated: tuple[str, ...]  # "Kind/name" of objects made from templates
+    warnings: tuple[str, ...]
+    findings: tuple[PreflightFinding, ...]
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """One `WORKLOAD[/CONTAINER]=IMAGE` argument."""
+
+    workload: str
+    container: str | None
+    image: str
+
+
+@dataclass(frozen=True)
+class ImageChange:
+    workload: str  # "Deployment/web"
+    container: str
+    old: str
+    new: str
+    init: bool = False
+
+
+ChangeKind = Literal["changed", "added", "removed"]
+ObjectStatus = Literal["added", "removed", "changed", "same"]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str  # "spec.template.spec.containers[web].image"
+    change: ChangeKind
+    old: str | None  # display text; "<hidden>" for secret values
+    new: str | None
+
+    def describe(self) -> str:
+        if self.change == "added":
+            return f"{self.path}: + {self.new}"
+        if self.change == "removed":
+            return f"{self.path}: - {self.old}"
+        return f"{self.path}: {self.old} -> {self.new}"
+
+
+@dataclass(frozen=True)
+class ObjectDiff:
+    kind: str
+    name: str
+    status: ObjectStatus
+    changes: tuple[FieldChange, ...] = ()
+    left_yaml: str = ""  # normalised, secrets masked; "" when absent on that side
+    right_yaml: str = ""
+    env_scoped: bool = False
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class EnvDiff:
+    left: str  # "topicshare/production"
+    right: str
+    objects: tuple[ObjectDiff, ...]
+
+    @property
+    def changed(self) -> tuple[ObjectDiff, ...]:
+        return tuple(o for o in self.objects if o.status != "same")
+
+    @property
+    def same(self) -> bool:
+        return not self.changed
+
+    def counts(self) -> dict[str, int]:
+        counts = {"added": 0, "removed": 0, "changed": 0}
+        for obj in self.changed:
+            counts[obj.status] += 1
+        return counts
+
+
+@dataclass(frozen=True)
+class Conflict3:
+    """Both the clone and the target changed the same field since the clone was made."""
+
+    object: str
+    path: str
+    ours: str | None
+    theirs: str | None
+
+    def describe(self) -> str:
+        return f"{self.object} {self.path}: clone has {self.ours}, target has {self.theirs}"
+
+
+@dataclass
+class PromotePlan:
+    """What a promote or rollback will do; computed with a server-side dry run."""
+
+    app: str
+    source: str  # environment name, or "revision N" for a rollback
+    target: Environment
+    diff: EnvDiff  # live target vs dry-run result
+    conflicts: tuple[Conflict3, ...] = ()
+    deletions: tuple[str, ...] = ()  # pruned "Kind/name", only with prune
+    restarts: tuple[str, ...] = ()  # workloads whose pod template changes
+    action: str = "promote"  # or "rollback"
+    # internal: the objects to write and the resourceVersions seen at diff time
+    writes: list[dict[str, object]] = field(default_factory=list, repr=False)
+    preconditions: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def empty(self) -> bool:
+        return self.diff.same and not self.deletions
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    revision: int
+    action: str  # clone, set-image, promote, rollback
+    user: str
+    timestamp: datetime
+    summary: tuple[str, ...]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RolloutStatus:
+    workload: str
+    ready: int
+    desired: int
+    updated: int
+    done: bool
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    context: str
+    server: str
+    user: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class VersionMatrix:
+    """Workloads x environments; cells are image tags (several containers joined by ',')."""
+
+    environments: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[str, ...]], ...]  # (workload ref, tag per environment)
+    baseline: str | None  # the production environment the cells are compared with
+
+    def differs(self, row: int, column: int) -> bool:
+        if self.baseline is None or self.baseline not in self.environments:
+            return False
+        base = self.rows[row][1][self.environments.index(self.baseline)]
+        return self.rows[row][1][column] != base

@@ -1,0 +1,60 @@
+"""What the user may do where: hotclone's safety rules first, then the API server (RBAC).
+
+The dashboard disables actions using `check`, so nothing is offered and then failed.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from core import kinds
+from core.cluster import Cluster
+from core.models import PROTECTED_TYPES, Environment
+
+
+class Action(Enum):
+    CLONE = "clone"
+    SET_IMAGE = "set-image"
+    PROMOTE = "promote"
+    ROLLBACK = "rollback"
+    DESTROY = "destroy"
+
+    @property
+    def changes_cluster(self) -> bool:
+        return True
+
+
+# The verb and kind that best stands for each action in an access review.
+_PROBES: dict[Action, tuple[str, kinds.Kind, bool]] = {
+    # (verb, kind, ask in the environment's namespace?)
+    Action.CLONE: ("create", kinds.NAMESPACE, False),
+    Action.SET_IMAGE: ("update", kinds.DEPLOYMENT, True),
+    Action.PROMOTE: ("update", kinds.DEPLOYMENT, True),
+    Action.ROLLBACK: ("update", kinds.DEPLOYMENT, True),
+    Action.DESTROY: ("delete", kinds.NAMESPACE, False),
+}
+
+
+def safety_refusal(action: Action, environment: Environment | None) -> str | None:
+    """hotclone's own rules; None when the action is allowed by them."""
+    if environment is None:
+        return None
+    if action is Action.SET_IMAGE and environment.is_production:
+        return "images in production change only through promote or rollback"
+    if action is Action.DESTROY and environment.type in PROTECTED_TYPES:
+        return f"{environment.type} environments are never destroyed by hotclone"
+    if action is Action.PROMOTE and not environment.cloned_from:
+        return f"{environment.name} was not cloned from another environment; nothing to promote it to"
+    return None
+
+
+def check(cluster: Cluster, action: Action, environment: Environment | None, *, read_only: bool) -> tuple[bool, str]:
+    if read_only:
+        return False, "read-only mode"
+    refusal = safety_refusal(action, environment)
+    if refusal:
+        return False, refusal
+    verb, kind, namespaced = _PROBES[action]
+    namespace = environment.namespace if (namespaced and environment) else None
+    access = cluster.can_i(verb, kind, namespace)
+    return access.allowed, ("" if access.allowed else access.reason or f"RBAC: cannot {verb} {kind.plural}")

@@ -1,0 +1,179 @@
+"""The one entry point front ends use: a connected, permission-aware hotclone session.
+
+The CLI and the dashboard both drive core through this class only. Every method
+blocks on the network (the dashboard calls them from thread workers) and raises
+only core.errors.HotcloneError subclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from core import clone as clone_ops
+from core import destroy as destroy_ops
+from core import diff as diff_ops
+from core import discovery, envtypes, images, inventory, matrix, permissions
+from core import history as history_ops
+from core import promote as promote_ops
+from core.cluster import Cluster, Identity
+from core.errors import Forbidden
+from core.models import (
+    Application,
+    CloneResult,
+    CloneStep,
+    ConnectionInfo,
+    EnvDiff,
+    Environment,
+    EnvironmentType,
+    HistoryEntry,
+    ImageChange,
+    ImageSpec,
+    PromotePlan,
+    RolloutStatus,
+    VersionMatrix,
+    Workload,
+)
+from core.permissions import Action
+
+Progress = Callable[[CloneStep], None]
+
+
+class Session:
+    def __init__(self, cluster: Cluster, *, read_only: bool = False) -> None:
+        self.cluster = cluster
+        self.read_only = read_only
+        self._identity: Identity | None = None
+
+    @classmethod
+    def connect(cls, kubeconfig: str | None = None, context: str | None = None, *, read_only: bool = False) -> Session:
+        return cls(Cluster.connect(kubeconfig, context), read_only=read_only)
+
+    def close(self) -> None:
+        self.cluster.close()
+
+    # -- who and where ---------------------------------------------------------------
+
+    @property
+    def identity(self) -> Identity:
+        if self._identity is None:
+            self._identity = self.cluster.whoami()
+        return self._identity
+
+    def connection_info(self) -> ConnectionInfo:
+        return ConnectionInfo(self.cluster.context, self.cluster.server, self.identity.username, self.read_only)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def applications(self) -> list[Application]:
+        """All applications and their environments: one LIST of namespaces."""
+        return discovery.applications(self.cluster)
+
+    def environments(self, app: str) -> list[Environment]:
+        return discovery.environments(self.cluster, app)
+
+    def environment(self, app: str, env: str) -> Environment:
+        return discovery.environment(self.cluster, app, env)
+
+    def workloads(self, environment: Environment) -> list[Workload]:
+        """Workloads of one environment with ready/desired: one LIST per workload kind."""
+        return inventory.workloads(self.cluster, environment.namespace)
+
+    def environment_types(self) -> list[EnvironmentType]:
+        return [t.summary() for t in envtypes.load_all(self.cluster)]
+
+    def version_matrix(self, app: str) -> VersionMatrix:
+        envs = self.environments(app)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            loaded = list(pool.map(self.workloads, envs))
+        return matrix.build(envs, loaded)
+
+    def image_suggestions(self, app: str) -> dict[str, list[str]]:
+        """Images seen per container name across the app's environments, newest first."""
+        return matrix.image_suggestions(self.version_matrix_workloads(app))
+
+    def version_matrix_workloads(self, app: str) -> list[Workload]:
+        envs = self.environments(app)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return [w for ws in pool.map(self.workloads, envs) for w in ws]
+
+    def preflight(self, environment: Environment) -> list[str]:
+        """Preflight findings recorded on a clone (shown beside its workloads)."""
+        return clone_ops.recorded_findings(self.cluster, environment)
+
+    def allowed(self, action: Action, environment: Environment | None) -> tuple[bool, str]:
+        """May this user do `action` here? Asks the API server; read-only and safety rules first."""
+        return permissions.check(self.cluster, action, environment, read_only=self.read_only)
+
+    # -- changing --------------------------------------------------------------------------
+
+    def _guard(self, action: Action, environment: Environment | None) -> None:
+        if self.read_only:
+            raise Forbidden(f"read-only mode: {action.value} is disabled")
+
+    def clone(
+        self,
+        app: str,
+        source: str,
+        new: str,
+        *,
+        env_type: str = "temporary",
+        ttl: str | None = None,
+        allow_prod_references: bool = False,
+        progress: Progress | None = None,
+    ) -> CloneResult:
+        self._guard(Action.CLONE, None)
+        return clone_ops.clone(
+            self.cluster,
+            app,
+            source,
+            new,
+            env_type=env_type,
+            ttl=ttl,
+            allow_prod_references=allow_prod_references,
+            user=self.identity.username,
+            progress=progress,
+        )
+
+    def plan_set_image(self, app: str, env: str, specs: list[ImageSpec]) -> tuple[list[ImageChange], EnvDiff]:
+        """Validate and compute the change (and its diff) without applying it."""
+        return images.plan(self.cluster, app, env, specs)
+
+    def set_image(self, app: str, env: str, specs: list[ImageSpec], *, reason: str = "") -> list[ImageChange]:
+        self._guard(Action.SET_IMAGE, None)
+        return images.apply(self.cluster, app, env, specs, user=self.identity.username, reason=reason)
+
+    def diff(self, app: str, left: str, right: str, *, include_env_scoped: bool = False) -> EnvDiff:
+        return diff_ops.diff_environments(self.cluster, app, left, right, include_env_scoped=include_env_scoped)
+
+    def plan_promote(self, app: str, source: str, target: str | None = None, *, prune: bool = False) -> PromotePlan:
+        return promote_ops.plan(self.cluster, app, source, target, prune=prune)
+
+    def plan_rollback(self, app: str, env: str, revision: int) -> PromotePlan:
+        return promote_ops.plan_rollback(self.cluster, app, env, revision)
+
+    def apply(self, plan: PromotePlan, *, confirm: str | None = None, reason: str = "") -> list[str]:
+        """Apply a promote or rollback plan; production targets need confirm == target name."""
+        self._guard(Action.PROMOTE, plan.target)
+        return promote_ops.apply(self.cluster, plan, confirm=confirm, reason=reason, user=self.identity.username)
+
+    def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
+        return promote_ops.rollout_status(self.cluster, environment, workloads)
+
+    def history(self, app: str, env: str) -> list[HistoryEntry]:
+        return history_ops.entries(self.cluster, discovery.environment(self.cluster, app, env))
+
+    def destroy(self, app: str, env: str) -> Environment:
+        self._guard(Action.DESTROY, None)
+        return destroy_ops.destroy(self.cluster, app, env)
+
+    def expired(self) -> list[Environment]:
+        return destroy_ops.expired(self.cluster, self.now())
+
+    def gc(self) -> list[Environment]:
+        self._guard(Action.DESTROY, None)
+        return destroy_ops.gc(self.cluster, self.now())

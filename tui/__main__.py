@@ -1,0 +1,5 @@
+import sys
+
+from tui.launch import main
+
+sys.exit(main())
