@@ -1,0 +1,155 @@
+"""The hotclone dashboard: owns the session, the connection state and error reporting."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.worker import Worker, WorkerState
+
+from core.errors import HotcloneError, Unreachable
+from core.models import ConnectionInfo, Environment
+from core.permissions import Action
+from tui.commands import HotcloneCommands
+from tui.paths import stylesheets
+from tui.screens.errors import ErrorLogScreen
+from tui.screens.help import HelpScreen, help_rows
+from tui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from core.cli_options import DashboardOptions
+    from core.session import Session
+
+Permissions = dict[Action, tuple[bool, str]]
+
+
+class HotcloneApp(App[int]):
+    CSS_PATH = stylesheets()
+    TITLE = "hotclone"
+    COMMANDS = App.COMMANDS | {HotcloneCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("ctrl+r", "refresh", "Refresh"),
+        Binding("question_mark", "help", "Help"),
+        Binding("colon", "command_palette", "Palette", show=False),
+        Binding("exclamation_mark", "error_log", "Errors", show=False),
+        Binding("q", "quit", "Quit", show=False),
+    ]
+
+    connection: reactive[ConnectionInfo | None] = reactive(None)
+    focused_env: reactive[Environment | None] = reactive(None)
+    unreachable: reactive[str] = reactive("")  # why the API server cannot be reached; "" when fine
+
+    def __init__(
+        self,
+        connect: Callable[[], Session],
+        *,
+        refresh_interval: float = 10.0,
+        poll_interval: float = 1.0,
+        retry_interval: float = 3.0,
+    ) -> None:
+        super().__init__()
+        self._connect = connect
+        self.session: Session | None = None
+        self.refresh_interval = refresh_interval
+        self.poll_interval = poll_interval
+        self.retry_interval = retry_interval
+        self.permissions: dict[str, Permissions] = {}  # env.ref -> cached answers
+        self.errors: list[tuple[str, str]] = []  # (title, detail) for the error log
+        self._retrying = False
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen())
+        self.connect()
+
+    @property
+    def main_screen(self) -> MainScreen:
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    # -- connection ----------------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
+    def connect(self) -> None:
+        session = self._connect()
+        info = session.connection_info()
+        self.call_from_thread(self._connected, session, info)
+
+    def _connected(self, session: Session, info: ConnectionInfo) -> None:
+        self.session = session
+        self.connection = info
+        self.unreachable = ""
+        self.main_screen.load_all()
+
+    def mark_reachable(self) -> None:
+        self.unreachable = ""
+
+    def _retry(self) -> None:
+        self._retrying = False
+        if self.session is None:
+            self.connect()
+        else:
+            self.main_screen.load_all()
+
+    # -- errors: every failed worker ends here unless its screen handled it -------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.report(event.worker.error)
+
+    def report(self, error: BaseException) -> None:
+        if isinstance(error, Unreachable):
+            self.unreachable = str(error)
+            if not self._retrying:
+                self._retrying = True
+                self.set_timer(self.retry_interval, self._retry)
+            return
+        if isinstance(error, HotcloneError):
+            title, detail = error.title, str(error)
+        else:  # a bug: keep the traceback for the error log, never crash the dashboard
+            title = f"Unexpected {type(error).__name__}"
+            detail = "".join(traceback.format_exception(error))
+        self.errors.append((title, detail))
+        self.notify(detail.splitlines()[-1] if detail else title, title=title, severity="error", timeout=8)
+
+    # -- permissions -----------------------------------------------------------------------
+    def permission(self, action: Action, env: Environment | None) -> tuple[bool, str]:
+        if self.connection is not None and self.connection.read_only:
+            return False, "read-only mode"
+        if env is None:
+            return False, "select an environment"
+        cached = self.permissions.get(env.ref)
+        if cached is None:
+            return False, "checking permissions…"
+        return cached.get(action, (False, "unknown action"))
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        self.permissions.clear()
+        if self.session is None:
+            self.connect()
+            return
+        refresh = getattr(self.screen, "reload", None)
+        if callable(refresh):
+            refresh()
+        if self.screen is not self.main_screen:
+            self.main_screen.load_all()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(help_rows(self.screen)))
+
+    def action_error_log(self) -> None:
+        self.push_screen(ErrorLogScreen(self.errors))
+
+    def on_unmount(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+
+def run_dashboard(options: DashboardOptions) -> int:
+    app = HotcloneApp(options.connect)
+    result = app.run()
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,48 @@
+"""Command palette (`:` or ctrl+p): jump to any app/environment, run any action of the main screen."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from tui.app import HotcloneApp
+
+_ACTIONS = [
+    ("clone", "Clone the focused environment"),
+    ("edit_image", "Edit the image of the focused workload"),
+    ("diff", "Diff two environments"),
+    ("promote", "Promote the focused clone"),
+    ("history", "History and rollback"),
+    ("destroy", "Destroy the focused temporary environment"),
+    ("matrix", "Version matrix"),
+    ("filter", "Filter environments"),
+]
+
+
+class HotcloneCommands(Provider):
+    def _targets(self) -> list[tuple[str, str]]:
+        app = cast("HotcloneApp", self.app)
+        main = app.main_screen
+        out = []
+        for application in main.applications:
+            out.append((f"Go to {application.name}", f"app:{application.name}"))
+            out += [(f"Go to {e.ref} ({e.type})", e.ref) for e in application.environments]
+        return out
+
+    async def search(self, query: str) -> Hits:
+        app = cast("HotcloneApp", self.app)
+        main = app.main_screen
+        matcher = self.matcher(query)
+        for text, key in self._targets():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), partial(main.focus_row, key), help="jump")
+        for action, text in _ACTIONS:
+            score = matcher.match(text)
+            if score > 0:
+                allowed = main.check_action(action, ()) is not False
+                label = text if allowed else f"{text} (disabled: {main.disabled_reason(action)})"
+                yield Hit(score, matcher.highlight(label), partial(main.run_palette_action, action))

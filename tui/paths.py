@@ -1,0 +1,13 @@
+"""Where the .tcss files live: the `styles` package, so they ship as package data."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+STYLESHEETS = ("app.tcss", "main.tcss", "modals.tcss", "diff.tcss", "screens.tcss")
+
+
+def stylesheets() -> list[Path]:
+    root = files("styles")
+    return [Path(str(root / name)) for name in STYLESHEETS]

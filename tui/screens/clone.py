@@ -1,0 +1,189 @@
+"""`c`: clone an environment. A form validated as you type, then the clone's progress step by step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Log, ProgressBar, Select, Static
+from textual.worker import Worker, WorkerState
+
+from core.models import Environment, EnvironmentType
+from tui import fmt
+from tui.messages import CloneFinished, CloneProgressed, TypesLoaded
+from tui.validation import Duration, EnvironmentName
+from tui.workers import deliver
+
+if TYPE_CHECKING:
+    from tui.app import HotcloneApp
+
+STEPS = ["namespace", "objects", "templates", "preflight", "history"]
+
+
+def default_name(existing: set[str], now: datetime | None) -> str:
+    stamp = (now or datetime.now().astimezone()).strftime("%m%d")
+    n = 1
+    while f"hotfix-{stamp}-{n}" in existing:
+        n += 1
+    return f"hotfix-{stamp}-{n}"
+
+
+class CloneModal(ModalScreen[Environment | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Clone")]
+
+    def __init__(self, source: Environment, existing: set[str], now: datetime | None) -> None:
+        super().__init__()
+        self.source, self.existing, self.now = source, existing, now
+        self.types: dict[str, EnvironmentType] = {}
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="clone"):
+            yield Static(f"Clone {self.source.ref} ({self.source.type})", classes="dialog-title")
+            with Vertical(id="clone-form"):
+                yield Label("New environment name", classes="field-label")
+                yield Input(
+                    default_name(self.existing, self.now),
+                    id="clone-name",
+                    validators=[EnvironmentName(self.source.app, self.existing)],
+                )
+                yield Static("", id="name-error", classes="error")
+                yield Label("Environment type", classes="field-label")
+                yield Select[str]([], id="clone-type", prompt="loading types…", allow_blank=True)
+                yield Label("Time to live (empty: never expires)", classes="field-label")
+                yield Input("24h", id="clone-ttl", validators=[Duration()])
+                yield Static("", id="ttl-error", classes="error")
+                with Horizontal(classes="buttons"):
+                    yield Button("Clone (ctrl+s)", id="submit", variant="primary")
+                    yield Button("Cancel (esc)", id="cancel")
+            with Vertical(id="clone-progress"):
+                yield ProgressBar(total=len(STEPS), id="clone-bar", show_eta=False)
+                yield Log(id="clone-progress-log", auto_scroll=True)
+                yield Static("", id="clone-error", classes="error")
+                with Horizontal(classes="buttons"):
+                    yield Button("Back to the form", id="back")
+
+    @property
+    def hc(self) -> HotcloneApp:
+        return cast("HotcloneApp", self.app)
+
+    def on_mount(self) -> None:
+        self.query_one("#clone-progress").display = False
+        self.query_one("#clone-name", Input).focus()
+        self.load_types()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="clone-types")
+    def load_types(self) -> None:
+        session = self.hc.session
+        assert session is not None
+        deliver(self, TypesLoaded(session.environment_types()))
+
+    def on_types_loaded(self, message: TypesLoaded) -> None:
+        self.types = {t.name: t for t in message.types}
+        select = self.query_one("#clone-type", Select)
+        select.set_options([(f"{t.name} (ttl {fmt.duration(t.ttl) if t.ttl else 'none'})", t.name) for t in message.types])
+        select.value = "temporary" if "temporary" in self.types else message.types[0].name
+
+    @on(Select.Changed, "#clone-type")
+    def _type_changed(self, event: Select.Changed) -> None:
+        chosen = self.types.get(str(event.value))
+        if chosen is not None:
+            self.query_one("#clone-ttl", Input).value = fmt.duration(chosen.ttl) if chosen.ttl else ""
+
+    @on(Input.Changed)
+    def _validate(self, event: Input.Changed) -> None:
+        target = {"clone-name": "#name-error", "clone-ttl": "#ttl-error"}.get(event.input.id or "")
+        if target and event.validation_result is not None:
+            failures = event.validation_result.failure_descriptions
+            self.query_one(target, Static).update(failures[0] if failures else "")
+
+    def _errors(self) -> list[str]:
+        errors = []
+        for field in ("#clone-name", "#clone-ttl"):
+            result = self.query_one(field, Input).validate(self.query_one(field, Input).value)
+            if result is not None and not result.is_valid:
+                errors += result.failure_descriptions
+        if self.query_one("#clone-type", Select).value is Select.NULL:
+            errors.append("choose an environment type")
+        return errors
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        if self.running:
+            return
+        errors = self._errors()
+        if errors:
+            self.query_one("#name-error", Static).update(errors[0])
+            return
+        name = self.query_one("#clone-name", Input).value
+        env_type = str(self.query_one("#clone-type", Select).value)
+        ttl = self.query_one("#clone-ttl", Input).value or None
+        self.query_one("#clone-form").display = False
+        self.query_one("#clone-progress").display = True
+        self.query_one("#back").display = False
+        self.query_one("#clone-error", Static).update("")
+        self.query_one("#clone-bar", ProgressBar).update(progress=0)
+        log = self.query_one(Log)
+        log.clear()
+        log.write_line(f"cloning {self.source.ref} -> {self.source.app}/{name} ({env_type})")
+        self.running = True
+        self.run_clone(name, env_type, ttl)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="clone")
+    def run_clone(self, name: str, env_type: str, ttl: str | None) -> None:
+        session = self.hc.session
+        assert session is not None
+        result = session.clone(
+            self.source.app,
+            self.source.name,
+            name,
+            env_type=env_type,
+            ttl=ttl,
+            progress=lambda step: self.post_message(CloneProgressed(step)),  # thread-safe
+        )
+        self.post_message(CloneFinished(result))
+
+    def on_clone_progressed(self, message: CloneProgressed) -> None:
+        step = message.step
+        index = STEPS.index(step.name) if step.name in STEPS else len(STEPS) - 1
+        fraction = step.done / step.total if step.total else 1
+        self.query_one("#clone-bar", ProgressBar).update(progress=index + fraction)
+        if step.done == step.total or step.detail:
+            self.query_one(Log).write_line(f"{step.name}: {step.done}/{step.total} {step.detail}".rstrip())
+
+    def on_clone_finished(self, message: CloneFinished) -> None:
+        self.running = False
+        result = message.result
+        self.hc.notify(
+            f"{result.environment.ref}: {len(result.copied)} copied, {len(result.generated)} generated",
+            title="Clone ready",
+        )
+        for warning in result.warnings:
+            self.hc.notify(warning, title="Clone warning", severity="warning")
+        self.dismiss(result.environment)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "clone" and event.state is WorkerState.ERROR:
+            self.running = False
+            self.query_one("#clone-error", Static).update(
+                f"Clone failed: {event.worker.error}\nNothing was left behind; fix the form and retry."
+            )
+            self.query_one("#back").display = True
+            self.query_one("#back", Button).focus()
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.query_one("#clone-progress").display = False
+        self.query_one("#clone-form").display = True
+        self.query_one("#clone-name", Input).focus()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        if not self.running:
+            self.dismiss(None)

@@ -1,0 +1,404 @@
+"""Applications and environments on the left, the focused environment's workloads on the right."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from core.models import Application, Environment, ImageSpec, VersionMatrix, Workload
+from core.permissions import Action
+from tui import fmt
+from tui.messages import ApplicationsLoaded, EnvironmentChanged, EnvironmentLoaded, PermissionsChecked
+from tui.widgets.banner import ConnectionBanner
+from tui.widgets.context_bar import ContextBar
+from tui.widgets.vim import VimTable
+from tui.workers import deliver
+
+if TYPE_CHECKING:
+    from tui.app import HotcloneApp
+
+# Keys that change the cluster, and the permission each needs (k9s: dangerous actions in one place).
+GUARDED: dict[str, Action] = {
+    "clone": Action.CLONE,
+    "edit_image": Action.SET_IMAGE,
+    "promote": Action.PROMOTE,
+    "destroy": Action.DESTROY,
+}
+NEEDS_ENV = {"diff", "history", *GUARDED}
+
+
+class MainScreen(Screen[None]):
+    AUTO_FOCUS = "#envs"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("c", "clone", "Clone"),
+        Binding("e", "edit_image", "Image"),
+        Binding("d", "diff", "Diff"),
+        Binding("p", "promote", "Promote"),
+        Binding("h", "history", "History"),
+        Binding("x", "destroy", "Destroy"),
+        Binding("m", "matrix", "Matrix"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.applications: list[Application] = []
+        self.matrices: dict[str, VersionMatrix] = {}
+        self.envs: dict[str, Environment] = {}
+        self.workloads: list[Workload] = []
+        self.now: datetime | None = None
+        self.current_app: str | None = None
+        self._pending_focus: str | None = None
+
+    @property
+    def hc(self) -> HotcloneApp:
+        return cast("HotcloneApp", self.app)
+
+    @property
+    def env(self) -> Environment | None:
+        return self.hc.focused_env
+
+    def compose(self) -> ComposeResult:
+        yield ContextBar()
+        yield ConnectionBanner(id="banner")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield Input(placeholder="filter environments…", id="filter")
+                yield VimTable(id="envs")
+            with Vertical(id="right"):
+                yield Static("Connecting…", id="env-title")
+                yield VimTable(id="workloads")
+                yield Static("", id="preflight")
+        yield Static("", id="reasons")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        envs = self.query_one("#envs", DataTable)
+        envs.add_columns("environment", "type", "age", "ttl", "from", "versions")
+        envs.loading = True
+        self.query_one("#workloads", DataTable).add_columns("kind", "name", "container", "ready", "image")
+        self.set_interval(self.hc.refresh_interval, self.quiet_refresh)
+
+    # -- loading ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.load_all()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="apps")
+    def load_all(self) -> None:
+        session = self.hc.session
+        if session is None:
+            return
+        apps = session.applications()
+        matrices = {a.name: session.version_matrix(a.name) for a in apps}
+        deliver(self, ApplicationsLoaded(apps, matrices, session.now()))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="env")
+    def load_environment(self, env: Environment) -> None:
+        session = self.hc.session
+        if session is None:
+            return
+        workloads = session.workloads(env)
+        preflight = session.preflight(env) if env.cloned_from else []
+        deliver(self, EnvironmentLoaded(env, workloads, preflight, session.now()))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="perms")
+    def check_permissions(self, env: Environment) -> None:
+        session = self.hc.session
+        if session is None:
+            return
+        answers = {action: session.allowed(action, env) for action in Action}
+        deliver(self, PermissionsChecked(env, answers))
+
+    def quiet_refresh(self) -> None:
+        """Periodic: only the focused environment, without a loading indicator."""
+        if self.env is not None and self.hc.session is not None and not self.hc.unreachable:
+            self.load_environment(self.env)
+
+    def on_applications_loaded(self, message: ApplicationsLoaded) -> None:
+        self.hc.mark_reachable()
+        self.applications, self.matrices, self.now = message.applications, message.matrices, message.now
+        self.envs = {e.ref: e for a in self.applications for e in a.environments}
+        self.query_one("#envs", DataTable).loading = False
+        self._fill_envs()
+
+    def _version_summary(self, env: Environment) -> str:
+        matrix = self.matrices.get(env.app)
+        if matrix is None or env.name not in matrix.environments:
+            return ""
+        column = matrix.environments.index(env.name)
+        tags = dict.fromkeys(tag for _ref, row in matrix.rows for tag in row[column].split(","))
+        return ",".join(tags)
+
+    def _fill_envs(self) -> None:
+        table = self.query_one("#envs", DataTable)
+        keep = self._pending_focus or (self.env.ref if self.env else None) or self._cursor_key(table)
+        self._pending_focus = None
+        needle = self.query_one("#filter", Input).value.strip().lower()
+        table.clear()
+        now = self.now or datetime.now().astimezone()
+        for application in self.applications:
+            shown = [e for e in application.environments if not needle or needle in f"{e.ref} {e.type}".lower()]
+            if not shown and needle not in application.name:
+                continue
+            table.add_row(f"▾ {application.name}", "", "", "", "", "", key=f"app:{application.name}")
+            for e in shown:
+                ttl = fmt.ttl(e, now)
+                name = f"  {e.name}" + (" (incomplete)" if e.incomplete else "")
+                table.add_row(
+                    name,
+                    e.type,
+                    fmt.age(e, now),
+                    ttl,
+                    e.cloned_from or "",
+                    self._version_summary(e),
+                    key=e.ref,
+                )
+        if table.row_count:
+            self.focus_row(keep or "", move_focus=False)
+        if self.focused is None:
+            table.focus()
+
+    @staticmethod
+    def _cursor_key(table: DataTable[str]) -> str | None:
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def focus_row(self, key: str, *, move_focus: bool = True) -> None:
+        """Move the environment cursor to `key` ("app/env" or "app:name"); used by the palette too."""
+        table = self.query_one("#envs", DataTable)
+        try:
+            index = table.get_row_index(key)
+        except Exception:  # row filtered out or gone: first environment instead
+            index = 1 if table.row_count > 1 else 0
+        table.move_cursor(row=index)
+        self._on_cursor(table)
+        if move_focus:
+            table.focus()
+
+    @on(DataTable.RowHighlighted, "#envs")
+    def _env_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._on_cursor(event.data_table)
+
+    def _on_cursor(self, table: DataTable[str]) -> None:
+        key = self._cursor_key(table)
+        if key is None:
+            return
+        env = self.envs.get(key)
+        previous = self.env
+        self.current_app = env.app if env else key.removeprefix("app:")
+        self.hc.focused_env = env
+        if env is None:
+            self._show_app(self.current_app)
+        elif previous is None or previous.ref != env.ref or not self.workloads:
+            self.query_one("#env-title", Static).update(self._title(env))
+            self.query_one("#workloads", DataTable).loading = True
+            self.load_environment(env)
+            if env.ref not in self.hc.permissions:
+                self.check_permissions(env)
+        self._update_reasons()
+
+    def _title(self, env: Environment) -> str:
+        bits = [f"{env.ref} · {env.type}"]
+        if env.cloned_from:
+            bits.append(f"cloned from {env.cloned_from}")
+        if env.created_by:
+            bits.append(f"by {env.created_by}")
+        return " · ".join(bits)
+
+    def _show_app(self, app: str) -> None:
+        count = sum(len(a.environments) for a in self.applications if a.name == app)
+        self.query_one("#env-title", Static).update(f"{app}: {count} environments — select one (j/k)")
+        self.query_one("#workloads", DataTable).clear()
+        self.query_one("#preflight", Static).update("")
+        self.workloads = []
+
+    def on_environment_loaded(self, message: EnvironmentLoaded) -> None:
+        self.hc.mark_reachable()
+        if self.env is None or message.environment.ref != self.env.ref:
+            return  # the user moved on
+        self.workloads = message.workloads
+        table = self.query_one("#workloads", DataTable)
+        keep = self._cursor_key(table)
+        table.loading = False
+        table.clear()
+        for w in message.workloads:
+            ready = f"{w.ready}/{w.desired}" if w.desired else "-"
+            for c in w.containers:
+                container = f"{c.name} (init)" if c.init else c.name
+                table.add_row(w.kind, w.name, container, ready, c.image, key=f"{w.ref}|{c.name}")
+        if keep:
+            try:
+                table.move_cursor(row=table.get_row_index(keep))
+            except Exception:
+                pass
+        warnings = "\n".join(f"⚠ {line}" for line in message.preflight)
+        self.query_one("#preflight", Static).update(warnings)
+        self.query_one("#preflight").display = bool(warnings)
+        self.refresh_bindings()
+
+    def on_permissions_checked(self, message: PermissionsChecked) -> None:
+        self.hc.permissions[message.environment.ref] = message.allowed
+        self.refresh_bindings()
+        self._update_reasons()
+
+    def on_environment_changed(self, message: EnvironmentChanged) -> None:
+        self.hc.permissions.clear()
+        if message.focus:
+            self._pending_focus = "/".join(message.focus)
+        self.workloads = []
+        self.load_all()
+        if self.env is not None:
+            self.load_environment(self.env)
+
+    # -- enabling and disabling keys --------------------------------------------------------
+    def disabled_reason(self, action: str) -> str:
+        if action in NEEDS_ENV and self.env is None:
+            return "select an environment"
+        if action in GUARDED:
+            allowed, reason = self.hc.permission(GUARDED[action], self.env)
+            if not allowed:
+                return reason
+        if action == "edit_image" and self._selected_container() is None:
+            return "no workload selected"
+        if action == "matrix" and self.current_app is None:
+            return "select an application"
+        return ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in NEEDS_ENV or action == "matrix":
+            return not self.disabled_reason(action)
+        return True
+
+    def _update_reasons(self) -> None:
+        reasons = [f"{a.replace('_', ' ')}: {r}" for a in GUARDED if (r := self.disabled_reason(a))]
+        self.query_one("#reasons", Static).update(" · ".join(reasons))
+        self.refresh_bindings()
+
+    # -- actions ----------------------------------------------------------------------------
+    def run_palette_action(self, action: str) -> None:
+        if self.check_action(action, ()) is False:
+            self.notify(self.disabled_reason(action), title=f"{action.replace('_', ' ')} unavailable", severity="warning")
+            return
+        getattr(self, f"action_{action}")()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self.query_one("#envs").focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._fill_envs()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one("#envs").focus()
+
+    def _selected_container(self) -> tuple[Workload, str] | None:
+        table = self.query_one("#workloads", DataTable)
+        key = self._cursor_key(table)
+        if key is None:
+            return None
+        ref, container = key.split("|", 1)
+        workload = next((w for w in self.workloads if w.ref == ref), None)
+        return (workload, container) if workload else None
+
+    def action_clone(self) -> None:
+        from tui.screens.clone import CloneModal
+
+        env = self.env
+        assert env is not None
+        existing = {e.name for a in self.applications if a.name == env.app for e in a.environments}
+        self.app.push_screen(CloneModal(env, existing, self.now), self._cloned)
+
+    def _cloned(self, env: Environment | None) -> None:
+        if env is not None:
+            self.post_message(EnvironmentChanged((env.app, env.name)))
+
+    def action_edit_image(self) -> None:
+        from tui.screens.edit_image import EditImageModal
+
+        selected = self._selected_container()
+        if self.env is None or selected is None:
+            return
+        workload, container = selected
+        self.app.push_screen(EditImageModal(self.env, workload, container), self._edited)
+
+    def _edited(self, specs: list[ImageSpec] | None) -> None:
+        if specs:
+            self.post_message(EnvironmentChanged())
+
+    def action_diff(self) -> None:
+        from tui.screens.diff import DiffScreen
+
+        env = self.env
+        assert env is not None
+        names = [e.name for a in self.applications if a.name == env.app for e in a.environments]
+        production = next((e.name for e in self.envs.values() if e.app == env.app and e.is_production), None)
+        left = env.cloned_from or production or names[0]
+        right = env.name if env.name != left else next((n for n in names if n != left), left)
+        self.app.push_screen(DiffScreen(env.app, names, left, right))
+
+    def action_promote(self) -> None:
+        from tui.screens.promote import PromoteModal
+
+        env = self.env
+        assert env is not None
+        self.app.push_screen(PromoteModal.for_promote(env), self.after_apply)
+
+    def after_apply(self, plan: object) -> None:
+        from core.models import PromotePlan
+        from tui.screens.rollout import RolloutScreen
+
+        if isinstance(plan, PromotePlan):
+            self.post_message(EnvironmentChanged((plan.app, plan.target.name)))
+            self.app.push_screen(RolloutScreen(plan))
+
+    def action_history(self) -> None:
+        from tui.screens.history import HistoryScreen
+
+        assert self.env is not None
+        self.app.push_screen(HistoryScreen(self.env))
+
+    def action_destroy(self) -> None:
+        from tui.screens.confirm import ConfirmModal
+
+        env = self.env
+        assert env is not None
+        body = (
+            f"Delete environment {env.ref}: namespace {env.namespace} and every object in it "
+            f"({len(self.workloads)} workloads, their services, config and data)."
+        )
+        self.app.push_screen(
+            ConfirmModal(f"Destroy {env.ref}?", body, yes="Destroy", danger=True),
+            lambda ok: self.destroy(env) if ok else None,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="destroy")
+    def destroy(self, env: Environment) -> None:
+        session = self.hc.session
+        assert session is not None
+        session.destroy(env.app, env.name)
+        self.app.call_from_thread(self.app.notify, f"{env.ref} destroyed", title="Destroyed")
+        deliver(self, EnvironmentChanged((env.app, env.cloned_from or "")))
+
+    def action_matrix(self) -> None:
+        from tui.screens.matrix import MatrixScreen
+
+        assert self.current_app is not None
+        self.app.push_screen(MatrixScreen(self.current_app))

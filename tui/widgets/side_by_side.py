@@ -1,0 +1,91 @@
+"""Side-by-side YAML aligned line by line; text is never cut, the view scrolls sideways instead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import ScrollableContainer
+from textual.widgets import Static
+
+# A marker per line keeps changes visible without colour (NO_COLOR).
+_MARK = {"equal": " ", "replace": "~", "delete": "-", "insert": "+"}
+
+
+@dataclass(frozen=True)
+class Row:
+    left: str | None
+    right: str | None
+    tag: str  # equal, replace, delete, insert
+
+
+def align(left: str, right: str) -> list[Row]:
+    a, b = left.splitlines(), right.splitlines()
+    rows: list[Row] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            rows += [Row(x, y, tag) for x, y in zip(a[i1:i2], b[j1:j2], strict=True)]
+            continue
+        span = max(i2 - i1, j2 - j1)
+        for k in range(span):
+            x = a[i1 + k] if i1 + k < i2 else None
+            y = b[j1 + k] if j1 + k < j2 else None
+            rows.append(Row(x, y, "replace" if x is not None and y is not None else ("delete" if y is None else "insert")))
+    return rows
+
+
+def change_starts(rows: list[Row]) -> list[int]:
+    """Index of the first row of every block of changed rows (targets of n / N)."""
+    return [i for i, r in enumerate(rows) if r.tag != "equal" and (i == 0 or rows[i - 1].tag == "equal")]
+
+
+def render(rows: list[Row], left_title: str, right_title: str) -> Text:
+    width = max([len(left_title), *(len(r.left or "") for r in rows)], default=10)
+    text = Text(no_wrap=True, overflow="ignore")
+    text.append(f"  {left_title.ljust(width)} │   {right_title}\n", style="bold")
+    for r in rows:
+        mark = _MARK[r.tag]
+        left, right = (r.left or "").ljust(width), r.right or ""
+        lstyle = "" if r.tag == "equal" else ("diff.removed" if r.tag == "delete" else "diff.changed")
+        rstyle = "" if r.tag == "equal" else ("diff.added" if r.tag == "insert" else "diff.changed")
+        text.append(f"{mark} ")
+        text.append(left, style=_STYLES.get(lstyle, ""))
+        text.append(" │ ")
+        text.append(f"{mark} ")
+        text.append(right, style=_STYLES.get(rstyle, ""))
+        text.append("\n")
+    return text
+
+
+_STYLES = {"diff.removed": "on #5f1f1f", "diff.added": "on #1f4f1f", "diff.changed": "on #4f4f1f"}
+
+
+class SideBySide(ScrollableContainer, can_focus=True):
+    """Scrolls both ways; `show_change` jumps to the n-th change block."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[Row] = []
+        self.starts: list[int] = []
+        self.current = -1
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="yaml")
+
+    def show(self, left: str, right: str, left_title: str, right_title: str) -> None:
+        self.rows = align(left, right)
+        self.starts = change_starts(self.rows)
+        self.current = -1
+        self.query_one("#yaml", Static).update(render(self.rows, left_title, right_title))
+        self.scroll_home(animate=False)
+
+    def jump(self, step: int) -> int | None:
+        """Move to the next (step=1) or previous (-1) change; returns the row index."""
+        if not self.starts:
+            return None
+        self.current = (self.current + step) % len(self.starts)
+        row = self.starts[self.current]
+        self.scroll_to(y=max(row + 1 - 2, 0), animate=False)  # +1 for the title line, 2 lines of context
+        return row
