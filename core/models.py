@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 PRODUCTION = "production"
 QA = "qa"
@@ -229,7 +229,7 @@ class PromotePlan:
     restarts: tuple[str, ...] = ()  # workloads whose pod template changes
     action: str = "promote"  # or "rollback"
     # internal: the objects to write and the resourceVersions seen at diff time
-    writes: list[dict[str, object]] = field(default_factory=list, repr=False)
+    writes: list[dict[str, Any]] = field(default_factory=list, repr=False)
     preconditions: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property

@@ -12,8 +12,13 @@ from core.models import (
     CloneResult,
     CloneStep,
     ConnectionInfo,
+    EnvDiff,
     Environment,
     EnvironmentType,
+    HistoryEntry,
+    ImageChange,
+    PromotePlan,
+    RolloutStatus,
     VersionMatrix,
     Workload,
 )
@@ -71,3 +76,46 @@ class TypesLoaded(Message):
 @dataclass
 class CloneFinished(Message):
     result: CloneResult
+
+
+@dataclass
+class SuggestionsLoaded(Message):
+    images: list[str]
+
+
+@dataclass
+class ImagePlanned(Message):
+    changes: list[ImageChange]
+    diff: EnvDiff
+
+
+@dataclass
+class ImageApplied(Message):
+    changes: list[ImageChange]
+
+
+@dataclass
+class PlanLoaded(Message):
+    plan: PromotePlan
+
+
+@dataclass
+class PlanApplied(Message):
+    plan: PromotePlan
+    applied: list[str]
+
+
+@dataclass
+class RolloutPolled(Message):
+    statuses: list[RolloutStatus]
+
+
+@dataclass
+class HistoryLoaded(Message):
+    entries: list[HistoryEntry]
+    now: datetime
+
+
+@dataclass
+class DiffLoaded(Message):
+    diff: EnvDiff

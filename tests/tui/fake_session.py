@@ -19,6 +19,7 @@ from core.models import (
     CloneResult,
     CloneStep,
     ConnectionInfo,
+    Container,
     EnvDiff,
     Environment,
     EnvironmentType,
@@ -32,7 +33,6 @@ from core.models import (
     RolloutStatus,
     VersionMatrix,
     Workload,
-    Container,
 )
 from core.permissions import Action, safety_refusal
 
@@ -127,12 +127,23 @@ class FakeSession:
             self.images[f"billing/{name}"] = {("Deployment/ledger", "ledger"): "ghcr.io/acme/ledger:4.2.0"}
             self.settings[f"billing/{name}"] = {}
         self.hist["topicshare/production"] = [
-            HistoryEntry(1, "promote", "alice@example.com", NOW - 30 * day, ("Deployment/web image 1.9.2 -> 1.9.3",), "release 1.9.3"),
-            HistoryEntry(2, "set-image", "bob@example.com", NOW - 2 * day, ("CronJob/digest image 1.9.2 -> 1.9.3",), "digest fix"),
+            HistoryEntry(
+                1,
+                "promote",
+                "alice@example.com",
+                NOW - 30 * day,
+                ("Deployment/web image 1.9.2 -> 1.9.3",),
+                "release 1.9.3",
+            ),
+            HistoryEntry(
+                2, "set-image", "bob@example.com", NOW - 2 * day, ("CronJob/digest image 1.9.2 -> 1.9.3",), "digest fix"
+            ),
         ]
         self.hist["topicshare/hotfix-ko"] = [
             HistoryEntry(1, "clone", USER, NOW - timedelta(hours=3), ("cloned from production",), ""),
-            HistoryEntry(2, "set-image", USER, NOW - timedelta(hours=2), ("Deployment/web web 1.9.3 -> 1.9.4",), "KO-118"),
+            HistoryEntry(
+                2, "set-image", USER, NOW - timedelta(hours=2), ("Deployment/web web 1.9.3 -> 1.9.4",), "KO-118"
+            ),
         ]
 
     # -- helpers -------------------------------------------------------------------------
@@ -186,15 +197,30 @@ class FakeSession:
             out[w.ref] = ({"apiVersion": "apps/v1", "kind": w.kind, "metadata": {"name": w.name}, "spec": spec}, False)
         if self.settings[f"{app}/{env}"]:
             out["ConfigMap/app-settings"] = (
-                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app-settings"}, "data": dict(self.settings[f"{app}/{env}"])},
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": "app-settings"},
+                    "data": dict(self.settings[f"{app}/{env}"]),
+                },
                 False,
             )
         out["Secret/db-credentials"] = (
-            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db-credentials"}, "data": {"password": "<hidden>", "token": "<hidden>"}},
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "db-credentials"},
+                "data": {"password": "<hidden>", "token": "<hidden>"},
+            },
             True,
         )
         out["Ingress/web"] = (
-            {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "web"}, "spec": {"rules": [{"host": f"{env}.{app}.preview.example.com"}]}},
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": {"name": "web"},
+                "spec": {"rules": [{"host": f"{env}.{app}.preview.example.com"}]},
+            },
             True,
         )
         return out
@@ -312,7 +338,9 @@ class FakeSession:
         self.findings[env.ref] = [finding.describe()]
         return CloneResult(env, ("Deployment/web", "Deployment/api"), ("Secret/db-credentials",), (), (finding,), 1.5)
 
-    def _apply_specs(self, app: str, env: str, specs: list[ImageSpec]) -> tuple[list[ImageChange], dict[tuple[str, str], str]]:
+    def _apply_specs(
+        self, app: str, env: str, specs: list[ImageSpec]
+    ) -> tuple[list[ImageChange], dict[tuple[str, str], str]]:
         imgs = dict(self.images[f"{app}/{env}"])
         changes = []
         for spec in specs:
@@ -345,7 +373,9 @@ class FakeSession:
         self._guard()
         changes, imgs = self._apply_specs(app, env, specs)
         self.images[f"{app}/{env}"] = imgs
-        self._history(app, env, "set-image", [f"{c.workload} {c.container} {c.old} -> {c.new}" for c in changes], reason)
+        self._history(
+            app, env, "set-image", [f"{c.workload} {c.container} {c.old} -> {c.new}" for c in changes], reason
+        )
         return changes
 
     def _history(self, app: str, env: str, action: str, summary: list[str], reason: str) -> None:
@@ -355,7 +385,13 @@ class FakeSession:
     def diff(self, app: str, left: str, right: str, *, include_env_scoped: bool = False) -> EnvDiff:
         self._record("diff", app, left, right, include_env_scoped=include_env_scoped)
         self._env(app, left), self._env(app, right)
-        return _diff(f"{app}/{left}", f"{app}/{right}", self._manifests(app, left), self._manifests(app, right), include_env_scoped)
+        return _diff(
+            f"{app}/{left}",
+            f"{app}/{right}",
+            self._manifests(app, left),
+            self._manifests(app, right),
+            include_env_scoped,
+        )
 
     def plan_promote(self, app: str, source: str, target: str | None = None, *, prune: bool = False) -> PromotePlan:
         self._record("plan_promote", app, source, target, prune=prune)

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Log, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
-from core.models import Environment, EnvironmentType
+from core.models import CloneStep, Environment, EnvironmentType
 from tui import fmt
 from tui.messages import CloneFinished, CloneProgressed, TypesLoaded
 from tui.validation import Duration, EnvironmentName
@@ -86,7 +86,9 @@ class CloneModal(ModalScreen[Environment | None]):
     def on_types_loaded(self, message: TypesLoaded) -> None:
         self.types = {t.name: t for t in message.types}
         select = self.query_one("#clone-type", Select)
-        select.set_options([(f"{t.name} (ttl {fmt.duration(t.ttl) if t.ttl else 'none'})", t.name) for t in message.types])
+        select.set_options(
+            [(f"{t.name} (ttl {fmt.duration(t.ttl) if t.ttl else 'none'})", t.name) for t in message.types]
+        )
         select.value = "temporary" if "temporary" in self.types else message.types[0].name
 
     @on(Select.Changed, "#clone-type")
@@ -145,9 +147,13 @@ class CloneModal(ModalScreen[Environment | None]):
             name,
             env_type=env_type,
             ttl=ttl,
-            progress=lambda step: self.post_message(CloneProgressed(step)),  # thread-safe
+            progress=self._progress,
         )
         self.post_message(CloneFinished(result))
+
+    def _progress(self, step: CloneStep) -> None:
+        """Called on the worker thread; post_message is thread-safe."""
+        self.post_message(CloneProgressed(step))
 
     def on_clone_progressed(self, message: CloneProgressed) -> None:
         step = message.step

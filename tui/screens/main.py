@@ -286,7 +286,9 @@ class MainScreen(Screen[None]):
     # -- actions ----------------------------------------------------------------------------
     def run_palette_action(self, action: str) -> None:
         if self.check_action(action, ()) is False:
-            self.notify(self.disabled_reason(action), title=f"{action.replace('_', ' ')} unavailable", severity="warning")
+            self.notify(
+                self.disabled_reason(action), title=f"{action.replace('_', ' ')} unavailable", severity="warning"
+            )
             return
         getattr(self, f"action_{action}")()
 

@@ -32,7 +32,9 @@ def align(left: str, right: str) -> list[Row]:
         for k in range(span):
             x = a[i1 + k] if i1 + k < i2 else None
             y = b[j1 + k] if j1 + k < j2 else None
-            rows.append(Row(x, y, "replace" if x is not None and y is not None else ("delete" if y is None else "insert")))
+            rows.append(
+                Row(x, y, "replace" if x is not None and y is not None else ("delete" if y is None else "insert"))
+            )
     return rows
 
 

@@ -1,0 +1,86 @@
+"""`hotclone demo`: a local control plane seeded with TopicShare, then the dashboard."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from core.cli_options import DashboardOptions
+from core.cluster import Cluster
+from core.controlplane import ADMIN_CONTEXT, ControlPlane, cache_root
+from core.demo import DEMO_APP, seed
+
+
+def state_file() -> Path:
+    return cache_root() / "demo" / "state.json"
+
+
+def running() -> ControlPlane | None:
+    path = state_file()
+    if not path.exists():
+        return None
+    plane = ControlPlane.load(path)
+    if plane.alive() and plane.kubeconfig.exists():
+        return plane
+    plane.stop()  # a stale or half-dead demo: clean it up
+    path.unlink(missing_ok=True)
+    return None
+
+
+def stop() -> bool:
+    plane = running()
+    state_file().unlink(missing_ok=True)
+    if plane is None:
+        return False
+    plane.stop()
+    return True
+
+
+def start() -> tuple[ControlPlane, bool]:
+    """The running demo plane, or a new one; the flag says whether we started it."""
+    existing = running()
+    if existing:
+        return existing, False
+    folder = cache_root() / "demo" / "plane"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    print("starting the local Kubernetes control plane (etcd, kube-apiserver, controllers, kwok)...", file=sys.stderr)
+    plane = ControlPlane.start(folder)
+    plane.save(state_file())
+    return plane, True
+
+
+def _seed(kubeconfig: str | None, context: str | None) -> None:
+    cluster = Cluster.connect(kubeconfig, context)
+    try:
+        seed(cluster, DEMO_APP)
+    finally:
+        cluster.close()
+
+
+def run_demo(
+    args: argparse.Namespace,
+    kubeconfig: str | None,
+    context: str | None,
+    read_only: bool,
+    open_dashboard: Callable[[DashboardOptions], int],
+) -> int:
+    if args.stop:
+        print("demo control plane stopped" if stop() else "no demo control plane was running")
+        return 0
+    if args.seed_only:
+        _seed(kubeconfig, context)
+        print(f"seeded {DEMO_APP} into the current context")
+        return 0
+    plane, started = start()
+    _seed(str(plane.kubeconfig), ADMIN_CONTEXT)
+    if args.no_ui:
+        print(f"export KUBECONFIG={plane.kubeconfig}")
+        print(f"# demo running at {plane.server}; stop it with: hotclone demo --stop", file=sys.stderr)
+        return 0
+    try:
+        return open_dashboard(DashboardOptions(str(plane.kubeconfig), ADMIN_CONTEXT, read_only, demo=True))
+    finally:
+        if started:
+            stop()

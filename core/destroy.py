@@ -1,0 +1,44 @@
+"""Destroy non-production environments; garbage-collect expired and interrupted ones."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from core import discovery, kinds
+from core.cluster import Cluster
+from core.errors import Refused
+from core.models import LABEL_APP, PROTECTED_TYPES, Environment
+
+# An interrupted clone younger than this may still be running in another terminal.
+INCOMPLETE_GRACE = timedelta(minutes=15)
+
+
+def destroy(cluster: Cluster, app: str, env: str) -> Environment:
+    environment = discovery.environment(cluster, app, env)
+    if environment.type in PROTECTED_TYPES:
+        raise Refused(f"{environment.ref} is of type {environment.type}: hotclone never destroys it")
+    cluster.delete(kinds.NAMESPACE, None, environment.namespace)
+    return environment
+
+
+def expired(cluster: Cluster, now: datetime) -> list[Environment]:
+    """Expired environments and clones interrupted long ago, never production or qa."""
+    found = []
+    for namespace in cluster.list(kinds.NAMESPACE, label_selector=LABEL_APP):
+        environment = discovery.from_namespace(namespace)
+        if environment.type in PROTECTED_TYPES or namespace["metadata"].get("deletionTimestamp"):
+            continue
+        stale = (
+            environment.incomplete and environment.created is not None and now - environment.created > INCOMPLETE_GRACE
+        )
+        if environment.expired(now) or stale:
+            found.append(environment)
+    return sorted(found, key=lambda e: (e.app, e.name))
+
+
+def gc(cluster: Cluster, now: datetime) -> list[Environment]:
+    removed = []
+    for environment in expired(cluster, now):
+        cluster.delete(kinds.NAMESPACE, None, environment.namespace)
+        removed.append(environment)
+    return removed

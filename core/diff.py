@@ -1,0 +1,222 @@
+"""Semantic and side-by-side diffs between environments (or any two sets of objects).
+
+Objects are matched by kind and name and compared in normalised form (see
+core.normalize); deepdiff finds the changed paths. Secret values are compared by
+digest and always shown as <hidden>.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import textwrap
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+from deepdiff import DeepDiff
+
+from core import discovery, inventory
+from core.cluster import Cluster, Obj
+from core.models import EnvDiff, FieldChange, ObjectDiff, ObjectStatus
+from core.normalize import for_compare, is_keyed, unkey_named_lists
+
+HIDDEN = "<hidden>"
+HIDDEN_CHANGED = "<hidden, differs>"
+_POD_SPEC_PREFIXES = ("spec.jobTemplate.spec.template.spec.", "spec.template.spec.")
+
+
+def diff_environments(
+    cluster: Cluster, app: str, left: str, right: str, *, include_env_scoped: bool = False
+) -> EnvDiff:
+    a = discovery.environment(cluster, app, left)
+    b = discovery.environment(cluster, app, right)
+    return compare(
+        inventory.load(cluster, a.namespace),
+        inventory.load(cluster, b.namespace),
+        left_namespace=a.namespace,
+        right_namespace=b.namespace,
+        left_name=a.ref,
+        right_name=b.ref,
+        include_env_scoped=include_env_scoped,
+    )
+
+
+def compare(
+    left: Iterable[Obj],
+    right: Iterable[Obj],
+    *,
+    left_namespace: str,
+    right_namespace: str,
+    left_name: str,
+    right_name: str,
+    include_env_scoped: bool = False,
+) -> EnvDiff:
+    def index(objects: Iterable[Obj]) -> dict[tuple[str, str], Obj]:
+        return {
+            (o["kind"], o["metadata"]["name"]): o
+            for o in objects
+            if include_env_scoped or not inventory.is_environment_scoped(o)
+        }
+
+    lefts, rights = index(left), index(right)
+    results = []
+    for key in sorted(set(lefts) | set(rights)):
+        l_obj, r_obj = lefts.get(key), rights.get(key)
+        scoped = any(inventory.is_environment_scoped(o) for o in (l_obj, r_obj) if o is not None)
+        l_norm = for_compare(l_obj, left_namespace) if l_obj is not None else None
+        r_norm = for_compare(r_obj, right_namespace) if r_obj is not None else None
+        results.append(object_diff(key[0], key[1], l_norm, r_norm, env_scoped=scoped))
+    return EnvDiff(left_name, right_name, tuple(results))
+
+
+def object_diff(kind: str, name: str, left: Obj | None, right: Obj | None, *, env_scoped: bool = False) -> ObjectDiff:
+    """Diff two objects already in compare form (either may be absent)."""
+    left_yaml, right_yaml = display_yaml(left), display_yaml(right, compared_with=left)
+    if left is None or right is None:
+        status: ObjectStatus = "added" if left is None else "removed"
+        return ObjectDiff(kind, name, status, (), left_yaml, right_yaml, env_scoped)
+    changes = field_changes(left, right, secret=kind == "Secret")
+    return ObjectDiff(kind, name, "changed" if changes else "same", changes, left_yaml, right_yaml, env_scoped)
+
+
+def format_path(parts: Iterable[Any]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif isinstance(part, str) and part.startswith("[") and part.endswith("]"):
+            text += part
+        else:
+            text += f".{part}" if text else str(part)
+    for prefix in _POD_SPEC_PREFIXES:
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
+
+
+def show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    text = json.dumps(unkey_named_lists(value), separators=(",", ":"), sort_keys=True)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def field_changes(left: Obj, right: Obj, *, secret: bool = False) -> tuple[FieldChange, ...]:
+    tree = DeepDiff(left, right, view="tree", verbose_level=2)
+    changes: list[FieldChange] = []
+    for report, levels in tree.items():
+        for level in levels:
+            parts = level.path(output_format="list")
+            path = format_path(parts)
+            hidden = secret and bool(parts) and parts[0] in ("data", "stringData")
+            old = HIDDEN if hidden else show(level.t1)
+            new = HIDDEN if hidden else show(level.t2)
+            if report.endswith("_added"):
+                changes.append(FieldChange(path, "added", None, new))
+            elif report.endswith("_removed"):
+                changes.append(FieldChange(path, "removed", old, None))
+            else:
+                changes.append(FieldChange(path, "changed", old, HIDDEN_CHANGED if hidden else new))
+    return tuple(sorted(changes, key=lambda c: c.path))
+
+
+def _sorted_keyed(node: Any) -> Any:
+    # Named lists sorted by name so both sides line up in the side-by-side view.
+    if is_keyed(node):
+        return {k: _sorted_keyed(node[k]) for k in sorted(node)}
+    if isinstance(node, dict):
+        return {k: _sorted_keyed(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_sorted_keyed(v) for v in node]
+    return node
+
+
+def display_yaml(obj: Obj | None, compared_with: Obj | None = None) -> str:
+    """YAML of a compare-form object, secrets masked; a value that differs from
+    `compared_with` (the left side) reads <hidden, differs> so the change still shows."""
+    if obj is None:
+        return ""
+    shown = dict(obj)
+    if obj.get("kind") == "Secret":
+        theirs = (compared_with or {}).get("data") or {}
+        shown["data"] = {
+            k: (HIDDEN if compared_with is None or theirs.get(k) == v else HIDDEN_CHANGED)
+            for k, v in (obj.get("data") or {}).items()
+        }
+    return yaml.safe_dump(
+        unkey_named_lists(_sorted_keyed(shown)), sort_keys=True, default_flow_style=False, width=10_000
+    )
+
+
+Row = tuple[str | None, str | None, str]  # left line, right line, tag: " ", "|", "<", ">"
+
+
+def align(left: str, right: str) -> list[Row]:
+    """Pair up the lines of two texts, like `diff -y`."""
+    a, b = left.splitlines(), right.splitlines()
+    rows: list[Row] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            rows += [(a[i], b[j], " ") for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
+        elif op == "replace":
+            for k in range(max(i2 - i1, j2 - j1)):
+                l_line = a[i1 + k] if i1 + k < i2 else None
+                r_line = b[j1 + k] if j1 + k < j2 else None
+                rows.append(
+                    (
+                        l_line,
+                        r_line,
+                        "|" if l_line is not None and r_line is not None else "<" if r_line is None else ">",
+                    )
+                )
+        elif op == "delete":
+            rows += [(a[i], None, "<") for i in range(i1, i2)]
+        else:
+            rows += [(None, b[j], ">") for j in range(j1, j2)]
+    return rows
+
+
+def side_by_side(diff: EnvDiff, width: int = 160, *, context: int = 3) -> str:
+    """Text rendering for the CLI: changed objects only, long lines wrapped, never cut."""
+    column = max(20, (width - 3) // 2)
+    out: list[str] = [f"{diff.left:<{column}} | {diff.right}", "=" * min(width, column * 2 + 3)]
+    for obj in diff.changed:
+        out.append(f"--- {obj.ref} ({obj.status})")
+        rows = align(obj.left_yaml, obj.right_yaml)
+        keep = _near_changes(rows, context)
+        skipped = False
+        for index, (l_line, r_line, tag) in enumerate(rows):
+            if index not in keep:
+                if not skipped:
+                    out.append(f"{'...':<{column}}   ...")
+                skipped = True
+                continue
+            skipped = False
+            l_parts = textwrap.wrap(l_line or "", column, drop_whitespace=False) or [""]
+            r_parts = textwrap.wrap(r_line or "", column, drop_whitespace=False) or [""]
+            for n in range(max(len(l_parts), len(r_parts))):
+                lp = l_parts[n] if n < len(l_parts) else ""
+                rp = r_parts[n] if n < len(r_parts) else ""
+                out.append(f"{lp:<{column}} {tag if n == 0 else ' '} {rp}".rstrip())
+    return "\n".join(out)
+
+
+def _near_changes(rows: list[Row], context: int) -> set[int]:
+    changed = [i for i, row in enumerate(rows) if row[2] != " "]
+    return {j for i in changed for j in range(max(0, i - context), min(len(rows), i + context + 1))}
+
+
+def summary_lines(diff: EnvDiff) -> list[str]:
+    """`Deployment/web containers[web].image: 1.9.3 -> 1.9.4` lines, plus added/removed objects."""
+    lines = []
+    for obj in diff.changed:
+        if obj.status == "changed":
+            lines += [f"{obj.ref} {change.describe()}" for change in obj.changes]
+        else:
+            lines.append(f"{obj.ref} {'only in ' + diff.right if obj.status == 'added' else 'only in ' + diff.left}")
+    return lines

@@ -1,0 +1,81 @@
+"""Applications and environments: one LIST of namespaces by label, never one call per namespace."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from core import kinds
+from core.cluster import Cluster, Obj
+from core.errors import NotFound
+from core.models import (
+    ANNOTATION_CLONED_FROM,
+    ANNOTATION_CREATED_BY,
+    ANNOTATION_EXPIRES_AT,
+    ANNOTATION_STATE,
+    LABEL_APP,
+    LABEL_ENV,
+    LABEL_ENV_TYPE,
+    Application,
+    Environment,
+)
+from core.validation import validate_label
+
+_TYPE_ORDER = {"production": 0, "qa": 1, "staging": 2, "development": 3}
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def from_namespace(namespace: Obj) -> Environment:
+    meta = namespace.get("metadata", {})
+    labels = meta.get("labels") or {}
+    annotations = meta.get("annotations") or {}
+    return Environment(
+        app=labels.get(LABEL_APP, ""),
+        name=labels.get(LABEL_ENV, meta.get("name", "")),
+        namespace=meta.get("name", ""),
+        type=labels.get(LABEL_ENV_TYPE, "unknown"),
+        created=parse_time(meta.get("creationTimestamp")),
+        expires_at=parse_time(annotations.get(ANNOTATION_EXPIRES_AT)),
+        cloned_from=annotations.get(ANNOTATION_CLONED_FROM) or None,
+        created_by=annotations.get(ANNOTATION_CREATED_BY) or None,
+        incomplete=annotations.get(ANNOTATION_STATE) == "creating" or bool(meta.get("deletionTimestamp")),
+    )
+
+
+def sort_key(environment: Environment) -> tuple[int, str]:
+    return (_TYPE_ORDER.get(environment.type, 9), environment.name)
+
+
+def applications(cluster: Cluster) -> list[Application]:
+    by_app: dict[str, list[Environment]] = defaultdict(list)
+    for namespace in cluster.list(kinds.NAMESPACE, label_selector=LABEL_APP):
+        environment = from_namespace(namespace)
+        if environment.app:
+            by_app[environment.app].append(environment)
+    return [Application(app, tuple(sorted(envs, key=sort_key))) for app, envs in sorted(by_app.items())]
+
+
+def environments(cluster: Cluster, app: str) -> list[Environment]:
+    validate_label(app, "application name")
+    found = [from_namespace(ns) for ns in cluster.list(kinds.NAMESPACE, label_selector=f"{LABEL_APP}={app}")]
+    return sorted(found, key=sort_key)
+
+
+def environment(cluster: Cluster, app: str, env: str) -> Environment:
+    validate_label(env, "environment name")
+    known = environments(cluster, app)
+    if not known:
+        raise NotFound(f"unknown application {app!r}: no namespace is labelled {LABEL_APP}={app}")
+    for candidate in known:
+        if candidate.name == env:
+            return candidate
+    names = ", ".join(e.name for e in known)
+    raise NotFound(f"unknown environment {env!r} of application {app!r} (known: {names})")

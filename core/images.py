@@ -1,0 +1,139 @@
+"""Set container images of workloads in a non-production environment."""
+
+from __future__ import annotations
+
+import copy
+
+from core import discovery, history, inventory, kinds, normalize
+from core.cluster import Cluster, Obj
+from core.diff import compare
+from core.errors import InvalidInput, NotFound, Refused
+from core.models import EnvDiff, Environment, ImageChange, ImageSpec
+from core.validation import validate_image
+
+
+def parse_spec(text: str) -> ImageSpec:
+    """`WORKLOAD[/CONTAINER]=IMAGE`."""
+    target, sep, image = text.partition("=")
+    if not sep or not target or not image:
+        raise InvalidInput(f"invalid image argument {text!r}: expected WORKLOAD[/CONTAINER]=IMAGE")
+    workload, _, container = target.partition("/")
+    validate_image(image)
+    return ImageSpec(workload, container or None, image)
+
+
+def _find_workload(by_name: dict[str, list[Obj]], environment: Environment, name: str) -> Obj:
+    matches = by_name.get(name, [])
+    if not matches:
+        known = ", ".join(sorted(by_name)) or "none"
+        raise NotFound(f"no workload {name!r} in {environment.ref} (workloads: {known})")
+    if len(matches) > 1:
+        kinds_found = ", ".join(inventory.ref(m) for m in matches)
+        raise InvalidInput(f"workload name {name!r} is ambiguous in {environment.ref}: {kinds_found}")
+    return matches[0]
+
+
+def _containers(obj: Obj) -> list[tuple[Obj, bool]]:
+    spec = inventory.pod_spec(obj) or {}
+    return [(c, False) for c in spec.get("containers") or []] + [(c, True) for c in spec.get("initContainers") or []]
+
+
+def _resolve(obj: Obj, spec: ImageSpec) -> tuple[Obj, bool]:
+    candidates = _containers(obj)
+    if spec.container is None:
+        main = [(c, init) for c, init in candidates if not init]
+        if len(main) != 1:
+            names = ", ".join(c["name"] for c, _ in candidates)
+            raise InvalidInput(
+                f"{inventory.ref(obj)} has several containers ({names}); name one: {spec.workload}/CONTAINER=IMAGE"
+            )
+        return main[0]
+    for container, init in candidates:
+        if container["name"] == spec.container:
+            return container, init
+    names = ", ".join(c["name"] for c, _ in candidates)
+    raise NotFound(f"{inventory.ref(obj)} has no container {spec.container!r} (containers: {names})")
+
+
+def _prepare(
+    cluster: Cluster, app: str, env: str, specs: list[ImageSpec]
+) -> tuple[Environment, list[Obj], list[Obj], list[ImageChange]]:
+    if not specs:
+        raise InvalidInput("no image change given: expected WORKLOAD[/CONTAINER]=IMAGE")
+    for spec in specs:
+        validate_image(spec.image)
+    environment = discovery.environment(cluster, app, env)
+    if environment.is_production:
+        raise Refused(f"{environment.ref} is production: images there change only through promote or rollback")
+    if environment.incomplete:
+        raise Refused(f"{environment.ref} is incomplete (an interrupted clone)")
+    originals = [
+        o for objs in inventory.list_kinds(cluster, environment.namespace, kinds.WORKLOAD_KINDS).values() for o in objs
+    ]
+    by_name: dict[str, list[Obj]] = {}
+    for obj in originals:
+        by_name.setdefault(obj["metadata"]["name"], []).append(obj)
+    updated: dict[str, Obj] = {}
+    changes: list[ImageChange] = []
+    for spec in specs:
+        original = _find_workload(by_name, environment, spec.workload)
+        key = inventory.ref(original)
+        target = updated.setdefault(key, copy.deepcopy(original))
+        container, init = _resolve(target, spec)
+        if container.get("image") != spec.image:
+            changes.append(ImageChange(key, container["name"], container.get("image", ""), spec.image, init))
+            container["image"] = spec.image
+    touched = [o for o in originals if inventory.ref(o) in {c.workload for c in changes}]
+    return environment, touched, [updated[inventory.ref(o)] for o in touched], changes
+
+
+def plan(cluster: Cluster, app: str, env: str, specs: list[ImageSpec]) -> tuple[list[ImageChange], EnvDiff]:
+    environment, before, after, changes = _prepare(cluster, app, env, specs)
+    diff = compare(
+        before,
+        after,
+        left_namespace=environment.namespace,
+        right_namespace=environment.namespace,
+        left_name=f"{environment.ref} (now)",
+        right_name=f"{environment.ref} (after set-image)",
+    )
+    return changes, diff
+
+
+def apply(
+    cluster: Cluster, app: str, env: str, specs: list[ImageSpec], *, user: str, reason: str = ""
+) -> list[ImageChange]:
+    """Replace each changed workload with its resourceVersion as precondition."""
+    environment, before, after, changes = _prepare(cluster, app, env, specs)
+    if not changes:
+        return []
+    snapshot = [normalize.for_copy(o) for o in inventory.load(cluster, environment.namespace)]
+    snapshot = [o for o in snapshot if not inventory.is_environment_scoped(o)]
+    applied: list[Obj] = []
+    try:
+        for obj in after:
+            cluster.replace(kinds.kind_named(obj["kind"]), environment.namespace, obj)
+            applied.append(obj)
+    except Exception:
+        _undo(cluster, environment.namespace, before, applied)
+        raise
+    history.record(
+        cluster,
+        environment.namespace,
+        action="set-image",
+        user=user,
+        summary=[f"{c.workload} {c.container}: {c.old} -> {c.new}" for c in changes],
+        before=snapshot,
+        reason=reason,
+    )
+    return changes
+
+
+def _undo(cluster: Cluster, namespace: str, before: list[Obj], applied: list[Obj]) -> None:
+    """Put back the images of workloads already replaced when a later one failed."""
+    originals = {inventory.ref(o): o for o in before}
+    for obj in applied:
+        current = cluster.get(kinds.kind_named(obj["kind"]), namespace, obj["metadata"]["name"])
+        restored = copy.deepcopy(originals[inventory.ref(obj)])
+        restored["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        cluster.replace(kinds.kind_named(obj["kind"]), namespace, restored)

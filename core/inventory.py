@@ -1,0 +1,110 @@
+"""Load an environment's objects: one LIST per kind, run concurrently."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from core import kinds
+from core.cluster import Cluster, Obj
+from core.kinds import Kind
+from core.models import LABEL_SCOPE, Container, Workload
+
+HISTORY_LABEL = "hotclone.io/history"
+_STATEFULSET_PVC = re.compile(r"^(?P<template>.+)-(?P<set>.+)-\d+$")
+
+
+def is_environment_scoped(obj: Obj) -> bool:
+    return ((obj.get("metadata") or {}).get("labels") or {}).get(LABEL_SCOPE) == "environment"
+
+
+def ref(obj: Obj) -> str:
+    return f"{obj.get('kind')}/{obj['metadata']['name']}"
+
+
+def _server_made(obj: Obj, statefulset_claims: set[str]) -> bool:
+    """Objects the cluster creates by itself; copying them would fight the controllers."""
+    meta = obj.get("metadata") or {}
+    name, kind = meta.get("name", ""), obj.get("kind")
+    if meta.get("ownerReferences"):
+        return True
+    if (meta.get("labels") or {}).get(HISTORY_LABEL):
+        return True  # hotclone's own history, not part of the environment
+    if kind == "ConfigMap" and name in ("kube-root-ca.crt", "istio-ca-root-cert"):
+        return True
+    if kind == "ServiceAccount" and name == "default":
+        return True
+    if kind == "Secret" and obj.get("type") == "kubernetes.io/service-account-token":
+        return True
+    return kind == "PersistentVolumeClaim" and name in statefulset_claims
+
+
+def _statefulset_claim_names(statefulsets: list[Obj], claims: list[Obj]) -> set[str]:
+    templates = {
+        (tpl["metadata"]["name"], sts["metadata"]["name"])
+        for sts in statefulsets
+        for tpl in (sts.get("spec") or {}).get("volumeClaimTemplates") or []
+    }
+    made = set()
+    for claim in claims:
+        match = _STATEFULSET_PVC.match(claim["metadata"]["name"])
+        if match and (match["template"], match["set"]) in templates:
+            made.add(claim["metadata"]["name"])
+    return made
+
+
+def list_kinds(cluster: Cluster, namespace: str, wanted: tuple[Kind, ...]) -> dict[str, list[Obj]]:
+    with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:
+        results = pool.map(lambda kind: cluster.list(kind, namespace), wanted)
+        return {kind.kind: items for kind, items in zip(wanted, results, strict=True)}
+
+
+def load(cluster: Cluster, namespace: str) -> list[Obj]:
+    """Every object of the environment that hotclone manages, in creation order."""
+    by_kind = list_kinds(cluster, namespace, kinds.ENVIRONMENT_KINDS)
+    claims = _statefulset_claim_names(by_kind.get("StatefulSet", []), by_kind.get("PersistentVolumeClaim", []))
+    return [
+        obj
+        for kind in kinds.ENVIRONMENT_KINDS
+        for obj in sorted(by_kind[kind.kind], key=lambda o: o["metadata"]["name"])
+        if not _server_made(obj, claims)
+    ]
+
+
+def pod_spec(obj: Obj) -> Obj | None:
+    spec = obj.get("spec") or {}
+    if obj.get("kind") == "CronJob":
+        spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
+    template = spec.get("template") or {}
+    result: Obj | None = template.get("spec")
+    return result
+
+
+def containers(obj: Obj) -> tuple[Container, ...]:
+    spec = pod_spec(obj) or {}
+    init = [Container(c["name"], c.get("image", ""), init=True) for c in spec.get("initContainers") or []]
+    main = [Container(c["name"], c.get("image", "")) for c in spec.get("containers") or []]
+    return tuple(main + init)
+
+
+def to_workload(obj: Obj) -> Workload:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    kind = obj["kind"]
+    if kind == "DaemonSet":
+        desired, ready = status.get("desiredNumberScheduled", 0), status.get("numberReady", 0)
+    elif kind == "CronJob":
+        desired, ready = (0 if spec.get("suspend") else 1), len(status.get("active") or [])
+        ready = desired if ready == 0 and desired else ready  # a schedule is "ready" when not suspended
+    else:
+        desired, ready = spec.get("replicas", 1), status.get("readyReplicas", 0)
+    return Workload(kind, obj["metadata"]["name"], containers(obj), ready=ready, desired=desired)
+
+
+def workloads(cluster: Cluster, namespace: str) -> list[Workload]:
+    by_kind = list_kinds(cluster, namespace, kinds.WORKLOAD_KINDS)
+    return [
+        to_workload(obj)
+        for kind in kinds.WORKLOAD_KINDS
+        for obj in sorted(by_kind[kind.kind], key=lambda o: o["metadata"]["name"])
+        if not (obj["metadata"].get("ownerReferences"))
+    ]

@@ -1,0 +1,212 @@
+"""Strip what the server owns, for copying; key named lists and hide namespaces, for comparing.
+
+Copy form: what `kubectl get -o yaml` shows minus everything the server sets, so the
+object can be created in another namespace. Compare form: the copy form with lists
+of named items turned into mappings keyed by `[name]` (order stops mattering and
+paths read `containers[web].image`), the environment's own namespace replaced by a
+token (so `api.topicshare-qa.svc` equals `api.topicshare-production.svc`) and
+Secret values replaced by digests (compared, never shown).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import re
+from typing import Any
+
+from core.cluster import Obj
+
+NAMESPACE_TOKEN = "${namespace}"
+
+_SERVER_METADATA = (
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "ownerReferences",
+    "namespace",
+    "generateName",
+    "finalizers",
+)
+_SERVER_ANNOTATIONS = (
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+    "deprecated.daemonset.template.generation",
+    "pv.kubernetes.io/bind-completed",
+    "pv.kubernetes.io/bound-by-controller",
+    "volume.beta.kubernetes.io/storage-provisioner",
+    "volume.kubernetes.io/storage-provisioner",
+    "volume.kubernetes.io/selected-node",
+)
+
+
+def for_copy(obj: Obj) -> Obj:
+    """A deep copy with every server-owned field removed."""
+    out = copy.deepcopy(obj)
+    out.pop("status", None)
+    meta = out.setdefault("metadata", {})
+    for key in _SERVER_METADATA:
+        meta.pop(key, None)
+    annotations = meta.get("annotations") or {}
+    for key in _SERVER_ANNOTATIONS:
+        annotations.pop(key, None)
+    if not annotations:
+        meta.pop("annotations", None)
+    if not meta.get("labels"):
+        meta.pop("labels", None)
+    kind = out.get("kind")
+    spec = out.get("spec") or {}
+    if kind == "Service":
+        for key in ("clusterIP", "clusterIPs", "healthCheckNodePort"):
+            spec.pop(key, None)
+        for port in spec.get("ports") or []:
+            port.pop("nodePort", None)
+    elif kind == "PersistentVolumeClaim":
+        spec.pop("volumeName", None)
+    elif kind in ("Deployment", "StatefulSet", "DaemonSet", "CronJob"):
+        _strip_template_timestamps(spec)
+    return out
+
+
+def _strip_template_timestamps(node: Any) -> None:
+    # Pod templates carry `creationTimestamp: null`, which is noise in diffs.
+    if isinstance(node, dict):
+        if "metadata" in node and isinstance(node["metadata"], dict):
+            node["metadata"].pop("creationTimestamp", None)
+        for value in node.values():
+            _strip_template_timestamps(value)
+    elif isinstance(node, list):
+        for value in node:
+            _strip_template_timestamps(value)
+
+
+def namespace_pattern(namespace: str) -> re.Pattern[str]:
+    """Matches the namespace as a whole DNS label, not inside a longer one."""
+    return re.compile(rf"(?<![A-Za-z0-9-]){re.escape(namespace)}(?![A-Za-z0-9-])")
+
+
+def replace_strings(node: Any, pattern: re.Pattern[str], replacement: str) -> Any:
+    if isinstance(node, str):
+        return pattern.sub(replacement, node)
+    if isinstance(node, dict):
+        return {k: replace_strings(v, pattern, replacement) for k, v in node.items()}
+    if isinstance(node, list):
+        return [replace_strings(v, pattern, replacement) for v in node]
+    return node
+
+
+def key_named_lists(node: Any) -> Any:
+    """Lists whose items all have a distinct `name` become {"[name]": item} mappings."""
+    if isinstance(node, dict):
+        return {k: key_named_lists(v) for k, v in node.items()}
+    if isinstance(node, list):
+        items = [key_named_lists(v) for v in node]
+        names = [i.get("name") for i in items if isinstance(i, dict)]
+        if (
+            items
+            and len(names) == len(items)
+            and all(isinstance(n, str) for n in names)
+            and len(set(names)) == len(names)
+        ):
+            return {f"[{item['name']}]": item for item in items}
+        return items
+    return node
+
+
+def is_keyed(node: Any) -> bool:
+    return isinstance(node, dict) and bool(node) and all(isinstance(k, str) and k.startswith("[") for k in node)
+
+
+def unkey_named_lists(node: Any) -> Any:
+    """Inverse of key_named_lists (order: as the mapping holds it)."""
+    if is_keyed(node):
+        return [unkey_named_lists(v) for v in node.values()]
+    if isinstance(node, dict):
+        return {k: unkey_named_lists(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [unkey_named_lists(v) for v in node]
+    return node
+
+
+def secret_digest(value: str) -> str:
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+def for_compare(obj: Obj, namespace: str) -> Obj:
+    out = for_copy(obj)
+    own = namespace_pattern(namespace)
+    if out.get("kind") == "Secret":
+        # Digest the decoded, namespace-neutral text: equal values compare equal
+        # across environments, and the value itself never leaves this function.
+        plain = decode_secret_values(out)
+        out.pop("stringData", None)
+        out["data"] = {key: secret_digest(own.sub(NAMESPACE_TOKEN, text)) for key, text in plain.items()}
+        if not out["data"]:
+            out.pop("data")
+    out = replace_strings(out, own, NAMESPACE_TOKEN)
+    keyed: Obj = key_named_lists(out)
+    return keyed
+
+
+def retarget(obj: Obj, namespace: str) -> Obj:
+    """Copy-form object with the namespace token replaced by a real namespace."""
+    out: Obj = replace_strings(unkey_named_lists(obj), re.compile(re.escape(NAMESPACE_TOKEN)), namespace)
+    out.setdefault("metadata", {})["namespace"] = namespace
+    return out
+
+
+def decode_secret_values(obj: Obj) -> dict[str, str]:
+    """Secret data as text (for scanning only; never printed)."""
+    values: dict[str, str] = {}
+    for key, value in (obj.get("data") or {}).items():
+        try:
+            values[key] = base64.b64decode(value).decode("utf-8", errors="replace")
+        except (ValueError, TypeError):
+            continue
+    for key, value in (obj.get("stringData") or {}).items():
+        values[key] = str(value)
+    return values
+
+
+_BINARY_KEYS = "__hotclone_binary_keys__"
+
+
+def for_merge(obj: Obj, namespace: str) -> Obj:
+    """Like for_compare, but Secret values stay real (decoded text), so the result can be written back."""
+    out = for_copy(obj)
+    own = namespace_pattern(namespace)
+    if out.get("kind") == "Secret":
+        text: dict[str, str] = {}
+        binary: list[str] = []
+        for key, value in (out.get("data") or {}).items():
+            try:
+                text[key] = own.sub(NAMESPACE_TOKEN, base64.b64decode(value).decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                text[key], binary = value, [*binary, key]
+        for key, value in (out.pop("stringData", None) or {}).items():
+            text[key] = own.sub(NAMESPACE_TOKEN, str(value))
+        if text:
+            out["data"] = text
+        if binary:
+            out[_BINARY_KEYS] = binary
+    out = replace_strings(out, own, NAMESPACE_TOKEN)
+    keyed: Obj = key_named_lists(out)
+    return keyed
+
+
+def from_merge(obj: Obj, namespace: str) -> Obj:
+    """Inverse of for_merge for another (or the same) namespace: a writable copy-form object."""
+    binary = set(obj.get(_BINARY_KEYS) or [])
+    body = {k: v for k, v in obj.items() if k != _BINARY_KEYS}
+    out = retarget(body, namespace)
+    if out.get("kind") == "Secret" and out.get("data"):
+        out["data"] = {
+            k: (v if k in binary else base64.b64encode(str(v).encode()).decode()) for k, v in out["data"].items()
+        }
+    return out

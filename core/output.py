@@ -1,0 +1,64 @@
+"""Plain-text and JSON rendering of core's results for the command line."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.envtypes import format_duration
+from core.models import Environment, HistoryEntry
+
+
+def to_jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: to_jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.repr  # internal fields (plan writes) are repr=False and never printed
+        }
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(to_jsonable(value), indent=2, sort_keys=False)
+
+
+def age(since: datetime | None, now: datetime) -> str:
+    if since is None:
+        return "-"
+    return format_duration(max(timedelta(0), now - since)) if now - since >= timedelta(minutes=1) else "<1m"
+
+
+def ttl(environment: Environment, now: datetime) -> str:
+    left = environment.ttl_left(now)
+    if left is None:
+        return "-"
+    return "EXPIRED" if left.total_seconds() <= 0 else format_duration(left)
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def history_markdown(env_ref: str, entries: list[HistoryEntry]) -> str:
+    """An incident timeline for a postmortem."""
+    lines = [f"# Timeline of {env_ref}", ""]
+    for entry in entries:
+        stamp = entry.timestamp.strftime("%Y-%m-%d %H:%M:%SZ")
+        reason = f" — {entry.reason}" if entry.reason else ""
+        lines.append(f"- **{stamp}** revision {entry.revision}: `{entry.action}` by {entry.user}{reason}")
+        lines += [f"  - {line}" for line in entry.summary[:20]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,81 @@
+"""Input validation that runs before any call to the API server."""
+
+from __future__ import annotations
+
+import re
+
+from core.errors import InvalidInput
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+MAX_NAMESPACE = 63
+
+# Docker distribution reference grammar (github.com/distribution/reference),
+# restricted to what a pod spec accepts: lowercase path components.
+_HOST_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_HOST_COMPONENT}(?:\.{_HOST_COMPONENT})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+_REFERENCE = re.compile(
+    rf"^(?:(?P<domain>{_DOMAIN})/)?(?P<path>{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
+    rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$"
+)
+
+
+def validate_label(value: str, what: str) -> str:
+    if not value:
+        raise InvalidInput(f"{what} is empty")
+    if len(value) > MAX_NAMESPACE or not _DNS_LABEL.match(value):
+        raise InvalidInput(
+            f"invalid {what} {value!r}: use lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit (RFC 1123 label, at most 63 characters)"
+        )
+    return value
+
+
+def validate_environment_name(app: str, env: str) -> str:
+    """A new environment's name: a DNS label that still fits once prefixed with the app."""
+    validate_label(env, "environment name")
+    namespace = f"{app}-{env}"
+    if len(namespace) > MAX_NAMESPACE:
+        room = MAX_NAMESPACE - len(app) - 1
+        raise InvalidInput(
+            f"environment name {env!r} is too long: namespace {namespace!r} would have {len(namespace)} "
+            f"characters (at most {MAX_NAMESPACE}); use at most {room} characters"
+        )
+    return env
+
+
+def validate_image(reference: str) -> str:
+    """Accept `[host[:port]/]path[:tag][@digest]`; refuse anything a pod would not pull."""
+    if not reference or reference != reference.strip():
+        raise InvalidInput(f"invalid image reference {reference!r}: empty or has surrounding spaces")
+    if len(reference) > 512:
+        raise InvalidInput("invalid image reference: longer than 512 characters")
+    match = _REFERENCE.match(reference)
+    if not match:
+        raise InvalidInput(
+            f"invalid image reference {reference!r}: expected [registry[:port]/]name[:tag][@sha256:digest] "
+            "with a lowercase name"
+        )
+    digest = match.group("digest")
+    if digest and digest.startswith("sha256:") and len(digest) != len("sha256:") + 64:
+        raise InvalidInput(f"invalid image reference {reference!r}: a sha256 digest has 64 hex characters")
+    return reference
+
+
+def image_error(reference: str) -> str | None:
+    """The one-line problem with an image reference, or None (for validate-as-you-type)."""
+    try:
+        validate_image(reference)
+    except InvalidInput as error:
+        return str(error)
+    return None
+
+
+def environment_name_error(app: str, env: str) -> str | None:
+    try:
+        validate_environment_name(app, env)
+    except InvalidInput as error:
+        return str(error)
+    return None

@@ -1,0 +1,167 @@
+"""`d`: changed objects with counts on one side, the selected object's YAML side by side on the other."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from core.models import EnvDiff, ObjectDiff
+from tui.messages import DiffLoaded
+from tui.widgets.banner import ConnectionBanner
+from tui.widgets.context_bar import ContextBar
+from tui.widgets.side_by_side import SideBySide
+from tui.widgets.vim import VimOptionList
+from tui.workers import deliver
+
+if TYPE_CHECKING:
+    from tui.app import HotcloneApp
+
+_MARK = {"added": "+", "removed": "-", "changed": "~", "same": " "}
+
+
+class DiffScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("n", "next_change", "Next change"),
+        Binding("N", "previous_change", "Prev change"),
+        Binding("s", "toggle_scoped", "Env-scoped"),
+        Binding("w", "swap", "Swap"),
+        Binding("[", "cycle_left", "Left env", show=False),
+        Binding("]", "cycle_right", "Right env", show=False),
+    ]
+
+    def __init__(self, app_name: str, environments: list[str], left: str, right: str) -> None:
+        super().__init__()
+        self.app_name, self.environments = app_name, environments
+        self.left, self.right = left, right
+        self.include_env_scoped = False
+        self.diff: EnvDiff | None = None
+        self.objects: list[ObjectDiff] = []
+
+    @property
+    def hc(self) -> HotcloneApp:
+        return cast("HotcloneApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield ContextBar()
+        yield ConnectionBanner()
+        options = [(e, e) for e in self.environments]
+        with Horizontal(id="diff-pickers"):
+            yield Select[str](options, value=self.left, allow_blank=False, id="diff-left")
+            yield Label("vs")
+            yield Select[str](options, value=self.right, allow_blank=False, id="diff-right")
+        yield Static("", id="diff-counts", markup=False)
+        with Horizontal(id="diff-body"):
+            yield VimOptionList(id="diff-objects")
+            with Vertical(id="diff-side"):
+                yield Static("", id="diff-changes", markup=False)
+                yield SideBySide(id="side-by-side")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#diff-objects").loading = True
+        self.query_one("#diff-objects").focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self._title("loading…")
+        self.load(self.left, self.right, self.include_env_scoped)
+
+    def _title(self, suffix: str) -> None:
+        scoped = "with" if self.include_env_scoped else "without"
+        text = f"{self.app_name}: {self.left} ↔ {self.right} ({scoped} env-scoped) {suffix}"
+        self.query_one("#diff-counts", Static).update(text)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="diff")
+    def load(self, left: str, right: str, include_env_scoped: bool) -> None:
+        session = self.hc.session
+        assert session is not None
+        deliver(self, DiffLoaded(session.diff(self.app_name, left, right, include_env_scoped=include_env_scoped)))
+
+    def on_diff_loaded(self, message: DiffLoaded) -> None:
+        self.diff = message.diff
+        self.objects = list(message.diff.changed) or list(message.diff.objects)
+        counts = message.diff.counts()
+        self._title(f"· +{counts['added']} -{counts['removed']} ~{counts['changed']}")
+        options = self.query_one("#diff-objects", OptionList)
+        options.loading = False
+        options.clear_options()
+        if message.diff.same:
+            self.objects = []
+            options.add_option(Option("no differences", disabled=True))
+            self.query_one("#diff-changes", Static).update("The two environments are the same.")
+            self.query_one(SideBySide).show("", "", self.left, self.right)
+            return
+        for i, obj in enumerate(self.objects):
+            scoped = " (env)" if obj.env_scoped else ""
+            options.add_option(Option(f"{_MARK[obj.status]} {obj.ref}{scoped} [{len(obj.changes)}]", id=str(i)))
+        options.highlighted = 0
+
+    @on(OptionList.OptionHighlighted, "#diff-objects")
+    def _show_object(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index >= len(self.objects):
+            return
+        obj = self.objects[event.option_index]
+        changes = "\n".join(c.describe() for c in obj.changes) or f"{obj.ref}: {obj.status}"
+        self.query_one("#diff-changes", Static).update(changes)
+        side = self.query_one(SideBySide)
+        side.show(obj.left_yaml, obj.right_yaml, self.left, self.right)
+        side.jump(1)
+
+    def action_next_change(self) -> None:
+        self._jump(1)
+
+    def action_previous_change(self) -> None:
+        self._jump(-1)
+
+    def _jump(self, step: int) -> None:
+        side = self.query_one(SideBySide)
+        if side.jump(step) is None:
+            # no (more) changes in this object: move to the next/previous object
+            options = self.query_one("#diff-objects", OptionList)
+            if self.objects:
+                options.highlighted = ((options.highlighted or 0) + step) % len(self.objects)
+
+    def action_toggle_scoped(self) -> None:
+        self.include_env_scoped = not self.include_env_scoped
+        self.reload()
+
+    def action_swap(self) -> None:
+        self.left, self.right = self.right, self.left
+        self._sync_selects()
+        self.reload()
+
+    def _cycle(self, current: str) -> str:
+        return self.environments[(self.environments.index(current) + 1) % len(self.environments)]
+
+    def action_cycle_left(self) -> None:
+        self.left = self._cycle(self.left)
+        self._sync_selects()
+        self.reload()
+
+    def action_cycle_right(self) -> None:
+        self.right = self._cycle(self.right)
+        self._sync_selects()
+        self.reload()
+
+    def _sync_selects(self) -> None:
+        with self.prevent(Select.Changed):
+            self.query_one("#diff-left", Select).value = self.left
+            self.query_one("#diff-right", Select).value = self.right
+
+    @on(Select.Changed)
+    def _picked(self, event: Select.Changed) -> None:
+        value = str(event.value)
+        if event.select.id == "diff-left" and value != self.left:
+            self.left = value
+            self.reload()
+        elif event.select.id == "diff-right" and value != self.right:
+            self.right = value
+            self.reload()

@@ -1,0 +1,133 @@
+"""`h`: revisions of an environment (who, when, what, why); enter for the summary, r to roll back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from core.models import Environment, HistoryEntry, PromotePlan
+from core.permissions import Action
+from tui import fmt
+from tui.messages import EnvironmentChanged, HistoryLoaded
+from tui.widgets.banner import ConnectionBanner
+from tui.widgets.context_bar import ContextBar
+from tui.widgets.vim import VimTable
+from tui.workers import deliver
+
+if TYPE_CHECKING:
+    from tui.app import HotcloneApp
+
+
+class HistoryScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("enter", "show", "Summary"),
+        Binding("r", "rollback", "Roll back to before"),
+    ]
+
+    def __init__(self, env: Environment) -> None:
+        super().__init__()
+        self.env = env
+        self.entries: list[HistoryEntry] = []
+
+    @property
+    def hc(self) -> HotcloneApp:
+        return cast("HotcloneApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield ContextBar()
+        yield ConnectionBanner()
+        yield Static(f"History of {self.env.ref}", classes="screen-title")
+        yield VimTable(id="history-table")
+        yield Static("", id="history-detail", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("rev", "when", "who", "action", "reason")
+        table.loading = True
+        self.reload()
+
+    def reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="history")
+    def load(self) -> None:
+        session = self.hc.session
+        assert session is not None
+        deliver(self, HistoryLoaded(session.history(self.env.app, self.env.name), session.now()))
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        self.entries = sorted(message.entries, key=lambda e: e.revision, reverse=True)
+        table = self.query_one(DataTable)
+        table.loading = False
+        table.clear()
+        for e in self.entries:
+            when = f"{fmt.duration(message.now - e.timestamp)} ago"
+            table.add_row(str(e.revision), when, e.user, e.action, e.reason or "-", key=str(e.revision))
+        if not self.entries:
+            self.query_one("#history-detail", Static).update("No changes recorded by hotclone yet.")
+        table.focus()
+        self.refresh_bindings()
+
+    def _selected(self) -> HistoryEntry | None:
+        table = self.query_one(DataTable)
+        if not table.row_count or not self.entries:
+            return None
+        return self.entries[table.cursor_row] if table.cursor_row < len(self.entries) else None
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        entry = self._selected()
+        if entry is not None:
+            text = f"rev {entry.revision} {entry.action} by {entry.user}: " + "; ".join(entry.summary)
+            self.query_one("#history-detail", Static).update(text)
+
+    @on(DataTable.RowSelected)
+    def action_show(self) -> None:
+        from tui.screens.text import TextModal
+
+        entry = self._selected()
+        if entry is None:
+            return
+        body = "\n".join(
+            [
+                f"revision {entry.revision} · {entry.action}",
+                f"by {entry.user} at {entry.timestamp:%Y-%m-%d %H:%M:%S %Z}",
+                f"reason: {entry.reason or '-'}",
+                "",
+                *entry.summary,
+            ]
+        )
+        self.app.push_screen(TextModal(f"{self.env.ref} revision {entry.revision}", body))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "rollback":
+            return self._selected() is not None and self.hc.permission(Action.ROLLBACK, self.env)[0]
+        if action == "show":
+            return self._selected() is not None
+        return True
+
+    def disabled_reason(self, action: str) -> str:
+        if action == "rollback":
+            return self.hc.permission(Action.ROLLBACK, self.env)[1] or "no revision selected"
+        return ""
+
+    def action_rollback(self) -> None:
+        from tui.screens.promote import PromoteModal
+
+        entry = self._selected()
+        if entry is not None:
+            self.app.push_screen(PromoteModal.for_rollback(self.env, entry.revision), self._rolled_back)
+
+    def _rolled_back(self, plan: PromotePlan | None) -> None:
+        if plan is not None:
+            from tui.screens.rollout import RolloutScreen
+
+            self.hc.main_screen.post_message(EnvironmentChanged((plan.app, plan.target.name)))
+            self.app.switch_screen(RolloutScreen(plan))

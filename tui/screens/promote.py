@@ -1,0 +1,178 @@
+"""`p` (and rollback): the plan from the server's dry run, a reason, and for production the typed name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from core.models import Environment, PromotePlan
+from tui.messages import PlanApplied, PlanLoaded
+from tui.workers import deliver
+
+if TYPE_CHECKING:
+    from core.session import Session
+    from tui.app import HotcloneApp
+
+PlanLoader = Callable[["Session"], PromotePlan]
+
+
+def plan_counts(plan: PromotePlan) -> str:
+    counts = plan.diff.counts()
+    objects = counts["changed"] + counts["added"] + counts["removed"]
+    return (
+        f"{objects} objects change ({counts['changed']} changed, {counts['added']} added, "
+        f"{counts['removed']} removed) · {len(plan.restarts)} workloads restart · "
+        f"{len(plan.deletions)} deletions"
+    )
+
+
+def plan_details(plan: PromotePlan) -> str:
+    lines = [
+        f"{o.status:>7} {o.ref}" + "".join(f"\n          {c.describe()}" for c in o.changes) for o in plan.diff.changed
+    ]
+    lines += [f"restart {w}" for w in plan.restarts]
+    lines += [f" delete {d}" for d in plan.deletions]
+    lines += [f"CONFLICT {c.describe()}" for c in plan.conflicts]
+    return "\n".join(lines) or "nothing to change"
+
+
+class PromoteModal(ModalScreen[PromotePlan | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Apply")]
+
+    def __init__(self, title: str, loader: PlanLoader) -> None:
+        super().__init__()
+        self.title_text, self.loader = title, loader
+        self.plan: PromotePlan | None = None
+        self.applying = False
+
+    @classmethod
+    def for_promote(cls, source: Environment) -> PromoteModal:
+        target = source.cloned_from or "its source"
+        return cls(
+            f"Promote {source.ref} → {target}",
+            lambda session: session.plan_promote(source.app, source.name),
+        )
+
+    @classmethod
+    def for_rollback(cls, env: Environment, revision: int | None) -> PromoteModal:
+        """Roll back to just before `revision`; None means the latest revision."""
+
+        def load(session: Session) -> PromotePlan:
+            rev = revision
+            if rev is None:
+                entries = session.history(env.app, env.name)
+                if not entries:
+                    from core.errors import NotFound
+
+                    raise NotFound(f"{env.ref} has no history to roll back")
+                rev = max(e.revision for e in entries)
+            return session.plan_rollback(env.app, env.name, rev)
+
+        label = f"revision {revision}" if revision is not None else "the latest revision"
+        return cls(f"Roll back {env.ref}: undo {label}", load)
+
+    @property
+    def hc(self) -> HotcloneApp:
+        return cast("HotcloneApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="promote"):
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static("Computing the plan with a server-side dry run…", id="plan-summary", markup=False)
+            with VerticalScroll(id="plan-changes"):
+                yield Static("", id="plan-details", markup=False)
+            yield Label("Reason (recorded in history)", classes="field-label")
+            yield Input("", id="reason", placeholder="why this change")
+            yield Static("", id="confirm-warning", classes="production-warning", markup=False)
+            yield Input("", id="confirm", placeholder="type the target's name")
+            yield Static("", id="promote-error", classes="error", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Apply (ctrl+s)", id="submit", variant="error", disabled=True)
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm").display = False
+        self.query_one("#confirm-warning").display = False
+        self.load_plan()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="plan")
+    def load_plan(self) -> None:
+        session = self.hc.session
+        assert session is not None
+        deliver(self, PlanLoaded(self.loader(session)))
+
+    def on_plan_loaded(self, message: PlanLoaded) -> None:
+        plan = self.plan = message.plan
+        target = plan.target
+        self.query_one("#plan-summary", Static).update(
+            f"{plan.action} {plan.source} → {target.ref}\n{plan_counts(plan)}"
+        )
+        self.query_one("#plan-details", Static).update(plan_details(plan))
+        if target.is_production:
+            self.query_one("#promote").add_class("production")
+            warning = self.query_one("#confirm-warning", Static)
+            warning.update(f"PRODUCTION: type {target.name!r} to confirm")
+            warning.display = True
+            self.query_one("#confirm").display = True
+        if plan.empty:
+            self.query_one("#promote-error", Static).update("Nothing to apply: the target already matches.")
+        self.query_one("#reason", Input).focus()
+        self._update_button()
+
+    def _confirmed(self) -> bool:
+        plan = self.plan
+        if plan is None or plan.empty:
+            return False
+        return not plan.target.is_production or self.query_one("#confirm", Input).value == plan.target.name
+
+    @on(Input.Changed)
+    def _update_button(self) -> None:
+        self.query_one("#submit", Button).disabled = self.applying or not self._confirmed()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        if self.applying or self.plan is None:
+            return
+        if not self._confirmed():
+            if self.plan.target.is_production:
+                self.query_one("#promote-error", Static).update(f"Type {self.plan.target.name!r} exactly to confirm.")
+                self.query_one("#confirm", Input).focus()
+            return
+        self.applying = True
+        self._update_button()
+        self.query_one("#promote-error", Static).update("applying…")
+        confirm = self.query_one("#confirm", Input).value if self.plan.target.is_production else None
+        self.apply(self.plan, confirm, self.query_one("#reason", Input).value.strip())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
+    def apply(self, plan: PromotePlan, confirm: str | None, reason: str) -> None:
+        session = self.hc.session
+        assert session is not None
+        deliver(self, PlanApplied(plan, session.apply(plan, confirm=confirm, reason=reason)))
+
+    def on_plan_applied(self, message: PlanApplied) -> None:
+        plan = message.plan
+        self.hc.notify(f"{len(message.applied)} objects written to {plan.target.ref}", title=f"{plan.action} applied")
+        self.dismiss(plan)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.group in ("plan", "apply"):
+            self.applying = False
+            self.query_one("#promote-error", Static).update(f"Failed: {event.worker.error}")
+            if event.worker.group == "plan":
+                self.query_one("#plan-summary", Static).update("No plan.")
+            self._update_button()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        if not self.applying:
+            self.dismiss(None)

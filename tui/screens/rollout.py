@@ -1,0 +1,142 @@
+"""After promote/rollback: poll each restarting workload until it is ready or has failed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Static
+
+from core.models import PromotePlan, RolloutStatus
+from core.permissions import Action
+from tui.messages import PermissionsChecked, RolloutPolled
+from tui.widgets.banner import ConnectionBanner
+from tui.widgets.context_bar import ContextBar
+from tui.widgets.vim import VimTable
+from tui.workers import deliver
+
+if TYPE_CHECKING:
+    from tui.app import HotcloneApp
+
+_FAILURE_WORDS = ("fail", "deadline", "backoff", "error", "crashloop")
+
+
+def failed(status: RolloutStatus) -> bool:
+    return not status.done and any(word in status.message.lower() for word in _FAILURE_WORDS)
+
+
+class RolloutScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("r", "rollback", "Roll back"),
+    ]
+
+    def __init__(self, plan: PromotePlan, *, timeout: float = 600.0) -> None:
+        super().__init__()
+        self.plan, self.timeout = plan, timeout
+        self.state = "running"  # running, success, failure
+        self.elapsed = 0.0
+        self._timer: Timer | None = None
+
+    @property
+    def hc(self) -> HotcloneApp:
+        return cast("HotcloneApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield ContextBar()
+        yield ConnectionBanner()
+        yield Static(f"Rollout of {self.plan.action} into {self.plan.target.ref}", classes="screen-title")
+        yield VimTable(id="rollout-table")
+        yield Static("waiting for the first status…", id="rollout-status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.hc.focused_env = self.plan.target
+        table = self.query_one(DataTable)
+        table.add_columns("workload", "ready", "updated", "status")
+        for workload in self.plan.restarts:
+            table.add_row(workload, "…", "…", "waiting", key=workload)
+        if not self.plan.restarts:
+            self._finish("success", "No workload restarts: done.")
+            return
+        self.poll()
+        self._timer = self.set_interval(self.hc.poll_interval, self._tick)
+
+    def _tick(self) -> None:
+        self.elapsed += self.hc.poll_interval
+        if self.elapsed >= self.timeout:
+            self._finish("failure", f"Timed out after {int(self.timeout)}s. Press r to roll back.")
+        elif self.state == "running":
+            self.poll()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="rollout")
+    def poll(self) -> None:
+        session = self.hc.session
+        assert session is not None
+        deliver(self, RolloutPolled(session.rollout_status(self.plan.target, list(self.plan.restarts))))
+
+    def on_rollout_polled(self, message: RolloutPolled) -> None:
+        if self.state != "running":
+            return
+        table = self.query_one(DataTable)
+        for s in message.statuses:
+            status = "ready" if s.done else ("FAILED " if failed(s) else "") + (s.message or "rolling out")
+            try:
+                table.update_cell(s.workload, "ready", f"{s.ready}/{s.desired}")
+            except Exception:
+                table.add_row(s.workload, "", "", "", key=s.workload)
+            table.update_cell(s.workload, "ready", f"{s.ready}/{s.desired}")
+            table.update_cell(s.workload, "updated", str(s.updated))
+            table.update_cell(s.workload, "status", status)
+        if any(failed(s) for s in message.statuses):
+            bad = ", ".join(s.workload for s in message.statuses if failed(s))
+            self._finish("failure", f"✗ Rollout failed: {bad}. Press r to roll back {self.plan.target.ref}.")
+        elif message.statuses and all(s.done for s in message.statuses):
+            self._finish("success", f"✓ Rollout complete: {self.plan.target.ref} is ready.")
+        else:
+            waiting = sum(not s.done for s in message.statuses)
+            self.query_one("#rollout-status", Static).update(f"{waiting} workloads rolling out… ({int(self.elapsed)}s)")
+
+    def _finish(self, state: str, text: str) -> None:
+        self.state = state
+        if self._timer is not None:
+            self._timer.stop()
+        line = self.query_one("#rollout-status", Static)
+        line.update(text)
+        line.add_class(state)
+        self.refresh_bindings()
+        if state == "failure":
+            self.hc.notify(text, title="Rollout failed", severity="error", timeout=10)
+            if self.plan.target.ref not in self.hc.permissions:
+                self.check_permissions()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="perms")
+    def check_permissions(self) -> None:
+        session = self.hc.session
+        assert session is not None
+        target = self.plan.target
+        deliver(self, PermissionsChecked(target, {a: session.allowed(a, target) for a in Action}))
+
+    def on_permissions_checked(self, message: PermissionsChecked) -> None:
+        self.hc.permissions[message.environment.ref] = message.allowed
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "rollback":
+            if self.state != "failure":
+                return None  # only offered after a failure
+            return self.hc.permission(Action.ROLLBACK, self.plan.target)[0]
+        return True
+
+    def action_rollback(self) -> None:
+        from tui.screens.promote import PromoteModal
+
+        self.app.push_screen(PromoteModal.for_rollback(self.plan.target, None), self._rolled_back)
+
+    def _rolled_back(self, plan: PromotePlan | None) -> None:
+        if plan is not None:
+            self.app.switch_screen(RolloutScreen(plan))
