@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from importlib.resources import files
-from pathlib import Path
+from pathlib import Path, PurePath
 
 STYLESHEETS = ("app.tcss", "main.tcss", "modals.tcss", "diff.tcss", "screens.tcss")
 
 
-def stylesheets() -> list[Path]:
+def stylesheets() -> list[str | PurePath]:
     root = files("styles")
     return [Path(str(root / name)) for name in STYLESHEETS]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
@@ -236,10 +238,8 @@ class MainScreen(Screen[None]):
                 container = f"{c.name} (init)" if c.init else c.name
                 table.add_row(w.kind, w.name, container, ready, c.image, key=f"{w.ref}|{c.name}")
         if keep:
-            try:
+            with suppress(Exception):  # the row may be gone after a change
                 table.move_cursor(row=table.get_row_index(keep))
-            except Exception:
-                pass
         warnings = "\n".join(f"⚠ {line}" for line in message.preflight)
         self.query_one("#preflight", Static).update(warnings)
         self.query_one("#preflight").display = bool(warnings)
@@ -388,8 +388,12 @@ class MainScreen(Screen[None]):
         )
         self.app.push_screen(
             ConfirmModal(f"Destroy {env.ref}?", body, yes="Destroy", danger=True),
-            lambda ok: self.destroy(env) if ok else None,
+            partial(self._confirm_destroy, env),
         )
+
+    def _confirm_destroy(self, env: Environment, ok: bool | None) -> None:
+        if ok:
+            self.destroy(env)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="destroy")
     def destroy(self, env: Environment) -> None:
