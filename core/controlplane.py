@@ -153,7 +153,9 @@ class ControlPlane:
             "--authorization-mode=RBAC",
             "--allow-privileged=true",
             "--endpoint-reconciler-type=none",
-            "--disable-admission-plugins=ServiceAccount",
+            # No token controller for ServiceAccount admission; no node-lifecycle controller
+            # to lift the not-ready taint from kwok's fake node.
+            "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
             "--v=0",
         )
         ca = root / "pki" / "apiserver.crt"

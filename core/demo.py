@@ -170,15 +170,12 @@ def material_objects(app: str, env: str, version: str, *, extra_workloads: int =
                                 "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}},
                                 "volumeMounts": [{"name": "data", "mountPath": "/usr/share/opensearch/data"}],
                             }
-                        ]
+                        ],
+                        # The index is rebuilt from the database on start; the local
+                        # control plane has no volume provisioner for a claim template.
+                        "volumes": [{"name": "data", "emptyDir": {"sizeLimit": "10Gi"}}],
                     },
                 },
-                "volumeClaimTemplates": [
-                    {
-                        "metadata": {"name": "data"},
-                        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}},
-                    }
-                ],
             },
         },
         {

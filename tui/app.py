@@ -6,10 +6,11 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from core.errors import HotcloneError, Unreachable
@@ -52,6 +53,7 @@ class HotcloneApp(App[int]):
         refresh_interval: float = 10.0,
         poll_interval: float = 1.0,
         retry_interval: float = 3.0,
+        cursor_blink: bool = True,
     ) -> None:
         super().__init__()
         self._connect = connect
@@ -59,6 +61,7 @@ class HotcloneApp(App[int]):
         self.refresh_interval = refresh_interval
         self.poll_interval = poll_interval
         self.retry_interval = retry_interval
+        self.cursor_blink = cursor_blink  # off in snapshot tests, and kind to slow SSH links
         self.permissions: dict[str, Permissions] = {}  # env.ref -> cached answers
         self.errors: list[tuple[str, str]] = []  # (title, detail) for the error log
         self._retrying = False
@@ -66,6 +69,10 @@ class HotcloneApp(App[int]):
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
         self.connect()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if not self.cursor_blink and isinstance(event.widget, Input):
+            event.widget.cursor_blink = False
 
     @property
     def main_screen(self) -> MainScreen:

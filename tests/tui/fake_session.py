@@ -84,6 +84,7 @@ class FakeSession:
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.unreachable = False
         self._polls: dict[str, int] = {}
+        self.secrets = {"password": FAKE_DB_PASSWORD, "token": FAKE_API_TOKEN}
         self.envs: dict[str, dict[str, Environment]] = {"topicshare": {}, "billing": {}}
         self.images: dict[str, dict[tuple[str, str], str]] = {}
         self.settings: dict[str, dict[str, str]] = {}
@@ -210,7 +211,7 @@ class FakeSession:
                 "apiVersion": "v1",
                 "kind": "Secret",
                 "metadata": {"name": "db-credentials"},
-                "data": {"password": "<hidden>", "token": "<hidden>"},
+                "data": {k: _mask(v) for k, v in self.secrets.items()},
             },
             True,
         )
@@ -454,6 +455,11 @@ class FakeSession:
             raise Refused(f"{e.type} environments are never destroyed by hotclone")
         del self.envs[app][env]
         return e
+
+
+def _mask(value: str) -> str:
+    """Like core: a secret value is never returned, only that it exists."""
+    return "<hidden>" if value else ""
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, str]:

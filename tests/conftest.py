@@ -1,0 +1,80 @@
+"""Fixtures: one real local control plane per test session, a fresh app per test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from core import demo
+from core.cluster import Cluster
+from core.controlplane import ADMIN_CONTEXT, RESTRICTED_CONTEXT, ControlPlane
+from core.session import Session
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def plane() -> Iterator[ControlPlane]:
+    started = ControlPlane.start()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(plane: ControlPlane) -> str:
+    return str(plane.kubeconfig)
+
+
+@pytest.fixture(scope="session")
+def admin(kubeconfig: str) -> Iterator[Cluster]:
+    cluster = Cluster.connect(kubeconfig, ADMIN_CONTEXT)
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="session")
+def restricted(kubeconfig: str) -> Iterator[Cluster]:
+    cluster = Cluster.connect(kubeconfig, RESTRICTED_CONTEXT)
+    yield cluster
+    cluster.close()
+
+
+def fresh_app() -> str:
+    return f"ts{next(_counter)}{uuid.uuid4().hex[:4]}"
+
+
+@dataclass
+class Seeded:
+    session: Session
+    app: str
+    kubeconfig: str
+
+    def namespace(self, env: str) -> str:
+        return f"{self.app}-{env}"
+
+
+@pytest.fixture
+def seeded(admin: Cluster, kubeconfig: str) -> Seeded:
+    """A freshly seeded TopicShare-shaped app (production, qa, development)."""
+    app = fresh_app()
+    demo.seed(admin, app)
+    return Seeded(Session(admin), app, kubeconfig)
+
+
+@pytest.fixture
+def seeded_app(seeded: Seeded) -> tuple[Session, str]:
+    """(session, app) for the dashboard's end-to-end test."""
+    return seeded.session, seeded.app
+
+
+@pytest.fixture(autouse=True)
+def _no_user_kubeconfig(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Never touch the developer's own cluster from a test.
+    monkeypatch.setenv("KUBECONFIG", os.devnull + ".missing")

@@ -1,0 +1,55 @@
+"""Fixtures for dashboard tests: the fake session, a deterministic app, and a way to let workers finish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.tui.fake_session import FakeSession
+from tui.app import HotcloneApp
+
+SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
+
+
+def make_app(session: FakeSession | None = None) -> HotcloneApp:
+    fake = session or FakeSession()
+    # No periodic refresh and no blinking cursor: snapshots must not depend on timing.
+    return HotcloneApp(
+        lambda: fake,  # type: ignore[arg-type, return-value]
+        refresh_interval=3600,
+        poll_interval=0.05,
+        retry_interval=0.05,
+        cursor_blink=False,
+    )
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    """Wait until chained workers (connect -> load -> focus -> load) and their messages are done."""
+    app = pilot.app
+    for _ in range(20):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            await pilot.pause()
+            if not any(w.is_running for w in app.workers):
+                return
+
+
+async def focus_env(pilot: Pilot[object], ref: str) -> None:
+    app = pilot.app
+    assert isinstance(app, HotcloneApp)
+    await settle(pilot)
+    app.main_screen.focus_row(ref)
+    await settle(pilot)
+
+
+@pytest.fixture
+def fake() -> FakeSession:
+    return FakeSession()
+
+
+@pytest.fixture
+def app_factory() -> Callable[..., HotcloneApp]:
+    return make_app
