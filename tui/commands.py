@@ -43,6 +43,6 @@ class HotcloneCommands(Provider):
         for action, text in _ACTIONS:
             score = matcher.match(text)
             if score > 0:
-                allowed = main.check_action(action, ()) is not False
+                allowed = main.check_action(action, ()) is True
                 label = text if allowed else f"{text} (disabled: {main.disabled_reason(action)})"
                 yield Hit(score, matcher.highlight(label), partial(main.run_palette_action, action))

@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 from core.models import CloneStep, Environment, EnvironmentType
 from tui import fmt
 from tui.messages import CloneFinished, CloneProgressed, TypesLoaded
+from tui.screens.base import report_failure
 from tui.validation import Duration, EnvironmentName
 from tui.workers import deliver
 
@@ -175,6 +176,7 @@ class CloneModal(ModalScreen[Environment | None]):
         self.dismiss(result.environment)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
         if event.worker.group == "clone" and event.state is WorkerState.ERROR:
             self.running = False
             self.query_one("#clone-error", Static).update(

@@ -8,12 +8,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from core.models import EnvDiff, ObjectDiff
 from tui.messages import DiffLoaded
+from tui.screens.base import ReportingScreen
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.context_bar import ContextBar
 from tui.widgets.side_by_side import SideBySide
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 _MARK = {"added": "+", "removed": "-", "changed": "~", "same": " "}
 
 
-class DiffScreen(Screen[None]):
+class DiffScreen(ReportingScreen):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("n", "next_change", "Next change"),

@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 from core.models import EnvDiff, Environment, ImageChange, ImageSpec, Workload
 from core.permissions import Action
 from tui.messages import ImageApplied, ImagePlanned, SuggestionsLoaded
+from tui.screens.base import report_failure
 from tui.validation import ImageReference
 from tui.widgets.vim import VimOptionList
 from tui.workers import deliver
@@ -163,6 +164,7 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
         self.dismiss(self.specs)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
         if event.state is WorkerState.ERROR and event.worker.group in ("plan", "apply"):
             self.query_one("#edit-error", Static).update(f"Failed: {event.worker.error}")
             self.query_one("#submit", Button).disabled = False

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from core.models import Environment, HistoryEntry, PromotePlan
 from core.permissions import Action
 from tui import fmt
 from tui.messages import EnvironmentChanged, HistoryLoaded
+from tui.screens.base import ReportingScreen
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.context_bar import ContextBar
 from tui.widgets.vim import VimTable
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from tui.app import HotcloneApp
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(ReportingScreen):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("enter", "show", "Summary"),
@@ -107,10 +107,10 @@ class HistoryScreen(Screen[None]):
         self.app.push_screen(TextModal(f"{self.env.ref} revision {entry.revision}", body))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "rollback":
-            return self._selected() is not None and self.hc.permission(Action.ROLLBACK, self.env)[0]
+        if action == "rollback":  # None: shown dimmed, with the reason in help
+            return True if self._selected() is not None and self.hc.permission(Action.ROLLBACK, self.env)[0] else None
         if action == "show":
-            return self._selected() is not None
+            return True if self._selected() is not None else None
         return True
 
     def disabled_reason(self, action: str) -> str:

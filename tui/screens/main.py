@@ -11,13 +11,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from core.models import Application, Environment, ImageSpec, VersionMatrix, Workload
 from core.permissions import Action
 from tui import fmt
 from tui.messages import ApplicationsLoaded, EnvironmentChanged, EnvironmentLoaded, PermissionsChecked
+from tui.screens.base import ReportingScreen
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.context_bar import ContextBar
 from tui.widgets.vim import VimTable
@@ -36,7 +36,7 @@ GUARDED: dict[str, Action] = {
 NEEDS_ENV = {"diff", "history", *GUARDED}
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ReportingScreen):
     AUTO_FOCUS = "#envs"
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
@@ -274,8 +274,9 @@ class MainScreen(Screen[None]):
         return ""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # textual: None shows the key dimmed (disabled), False would hide it; we want it seen as disabled.
         if action in NEEDS_ENV or action == "matrix":
-            return not self.disabled_reason(action)
+            return None if self.disabled_reason(action) else True
         return True
 
     def _update_reasons(self) -> None:
@@ -285,7 +286,7 @@ class MainScreen(Screen[None]):
 
     # -- actions ----------------------------------------------------------------------------
     def run_palette_action(self, action: str) -> None:
-        if self.check_action(action, ()) is False:
+        if self.check_action(action, ()) is not True:
             self.notify(
                 self.disabled_reason(action), title=f"{action.replace('_', ' ')} unavailable", severity="warning"
             )

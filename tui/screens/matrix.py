@@ -8,11 +8,11 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from core.models import VersionMatrix
 from tui.messages import MatrixLoaded
+from tui.screens.base import ReportingScreen
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.context_bar import ContextBar
 from tui.widgets.vim import VimTable
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from tui.app import HotcloneApp
 
 
-class MatrixScreen(Screen[None]):
+class MatrixScreen(ReportingScreen):
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
 
     def __init__(self, app_name: str) -> None:

@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from core.models import Environment, PromotePlan
 from tui.messages import PlanApplied, PlanLoaded
+from tui.screens.base import report_failure
 from tui.workers import deliver
 
 if TYPE_CHECKING:
@@ -165,6 +166,7 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         self.dismiss(plan)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
         if event.state is WorkerState.ERROR and event.worker.group in ("plan", "apply"):
             self.applying = False
             self.query_one("#promote-error", Static).update(f"Failed: {event.worker.error}")

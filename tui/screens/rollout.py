@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, cast
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
 from core.models import PromotePlan, RolloutStatus
 from core.permissions import Action
 from tui.messages import PermissionsChecked, RolloutPolled
+from tui.screens.base import ReportingScreen
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.context_bar import ContextBar
 from tui.widgets.vim import VimTable
@@ -29,7 +29,7 @@ def failed(status: RolloutStatus) -> bool:
     return not status.done and any(word in status.message.lower() for word in _FAILURE_WORDS)
 
 
-class RolloutScreen(Screen[None]):
+class RolloutScreen(ReportingScreen):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("r", "rollback", "Roll back"),
@@ -128,8 +128,8 @@ class RolloutScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "rollback":
             if self.state != "failure":
-                return None  # only offered after a failure
-            return self.hc.permission(Action.ROLLBACK, self.plan.target)[0]
+                return False  # hidden: only offered after a failure
+            return True if self.hc.permission(Action.ROLLBACK, self.plan.target)[0] else None
         return True
 
     def action_rollback(self) -> None:

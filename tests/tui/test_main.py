@@ -1,0 +1,220 @@
+"""Main screen: loading, navigation, filter, header, permissions, refresh, lost connection."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Label, Static
+
+from core.permissions import Action
+from tests.tui.conftest import focus_env, make_app, settle
+from tests.tui.fake_session import FakeSession
+
+
+async def test_loads_applications_and_focused_workloads(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        screen = app.main_screen
+        envs = screen.query_one("#envs", DataTable)
+        assert envs.row_count == 9  # 2 app rows + 7 environments
+        assert app.focused_env is not None and app.focused_env.name == "hotfix-ko"
+        workloads = screen.query_one("#workloads", DataTable)
+        assert workloads.row_count == 4  # web, migrate (init), api, digest
+        assert "1.9.4" in str(workloads.get_row("Deployment/web|web"))
+        assert "rewritten" in str(screen.query_one("#preflight", Static).render())
+        assert str(screen.query_one("#ctx", Label).render()) == "ctx: kind-topicshare"
+        assert "oncall@example.com" in str(screen.query_one("#user", Label).render())
+        assert not screen.query_one("#read-only-badge").display
+        assert not screen.query_one("#prod-marker").display
+        assert ("allowed", (Action.CLONE, "hotfix-ko"), {}) in fake.calls
+
+
+async def test_vim_keys_move_and_production_is_marked(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/qa")
+        await pilot.press("j")
+        await settle(pilot)
+        assert app.focused_env is not None and app.focused_env.name == "production"
+        marker = app.main_screen.query_one("#prod-marker", Label)
+        assert marker.display and "PRODUCTION" in str(marker.render())
+        await pilot.press("k")
+        await settle(pilot)
+        assert app.focused_env is not None and app.focused_env.name == "qa"
+        assert not marker.display
+        await pilot.press("G")
+        await settle(pilot)
+        assert app.focused_env is not None and app.focused_env.name == "demo-0301"
+        await pilot.press("g")
+        await settle(pilot)
+        assert app.focused_env is None and app.main_screen.current_app == "billing"
+
+
+async def test_expired_environment_shows_expired(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        row = app.main_screen.query_one("#envs", DataTable).get_row("topicshare/demo-0301")
+        assert "EXPIRED" in row and "qa" in row
+
+
+async def test_filter_with_slash_and_escape(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"hotfix")
+        envs = app.main_screen.query_one("#envs", DataTable)
+        assert envs.row_count == 2  # topicshare + hotfix-ko
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is envs
+        assert app.focused_env is not None and app.focused_env.name == "hotfix-ko"
+        await pilot.press("escape")
+        assert envs.row_count == 9
+
+
+async def test_read_only_disables_every_change(fake: FakeSession) -> None:
+    fake.read_only = True
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        screen = app.main_screen
+        assert screen.query_one("#read-only-badge").display
+        for action in ("clone", "edit_image", "promote", "destroy"):
+            assert screen.check_action(action, ()) is None
+            assert screen.disabled_reason(action) == "read-only mode"
+        assert screen.check_action("diff", ()) is True
+        await pilot.press("c", "x", "p", "e")
+        await settle(pilot)
+        assert app.screen is screen  # nothing opened
+        assert "read-only mode" in str(screen.query_one("#reasons", Static).render())
+
+
+async def test_rbac_denied_action_is_disabled_with_reason() -> None:
+    fake = FakeSession(denied={Action.CLONE: "RBAC: cannot create namespaces"})
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/production")
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.screen is app.main_screen
+        assert not fake.called("clone")
+        reasons = str(app.main_screen.query_one("#reasons", Static).render())
+        assert "RBAC: cannot create namespaces" in reasons
+        assert "images in production change only through promote or rollback" in app.main_screen.disabled_reason(
+            "edit_image"
+        )
+
+
+async def test_permissions_are_cached_per_environment(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/qa")
+        await focus_env(pilot, "topicshare/production")
+        await focus_env(pilot, "topicshare/qa")
+        asked = [a for a, _k in fake.called("allowed") if a[0] is Action.CLONE and a[1] == "qa"]
+        assert len(asked) == 1
+
+
+async def test_ctrl_r_refreshes(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        before = len(fake.called("applications"))
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert len(fake.called("applications")) == before + 1
+
+
+async def test_lost_connection_shows_banner_and_retries(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        fake.unreachable = True
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        banner = app.main_screen.query_one("#banner", Static)
+        assert banner.display and "Connection lost" in str(banner.render())
+        assert app.is_running
+        fake.unreachable = False
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert not banner.display
+
+
+async def test_connect_failure_does_not_crash() -> None:
+    from core.errors import Unreachable
+
+    calls = []
+
+    def connect() -> FakeSession:
+        calls.append(1)
+        if len(calls) == 1:
+            raise Unreachable("kubeconfig: no such context 'prod'")
+        return FakeSession()
+
+    from tui.app import HotcloneApp
+
+    app = HotcloneApp(connect, refresh_interval=3600, retry_interval=0.05, cursor_blink=False)  # type: ignore[arg-type]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert len(calls) == 2 and app.connection is not None and not app.unreachable
+
+
+async def test_errors_notify_and_error_log(fake: FakeSession) -> None:
+    from core.errors import ServerError
+
+    fake.fail["workloads"] = ServerError("quota exceeded in topicshare-qa")
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/qa")
+        assert app.errors and app.errors[-1] == ("Server error", "quota exceeded in topicshare-qa")
+        await pilot.press("exclamation_mark")
+        assert type(app.screen).__name__ == "ErrorLogScreen"
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
+
+
+async def test_help_lists_keys_with_reasons(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/production")
+        await pilot.press("question_mark")
+        screen = app.screen
+        assert type(screen).__name__ == "HelpScreen"
+        rows = {r[0]: r for r in screen.rows}  # type: ignore[attr-defined]
+        for key in ("c", "e", "d", "p", "h", "x", "m", "/", "ctrl+r", "?"):
+            assert key in rows, key
+        assert "production environments are never destroyed" in rows["x"][2]
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
+
+
+async def test_command_palette_jumps_to_environment(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon")
+        await pilot.pause()
+        await pilot.press(*"hotfix-ko")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused_env is not None and app.focused_env.name == "hotfix-ko"
+
+
+async def test_matrix_marks_cells_that_differ(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("m")
+        await settle(pilot)
+        table = app.screen.query_one("#matrix-table", DataTable)
+        row = [str(c) for c in table.get_row("Deployment/web")]
+        assert row[0] == "Deployment/web"
+        assert "≠ 1.9.4" in row and "  1.9.3" in row
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
