@@ -297,7 +297,11 @@ def cmd_diff(session: Session, args: argparse.Namespace) -> int:
 def _describe_plan(plan: PromotePlan) -> str:
     counts = plan.diff.counts()
     lines = [
-        f"{plan.action} {plan.app}/{plan.source} -> {plan.target.ref}"
+        (
+            f"rollback {plan.target.ref} to the state before {plan.source}"
+            if plan.action == "rollback"
+            else f"promote {plan.app}/{plan.source} -> {plan.target.ref}"
+        )
         + (" (PRODUCTION)" if plan.target.is_production else ""),
         f"  objects: {counts['changed']} changed, {counts['added']} added, {len(plan.deletions)} deleted;"
         f" workloads restarting: {', '.join(plan.restarts) or 'none'}",

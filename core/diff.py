@@ -99,7 +99,10 @@ def show(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, str):
-        return value
+        if "\n" not in value and len(value) <= 120:
+            return value
+        text = json.dumps(value)  # one line, newlines visible as \n
+        return text if len(text) <= 120 else text[:117] + "..."
     if isinstance(value, bool | int | float):
         return json.dumps(value)
     text = json.dumps(unkey_named_lists(value), separators=(",", ":"), sort_keys=True)

@@ -1,0 +1,52 @@
+"""Run the real `hotclone` command in-process, the way a user would, and capture what it prints."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from dataclasses import dataclass
+
+from core.controlplane import ADMIN_CONTEXT
+from tui.launch import main
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+class _NotATerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return False
+
+
+def run_cli(*argv: str, kubeconfig: str | None = None, context: str = ADMIN_CONTEXT, stdin: str = "") -> Result:
+    args = list(argv)
+    if kubeconfig:
+        args += ["--kubeconfig", kubeconfig, "--context", context]
+    out, err = io.StringIO(), io.StringIO()
+    old_stdin = sys.stdin
+    sys.stdin = _NotATerminal(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(args)
+            except SystemExit as exit_:  # argparse
+                code = int(exit_.code or 0)
+    finally:
+        sys.stdin = old_stdin
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def namespace_objects(cluster: object, namespace: str) -> dict[str, dict[str, object]]:
+    """kind/name -> object, read straight from the cluster (never trust return values)."""
+    from core import inventory
+
+    return {inventory.ref(o): o for o in inventory.load(cluster, namespace)}  # type: ignore[arg-type]
