@@ -1,0 +1,1 @@
+"""hotclone benchmark suite: `python -m benchmarks.run` (see run.py)."""

@@ -1,0 +1,34 @@
+"""The kubectl side of the comparison: listing environments and the usual hand-made clone."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from core import kinds
+
+FILTER = Path(__file__).with_name("strip_server_fields.py")
+
+
+def resource_list() -> str:
+    """The kinds hotclone copies, as kubectl resource names (plural.group)."""
+    return ",".join(f"{k.plural}.{k.group}" if k.group else k.plural for k in kinds.ENVIRONMENT_KINDS)
+
+
+def list_envs_argv(kubectl: Path, kubeconfig: Path, context: str, app: str) -> list[str]:
+    return [
+        str(kubectl), "--kubeconfig", str(kubeconfig), "--context", context,
+        "get", "namespaces", "-l", f"hotclone.io/app={app}", "-o", "json",
+    ]  # fmt: skip
+
+
+def clone_argv(kubectl: Path, python: Path, kubeconfig: Path, context: str, source_ns: str, new_ns: str) -> list[str]:
+    """One shell pipeline: create the namespace, get everything, strip, apply."""
+    k = f"{shlex.quote(str(kubectl))} --kubeconfig {shlex.quote(str(kubeconfig))} --context {context}"
+    script = (
+        f"set -eo pipefail; {k} create namespace {new_ns} >/dev/null && "
+        f"{k} get {resource_list()} -n {source_ns} -o json "
+        f"| {shlex.quote(str(python))} {shlex.quote(str(FILTER))} "
+        f"| {k} apply -n {new_ns} -f - >/dev/null"
+    )
+    return ["bash", "-c", script]

@@ -1,0 +1,403 @@
+"""hotclone benchmarks: `.venv/bin/python -m benchmarks.run [--quick] [--sizes S,M,L] [--runs 5] [--json PATH]`.
+
+A benchmark, not a test: it starts its own local control plane per data size (never
+your cluster), seeds it, measures, prints a table (median, min, max of --runs runs
+after one unrecorded warm-up run) and writes the same figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import dashboard, handmade
+from benchmarks.data import DataSet, dataset, scaling_set, seed
+from benchmarks.measure import Figure, describe_machine, machine, repeat, run_process, table, timed
+from core import diff as diff_ops
+from core import inventory, kinds
+from core.cluster import Cluster
+from core.controlplane import ADMIN_CONTEXT, ControlPlane, find_binaries, versions
+from core.errors import NotFound
+from core.models import ImageSpec
+from core.session import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+HOTCLONE = VENV_BIN / "hotclone"
+PYTHON = Path(sys.executable)
+SCALING_SIZES = (10, 40, 160, 640)
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Bench:
+    plane: ControlPlane
+    cluster: Cluster
+    data: DataSet
+    runs: int
+    counter: Any = None
+
+    def __post_init__(self) -> None:
+        self.counter = itertools.count(1)
+
+    @property
+    def app(self) -> str:
+        return self.data.main_app
+
+    def hotclone(self, *args: str) -> list[str]:
+        return [str(HOTCLONE), *args, "--kubeconfig", str(self.plane.kubeconfig), "--context", ADMIN_CONTEXT]
+
+    def session(self) -> Session:
+        return Session.connect(str(self.plane.kubeconfig), ADMIN_CONTEXT)
+
+    def fresh_name(self, prefix: str) -> str:
+        return f"{prefix}{next(self.counter)}"
+
+    def remove_namespace(self, namespace: str, timeout: float = 180.0) -> None:
+        """Delete and wait until gone, so background deletion does not overlap the next run."""
+        try:
+            self.cluster.delete(kinds.NAMESPACE, None, namespace)
+        except NotFound:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self.cluster.get(kinds.NAMESPACE, None, namespace)
+            except NotFound:
+                return
+            time.sleep(0.2)
+        log(f"warning: namespace {namespace} still terminating after {timeout:.0f} s")
+
+
+# -- waiting for the control plane to go quiet -------------------------------------------------
+
+
+def _cpu_ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def wait_quiet(plane: ControlPlane, *, cap: float = 180.0, window: float = 2.0, threshold: float = 0.2) -> float:
+    """Wait until the control plane uses < `threshold` of one core (controllers caught up)."""
+    import os
+
+    hz = os.sysconf("SC_CLK_TCK")
+    started = time.monotonic()
+    pids = list(plane.pids.values())
+    while time.monotonic() - started < cap:
+        before = _cpu_ticks(pids)
+        time.sleep(window)
+        used = (_cpu_ticks(pids) - before) / hz / window
+        if used < threshold:
+            break
+    return time.monotonic() - started
+
+
+# -- figures ------------------------------------------------------------------------------------
+
+
+def list_figures(b: Bench, size: str) -> list[Figure]:
+    """Figure 1 and 7 (listing): whole processes, interleaved with kubectl on the same data."""
+    goal = 1.0 if size == "L" else None
+    apps = Figure("apps", "`hotclone apps --json` (process)", size, goal=goal)
+    apps.runs = repeat(lambda: run_process(b.hotclone("apps", "--json")), b.runs)
+    envs = Figure("envs", f"`hotclone envs {b.app} --json` (process)", size, goal=goal)
+    kubectl = Figure("kubectl_envs", "`kubectl get namespaces -l hotclone.io/app=APP -o json`", size)
+    ratio = Figure("ratio_envs", "ratio hotclone envs / kubectl get namespaces", size, unit="x")
+    kube = handmade.list_envs_argv(find_binaries() / "kubectl", b.plane.kubeconfig, ADMIN_CONTEXT, b.app)
+    run_process(b.hotclone("envs", b.app, "--json"))
+    run_process(kube)
+    for _ in range(b.runs):
+        h = run_process(b.hotclone("envs", b.app, "--json"))
+        k = run_process(kube)
+        envs.runs.append(h)
+        kubectl.runs.append(k)
+        ratio.runs.append(h / k)
+    return [apps, envs, kubectl, ratio]
+
+
+def dashboard_figures(b: Bench, size: str) -> list[Figure]:
+    """Figures 2 and 6: first paint, focus change, peak RSS of the real dashboard in tmux."""
+    paint = Figure("dash_first_paint", "dashboard: start to environment list", size, goal=1.0 if size == "L" else None)
+    focus = Figure("dash_focus", "dashboard: focus change to workloads shown", size, goal=0.3 if size == "L" else None)
+    rss = Figure("dash_rss", "dashboard: peak RSS (VmHWM)", size, unit="MB", goal=200.0 if size == "L" else None)
+    ok, why = dashboard.available(PYTHON)
+    if not ok:
+        for f in (paint, focus, rss):
+            f.available, f.note = False, why
+        return [paint, focus, rss]
+    try:
+        results = dashboard.measure(b.runs, HOTCLONE, b.plane.kubeconfig, ADMIN_CONTEXT, b.app)
+    except (TimeoutError, OSError, ValueError) as error:
+        log(f"dashboard measurement failed: {error}")
+        for f in (paint, focus, rss):
+            f.available, f.note = False, f"n/a (failed: {str(error).splitlines()[0][:80]})"
+        return [paint, focus, rss]
+    paint.runs = [r.first_paint for r in results]
+    focus.runs = [r.focus_change for r in results]
+    rss.runs = [r.peak_rss_mb for r in results]
+    return [paint, focus, rss]
+
+
+def clone_figures(b: Bench, size: str) -> list[Figure]:
+    """Figure 3 (whole process, 157-object env) and 7 (hand-made kubectl clone), interleaved."""
+    source = f"{b.app}-production"
+    objects = len(inventory.load(b.cluster, source))
+    goal = 3.0 if size == "M" else None
+    mine = Figure("clone_process", f"`hotclone clone` {objects}-object env (process)", size, goal=goal)
+    theirs = Figure("kubectl_clone", "hand-made clone: kubectl get | strip | kubectl apply", size)
+    ratio = Figure("ratio_clone", "ratio hotclone clone / hand-made kubectl clone", size, unit="x")
+    kubectl = find_binaries() / "kubectl"
+
+    def one() -> tuple[float, float]:
+        name = b.fresh_name("c")
+        h = run_process(b.hotclone("clone", b.app, "production", name, "--yes"))
+        b.remove_namespace(f"{b.app}-{name}")
+        target = f"hand-{b.fresh_name('k')}"
+        k = run_process(handmade.clone_argv(kubectl, PYTHON, b.plane.kubeconfig, ADMIN_CONTEXT, source, target))
+        b.remove_namespace(target)
+        return h, k
+
+    one()  # warm-up
+    for _ in range(b.runs):
+        h, k = one()
+        mine.runs.append(h)
+        theirs.runs.append(k)
+        ratio.runs.append(h / k)
+    mine.extra["objects_in_source"] = objects
+    return [mine, theirs, ratio]
+
+
+def scaling_figures(b: Bench, sizes: tuple[int, ...]) -> tuple[list[Figure], dict[str, Any]]:
+    """Figure 3 (scaling): in-process clone of N-object environments, time and API requests."""
+    figures, points = [], []
+    for n in sizes:
+        figure = Figure(f"clone_{n}", f"clone {n} objects (in-process)", "scaling")
+        requests: list[int] = []
+
+        def one(n: int = n) -> float:
+            session = b.session()
+            name = b.fresh_name("s")
+            try:
+                session.identity  # noqa: B018 - the whoami round trip is part of a clone, counted below
+                before = session.cluster.request_count
+                seconds = timed(lambda: session.clone("scale", f"n{n}", name))
+                requests.append(session.cluster.request_count - before)
+            finally:
+                session.close()
+                b.remove_namespace(f"scale-{name}")
+            return seconds
+
+        figure.runs = repeat(one, b.runs)
+        requests = requests[1:]  # drop the warm-up
+        figure.extra = {"objects": n, "requests": requests, "requests_minus_objects": [r - n for r in requests]}
+        figure.note = f"{statistics.median(requests):.0f} requests"
+        figures.append(figure)
+        points.append((n, figure.median or 0.0, statistics.median(requests)))
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    fit: dict[str, Any] = {"points": [{"objects": n, "median_s": s, "requests": r} for n, s, r in points]}
+    if len(xs) >= 2:
+        slope, intercept = statistics.linear_regression(xs, ys)
+        fit.update(
+            seconds_per_object=slope,
+            fixed_seconds=intercept,
+            r_squared=statistics.correlation(xs, ys) ** 2,
+            request_overhead=[r - n for n, _, r in points],
+        )
+    return figures, fit
+
+
+def diff_figures(b: Bench, size: str) -> list[Figure]:
+    """Figure 4: diff of production and qa (157 objects each): compute only, in-process, process."""
+    left, right = f"{b.app}-production", f"{b.app}-qa"
+    a, c = inventory.load(b.cluster, left), inventory.load(b.cluster, right)
+    goal = 0.3 if size == "M" else None
+
+    def compute() -> object:
+        return diff_ops.compare(a, c, left_namespace=left, right_namespace=right, left_name=left, right_name=right)
+
+    result = diff_ops.compare(a, c, left_namespace=left, right_namespace=right, left_name=left, right_name=right)
+    only = Figure("diff_compute", f"diff {len(a)} vs {len(c)} objects, compute only", size, goal=goal)
+    only.runs = repeat(compute, b.runs)
+    only.extra["changed_objects"] = len(result.changed)
+    session = b.session()
+    try:
+        inproc = Figure("diff_inprocess", "diff, reads + compute (in-process Session.diff)", size)
+        inproc.runs = repeat(lambda: session.diff(b.app, "production", "qa"), b.runs)
+    finally:
+        session.close()
+    process = Figure("diff_process", "`hotclone diff APP production qa` (process)", size)
+    process.runs = repeat(lambda: run_process(b.hotclone("diff", b.app, "production", "qa"), ok=(0, 1)), b.runs)
+    return [only, inproc, process]
+
+
+def promote_figures(b: Bench, size: str) -> list[Figure]:
+    """Figure 5: promote a 40-workload clone (one image changed) back to production, --no-wait."""
+    goal = 5.0 if size == "M" else None
+    process = Figure("promote_process", "`hotclone promote` clone -> production, --no-wait (process)", size, goal=goal)
+    plan_f = Figure("promote_plan", "promote plan incl. server dry run (in-process)", size)
+    apply_f = Figure("promote_apply", "promote apply (in-process)", size)
+    session = b.session()
+    try:
+
+        def prepare() -> str:
+            name = b.fresh_name("p")
+            session.clone(b.app, "production", name)
+            session.set_image(b.app, name, [ImageSpec("web", None, f"{b.app}/web:1.9.4-{name}")])
+            return name
+
+        def by_process() -> float:
+            name = prepare()
+            try:
+                argv = b.hotclone("promote", b.app, name, "--yes", "--confirm", "production", "--no-wait")
+                return run_process(argv)
+            finally:
+                b.remove_namespace(f"{b.app}-{name}")
+
+        def in_process() -> tuple[float, float, int]:
+            name = prepare()
+            try:
+                before = session.cluster.request_count
+                started = time.perf_counter()
+                plan = session.plan_promote(b.app, name)
+                planned = time.perf_counter()
+                session.apply(plan, confirm="production")
+                done = time.perf_counter()
+                return planned - started, done - planned, session.cluster.request_count - before
+            finally:
+                b.remove_namespace(f"{b.app}-{name}")
+
+        process.runs = repeat(by_process, b.runs)
+        in_process()  # warm-up
+        requests = []
+        for _ in range(b.runs):
+            p, a, r = in_process()
+            plan_f.runs.append(p)
+            apply_f.runs.append(a)
+            requests.append(r)
+        plan_f.extra["requests_plan_and_apply"] = requests
+    finally:
+        session.close()
+    return [process, plan_f, apply_f]
+
+
+# -- driver ---------------------------------------------------------------------------------
+
+
+def bench_size(size: str, runs: int, *, change_figures: bool, scaling: tuple[int, ...], report: dict[str, Any]) -> list[Figure]:
+    data = dataset(size)
+    log(f"{size}: starting a local control plane")
+    plane = ControlPlane.start(with_kwok=False)
+    figures: list[Figure] = []
+    try:
+        cluster = Cluster.connect(str(plane.kubeconfig), ADMIN_CONTEXT)
+        b = Bench(plane, cluster, data, runs)
+        log(f"{size}: seeding {data.total_objects()} objects ({data.description})")
+        seconds = timed(lambda: seed(cluster, data))
+        quiet = wait_quiet(plane)
+        log(f"{size}: seeded in {seconds:.1f} s, control plane quiet after {quiet:.1f} s more")
+        report["datasets"][size] = {
+            "description": data.description,
+            "apps": len({e.app for e in data.envs}),
+            "environments": len(data.envs),
+            "objects": data.total_objects(),
+            "main_app": data.main_app,
+            "objects_in_main_app": data.objects_in(data.main_app),
+            "seed_seconds": round(seconds, 1),
+            "settle_seconds": round(quiet, 1),
+        }
+        steps: list[tuple[str, Callable[[], list[Figure]]]] = [
+            ("listing", lambda: list_figures(b, size)),
+            ("dashboard", lambda: dashboard_figures(b, size)),
+        ]
+        if change_figures:
+            steps += [
+                ("diff", lambda: diff_figures(b, size)),
+                ("clone", lambda: clone_figures(b, size)),
+                ("promote", lambda: promote_figures(b, size)),
+            ]
+        for name, step in steps:
+            log(f"{size}: {name}")
+            figures += step()
+        if change_figures and scaling:
+            log(f"{size}: seeding the clone-scaling environments {scaling}")
+            seed(cluster, scaling_set(scaling))
+            wait_quiet(plane)
+            found, fit = scaling_figures(b, scaling)
+            figures += found
+            report["clone_scaling"] = fit
+        cluster.close()
+    finally:
+        plane.stop()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="S only, 3 runs, scaling 10 and 40 (about a minute)")
+    parser.add_argument("--sizes", help="comma-separated data sizes: S,M,L (default: all; --quick: S)")
+    parser.add_argument("--runs", type=int, help="timed runs per figure (default 5; --quick 3)")
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
+    args = parser.parse_args(argv)
+    sizes = [s.strip().upper() for s in (args.sizes or ("S" if args.quick else "S,M,L")).split(",") if s.strip()]
+    runs = args.runs or (3 if args.quick else 5)
+    scaling = SCALING_SIZES[:2] if args.quick else SCALING_SIZES
+    # Clone, diff and promote run on M (the issue's 160-object environments), else on the largest size given.
+    change_size = "M" if "M" in sizes else sizes[-1]
+
+    report: dict[str, Any] = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {**machine(), "kubernetes": versions().get("KUBERNETES_VERSION", "")},
+        "runs": runs,
+        "quick": args.quick,
+        "method": "median/min/max of --runs timed runs after one unrecorded warm-up run",
+        "datasets": {},
+        "figures": [],
+    }
+    figures: list[Figure] = []
+    for size in sizes:
+        figures += bench_size(size, runs, change_figures=size == change_size, scaling=scaling, report=report)
+        report["figures"] = [f.as_json() for f in figures]
+        write(args.json, report)  # after every size: a cut-short run still leaves its figures
+    report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    write(args.json, report)
+    print(f"\nhotclone benchmarks on {describe_machine(report['machine'])}")
+    for size, info in report["datasets"].items():
+        print(f"  {size}: {info['description']}; {info['objects']} objects, {info['environments']} environments")
+    print()
+    print(table(figures))
+    fit = report.get("clone_scaling") or {}
+    if "seconds_per_object" in fit:
+        print(
+            f"\nclone scaling: {fit['seconds_per_object'] * 1000:.1f} ms per object + {fit['fixed_seconds']:.2f} s fixed "
+            f"(R² {fit['r_squared']:.3f}); API requests minus objects: {fit['request_overhead']}"
+        )
+    print(f"\nJSON: {args.json}")
+    return 0
+
+
+def write(path: Path, report: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
