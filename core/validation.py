@@ -58,6 +58,11 @@ def validate_image(reference: str) -> str:
             f"invalid image reference {reference!r}: expected [registry[:port]/]name[:tag][@sha256:digest] "
             "with a lowercase name"
         )
+    domain = match.group("domain")
+    looks_like_host = domain and ("." in domain or ":" in domain or domain == "localhost" or domain.startswith("["))
+    if domain and not looks_like_host and not re.fullmatch(_PATH_COMPONENT, domain):
+        # Like docker: a first component without '.' or ':' is part of the name, not a registry.
+        raise InvalidInput(f"invalid image reference {reference!r}: repository names must be lowercase")
     digest = match.group("digest")
     if digest and digest.startswith("sha256:") and len(digest) != len("sha256:") + 64:
         raise InvalidInput(f"invalid image reference {reference!r}: a sha256 digest has 64 hex characters")

@@ -1,0 +1,61 @@
+"""Diff reports exactly the changed paths, and nothing for identical environments."""
+
+from __future__ import annotations
+
+from core import kinds
+from core.clone import clone
+from core.diff import diff_environments, side_by_side, summary_lines
+from core.images import apply, parse_spec
+from tests.conftest import Seeded
+
+
+def test_identical_environments_have_no_diff(seeded: Seeded) -> None:
+    cluster = seeded.session.cluster
+    clone(cluster, seeded.app, "production", "copy")
+    diff = diff_environments(cluster, seeded.app, "production", "copy")
+    assert diff.same, summary_lines(diff)
+
+
+def test_diff_reports_exactly_the_changed_paths(seeded: Seeded) -> None:
+    cluster = seeded.session.cluster
+    clone(cluster, seeded.app, "production", "hotfix")
+    apply(cluster, seeded.app, "hotfix", [parse_spec(f"web={seeded.app}/web:1.9.4")], user="u")
+    settings = cluster.get(kinds.CONFIGMAP, seeded.namespace("hotfix"), "app-settings")
+    settings["data"]["CHARSET"] = "UTF-8"
+    cluster.replace(kinds.CONFIGMAP, seeded.namespace("hotfix"), settings)
+    diff = diff_environments(cluster, seeded.app, "production", "hotfix")
+    assert summary_lines(diff) == [
+        "ConfigMap/app-settings data.CHARSET: ISO-8859-1 -> UTF-8",
+        f"Deployment/web containers[web].image: {seeded.app}/web:1.9.3 -> {seeded.app}/web:1.9.4",
+    ]
+    assert diff.counts() == {"added": 0, "removed": 0, "changed": 2}
+
+
+def test_added_removed_and_reordered(seeded: Seeded) -> None:
+    cluster = seeded.session.cluster
+    clone(cluster, seeded.app, "production", "hotfix")
+    ns = seeded.namespace("hotfix")
+    cluster.delete(kinds.NETWORKPOLICY, ns, "api-from-web")
+    cluster.create(kinds.CONFIGMAP, ns, {"metadata": {"name": "feature-flags"}, "data": {"new-editor": "on"}})
+    web = cluster.get(kinds.DEPLOYMENT, ns, "web")
+    web["spec"]["template"]["spec"]["containers"][0]["env"].reverse()  # order does not matter
+    cluster.replace(kinds.DEPLOYMENT, ns, web)
+    diff = diff_environments(cluster, seeded.app, "production", "hotfix")
+    assert {(o.ref, o.status) for o in diff.changed} == {
+        ("ConfigMap/feature-flags", "added"),
+        ("NetworkPolicy/api-from-web", "removed"),
+    }
+
+
+def test_env_scoped_objects_only_on_request_and_secrets_masked(seeded: Seeded) -> None:
+    cluster = seeded.session.cluster
+    plain = diff_environments(cluster, seeded.app, "production", "qa")
+    assert not any(o.env_scoped for o in plain.objects)
+    full = diff_environments(cluster, seeded.app, "production", "qa", include_env_scoped=True)
+    secret = next(o for o in full.changed if o.ref == "Secret/db-credentials")
+    assert {c.path for c in secret.changes} == {"data.host", "data.password", "data.url"}
+    assert all(c.old == "<hidden>" for c in secret.changes)
+    rendered = side_by_side(full, 100)
+    assert "<hidden, differs>" in rendered
+    for line in rendered.splitlines():
+        assert len(line) <= 100
