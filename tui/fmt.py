@@ -19,6 +19,14 @@ def duration(delta: timedelta) -> str:
     return f"{seconds // 86400}d"
 
 
+def ttl_text(delta: timedelta) -> str:
+    """A TTL as the duration syntax core parses (24h, 3d, 90m)."""
+    minutes = int(delta.total_seconds()) // 60
+    if minutes % (24 * 60) == 0 and minutes >= 48 * 60:
+        return f"{minutes // (24 * 60)}d"
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+
 def age(env: Environment, now: datetime) -> str:
     return duration(now - env.created) if env.created else "-"
 

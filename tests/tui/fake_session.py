@@ -39,6 +39,7 @@ from core.permissions import Action, safety_refusal
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 FAKE_DB_PASSWORD = "pw-Zebra-7731-secret"  # must never appear on screen
 FAKE_API_TOKEN = "tok-Quartz-9912-hidden"
+FAKE_CLONE_PASSWORD = "pw-clone-generated-0042-x"
 USER = "oncall@example.com"
 
 # (kind, name, [(container, image, init)], replicas)
@@ -85,6 +86,7 @@ class FakeSession:
         self.unreachable = False
         self._polls: dict[str, int] = {}
         self.secrets = {"password": FAKE_DB_PASSWORD, "token": FAKE_API_TOKEN}
+        self.clone_secrets = {"password": FAKE_CLONE_PASSWORD, "token": FAKE_API_TOKEN}  # from the template
         self.envs: dict[str, dict[str, Environment]] = {"topicshare": {}, "billing": {}}
         self.images: dict[str, dict[tuple[str, str], str]] = {}
         self.settings: dict[str, dict[str, str]] = {}
@@ -211,7 +213,10 @@ class FakeSession:
                 "apiVersion": "v1",
                 "kind": "Secret",
                 "metadata": {"name": "db-credentials"},
-                "data": {k: _mask(v) for k, v in self.secrets.items()},
+                "data": {
+                    k: _mask(v)
+                    for k, v in (self.clone_secrets if self.envs[app][env].cloned_from else self.secrets).items()
+                },
             },
             True,
         )
@@ -409,7 +414,7 @@ class FakeSession:
         tgt = self._env(app, env)
         if not any(h.revision == revision for h in self.hist.get(tgt.ref, [])):
             raise NotFound(f"revision {revision} not found in {tgt.ref}")
-        before = _images("1.9.2") if tgt.is_production else dict(self.images[tgt.ref])
+        before = _images("1.9.2") if tgt.is_production else _images("1.9.3")
         saved = self.images[tgt.ref]
         self.images[tgt.ref] = before
         after = self._manifests(app, env)
@@ -458,8 +463,8 @@ class FakeSession:
 
 
 def _mask(value: str) -> str:
-    """Like core: a secret value is never returned, only that it exists."""
-    return "<hidden>" if value else ""
+    """Like core: a secret value is never returned; only a change shows (here: by its length)."""
+    return f"<hidden: {len(value)} bytes>" if value else ""
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, str]:

@@ -88,7 +88,7 @@ class CloneModal(ModalScreen[Environment | None]):
         self.types = {t.name: t for t in message.types}
         select = self.query_one("#clone-type", Select)
         select.set_options(
-            [(f"{t.name} (ttl {fmt.duration(t.ttl) if t.ttl else 'none'})", t.name) for t in message.types]
+            [(f"{t.name} (ttl {fmt.ttl_text(t.ttl) if t.ttl else 'none'})", t.name) for t in message.types]
         )
         select.value = "temporary" if "temporary" in self.types else message.types[0].name
 
@@ -96,7 +96,7 @@ class CloneModal(ModalScreen[Environment | None]):
     def _type_changed(self, event: Select.Changed) -> None:
         chosen = self.types.get(str(event.value))
         if chosen is not None:
-            self.query_one("#clone-ttl", Input).value = fmt.duration(chosen.ttl) if chosen.ttl else ""
+            self.query_one("#clone-ttl", Input).value = fmt.ttl_text(chosen.ttl) if chosen.ttl else ""
 
     @on(Input.Changed)
     def _validate(self, event: Input.Changed) -> None:

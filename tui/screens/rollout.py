@@ -57,7 +57,8 @@ class RolloutScreen(ReportingScreen):
     def on_mount(self) -> None:
         self.hc.focused_env = self.plan.target
         table = self.query_one(DataTable)
-        table.add_columns("workload", "ready", "updated", "status")
+        for column in ("workload", "ready", "updated", "status"):
+            table.add_column(column, key=column)
         for workload in self.plan.restarts:
             table.add_row(workload, "…", "…", "waiting", key=workload)
         if not self.plan.restarts:
@@ -85,9 +86,7 @@ class RolloutScreen(ReportingScreen):
         table = self.query_one(DataTable)
         for s in message.statuses:
             status = "ready" if s.done else ("FAILED " if failed(s) else "") + (s.message or "rolling out")
-            try:
-                table.update_cell(s.workload, "ready", f"{s.ready}/{s.desired}")
-            except Exception:
+            if s.workload not in table.rows:
                 table.add_row(s.workload, "", "", "", key=s.workload)
             table.update_cell(s.workload, "ready", f"{s.ready}/{s.desired}")
             table.update_cell(s.workload, "updated", str(s.updated))

@@ -84,10 +84,11 @@ class SideBySide(ScrollableContainer, can_focus=True):
         self.scroll_home(animate=False)
 
     def jump(self, step: int) -> int | None:
-        """Move to the next (step=1) or previous (-1) change; returns the row index."""
-        if not self.starts:
+        """Move to the next (step=1) or previous (-1) change; None past the first or last one."""
+        target = self.current + step
+        if not 0 <= target < len(self.starts):
             return None
-        self.current = (self.current + step) % len(self.starts)
+        self.current = target
         row = self.starts[self.current]
         self.scroll_to(y=max(row + 1 - 2, 0), animate=False)  # +1 for the title line, 2 lines of context
         return row

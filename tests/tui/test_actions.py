@@ -1,0 +1,353 @@
+"""Every change goes through a modal: open, validate inline, cancel, submit, and the resulting core call."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, DataTable, Input, OptionList, Select, Static
+
+from core.errors import AlreadyExists
+from core.models import ImageSpec
+from tests.tui.conftest import focus_env, make_app, settle
+from tests.tui.fake_session import FakeSession
+
+
+def text(app: object, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())  # type: ignore[attr-defined]
+
+
+# -- clone ---------------------------------------------------------------------------------
+async def test_clone_validates_then_clones_and_focuses_new_env(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/production")
+        await pilot.press("c")
+        await settle(pilot)
+        name = app.screen.query_one("#clone-name", Input)
+        assert name.value == "hotfix-0314-1"
+        assert app.screen.query_one("#clone-type", Select).value == "temporary"
+        assert app.screen.query_one("#clone-ttl", Input).value == "24h"
+        for bad in ("Hotfix", "-x", "qa", "x_y", "a" * 60):
+            name.value = bad
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert text(app, "#name-error"), bad
+        assert not fake.called("clone")
+        name.value = "hotfix-ko2"
+        await pilot.pause()
+        assert text(app, "#name-error") == ""
+        app.screen.query_one("#clone-type", Select).value = "preview"
+        await pilot.pause()
+        assert app.screen.query_one("#clone-ttl", Input).value == "3d"
+        app.screen.query_one("#clone-ttl", Input).value = "48h"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert fake.called("clone") == [
+            (("topicshare", "production", "hotfix-ko2"), {"env_type": "preview", "ttl": "48h"})
+        ]
+        assert app.screen is app.main_screen
+        assert app.focused_env is not None and app.focused_env.name == "hotfix-ko2"
+
+
+async def test_clone_cancel_calls_nothing(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/production")
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main_screen and not fake.called("clone")
+
+
+async def test_clone_failure_says_why_and_keeps_the_form(fake: FakeSession) -> None:
+    fake.fail["clone"] = AlreadyExists("namespace topicshare-hotfix-0314-1 already exists")
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/production")
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "already exists" in text(app, "#clone-error")
+        assert "Nothing was left behind" in text(app, "#clone-error")
+        assert app.errors[-1][0] == "Already exists"
+        await pilot.click("#back")
+        assert app.screen.query_one("#clone-form").display
+
+
+async def test_clone_progress_is_shown(fake: FakeSession) -> None:
+    from textual.message import Message
+
+    from tui.messages import CloneProgressed
+
+    steps: list[str] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, CloneProgressed):
+            steps.append(f"{message.step.name} {message.step.done}/{message.step.total}")
+
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        await focus_env(pilot, "topicshare/production")
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert steps[0] == "namespace 1/1" and "objects 6/6" in steps and steps[-1] == "history 1/1"
+
+
+# -- edit image ----------------------------------------------------------------------------
+async def _open_edit(pilot: object, app: object) -> None:
+    await focus_env(pilot, "topicshare/hotfix-ko")  # type: ignore[arg-type]
+    await pilot.press("tab")  # type: ignore[attr-defined]
+    await pilot.press("e")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+
+
+async def test_edit_image_validates_previews_and_applies(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_edit(pilot, app)
+        box = app.screen.query_one("#image", Input)
+        assert box.value == "registry.example.com/topicshare/web:1.9.4"
+        suggestions = app.screen.query_one("#suggestions", OptionList)
+        assert suggestions.option_count == 3  # 2.0.0-rc2, 2.0.0-rc1, 1.9.3
+        for bad in ("registry.example.com/TopicShare/web:1", "web:", "web@sha256:abc", "a//b", ""):
+            box.value = bad
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert text(app, "#image-error"), bad
+        assert not fake.called("plan_set_image")
+        box.value = "registry.example.com/topicshare/web:1.9.5"
+        await pilot.pause()
+        assert text(app, "#image-error") == ""
+        await pilot.press("enter")
+        await settle(pilot)
+        spec = ImageSpec("web", "web", "registry.example.com/topicshare/web:1.9.5")
+        assert fake.called("plan_set_image") == [(("topicshare", "hotfix-ko", [spec]), {})]
+        preview = text(app, "#preview-text")
+        assert "web:1.9.4 -> registry.example.com/topicshare/web:1.9.5" in preview
+        assert not fake.called("set_image")
+        app.screen.query_one("#reason", Input).value = "KO-118"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert fake.called("set_image") == [(("topicshare", "hotfix-ko", [spec]), {"reason": "KO-118"})]
+        assert app.screen is app.main_screen
+        assert "1.9.5" in str(app.main_screen.query_one("#workloads", DataTable).get_row("Deployment/web|web"))
+
+
+async def test_edit_image_suggestion_pick_and_cancel(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_edit(pilot, app)
+        app.screen.query_one("#suggestions", OptionList).focus()
+        await pilot.press("j", "j", "enter")
+        assert app.screen.query_one("#image", Input).value == "registry.example.com/topicshare/web:2.0.0-rc1"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main_screen and not fake.called("plan_set_image")
+
+
+async def test_edit_image_refused_in_production(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/production")
+        await pilot.press("tab", "e")
+        await settle(pilot)
+        assert app.screen is app.main_screen
+        assert "promote or rollback" in text(app, "#reasons")
+
+
+# -- destroy -------------------------------------------------------------------------------
+async def test_destroy_confirms_naming_what_goes(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("x")
+        await settle(pilot)
+        assert "namespace topicshare-hotfix-ko" in text(app, "#confirm-body")
+        await pilot.press("n")
+        await settle(pilot)
+        assert not fake.called("destroy")
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert fake.called("destroy") == [(("topicshare", "hotfix-ko"), {})]
+        assert "topicshare/hotfix-ko" not in app.main_screen.envs
+
+
+async def test_destroy_refused_for_production_and_qa(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for env in ("production", "qa"):
+            await focus_env(pilot, f"topicshare/{env}")
+            await pilot.press("x")
+            await settle(pilot)
+            assert app.screen is app.main_screen
+            assert "never destroyed" in app.main_screen.disabled_reason("destroy")
+        assert not fake.called("destroy")
+
+
+# -- diff ----------------------------------------------------------------------------------
+async def test_diff_defaults_to_clone_vs_source_and_navigates(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("d")
+        await settle(pilot)
+        assert fake.called("diff")[-1] == (("topicshare", "production", "hotfix-ko"), {"include_env_scoped": False})
+        counts = text(app, "#diff-counts")
+        assert "production ↔ hotfix-ko" in counts and "~2" in counts
+        objects = app.screen.query_one("#diff-objects", OptionList)
+        assert objects.option_count == 2
+        assert "CHARSET: latin1 -> utf-8" in text(app, "#diff-changes")
+        side = app.screen.query_one("#side-by-side")
+        assert side.current == 0  # type: ignore[attr-defined]
+        await pilot.press("n")  # only one change here: moves to the next object
+        await settle(pilot)
+        assert objects.highlighted == 1
+        assert "web:1.9.3 -> registry.example.com/topicshare/web:1.9.4" in text(app, "#diff-changes")
+        await pilot.press("N")
+        await settle(pilot)
+        assert objects.highlighted == 0
+        await pilot.press("s")
+        await settle(pilot)
+        assert fake.called("diff")[-1][1] == {"include_env_scoped": True}
+        assert objects.option_count == 4
+        await pilot.press("w")
+        await settle(pilot)
+        assert fake.called("diff")[-1][0] == ("topicshare", "hotfix-ko", "production")
+        await pilot.press("[")
+        await settle(pilot)
+        assert fake.called("diff")[-1][0] == ("topicshare", "demo-0301", "production")
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
+
+
+async def test_diff_never_shows_secret_values(fake: FakeSession) -> None:
+    from tests.tui.fake_session import FAKE_DB_PASSWORD
+
+    app = make_app(fake)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        objects = app.screen.query_one("#diff-objects", OptionList)
+        objects.highlighted = [
+            i for i in range(objects.option_count) if "Secret" in str(objects.get_option_at_index(i).prompt)
+        ][0]
+        await settle(pilot)
+        rendered = str(app.screen.query_one("#yaml", Static).render())
+        assert "<hidden: 20 bytes>" in rendered and FAKE_DB_PASSWORD not in rendered
+
+
+# -- promote and rollout -------------------------------------------------------------------
+async def test_promote_requires_the_exact_production_name(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("p")
+        await settle(pilot)
+        assert fake.called("plan_promote") == [(("topicshare", "hotfix-ko", None), {"prune": False})]
+        summary = text(app, "#plan-summary")
+        assert "2 objects change" in summary and "1 workloads restart" in summary
+        submit = app.screen.query_one("#submit", Button)
+        assert submit.disabled
+        app.screen.query_one("#reason", Input).value = "KO-118 Hangul fix"
+        for wrong in ("", "prod", "Production", "production "):
+            app.screen.query_one("#confirm", Input).value = wrong
+            await pilot.pause()
+            assert submit.disabled, wrong
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        assert not fake.called("apply")
+        app.screen.query_one("#confirm", Input).value = "production"
+        await pilot.pause()
+        assert not submit.disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert fake.called("apply") == [
+            (("promote", "production"), {"confirm": "production", "reason": "KO-118 Hangul fix"})
+        ]
+        assert type(app.screen).__name__ == "RolloutScreen"
+        await pilot.pause(0.3)
+        await settle(pilot)
+        status = app.screen.query_one("#rollout-status", Static)
+        assert "Rollout complete" in str(status.render()) and status.has_class("success")
+        assert app.screen.check_action("rollback", ()) is False  # not offered after success
+
+
+async def test_promote_cancel(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main_screen and not fake.called("apply")
+
+
+async def test_promote_disabled_for_environment_not_cloned(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/qa")
+        await pilot.press("p")
+        await settle(pilot)
+        assert app.screen is app.main_screen and not fake.called("plan_promote")
+
+
+async def test_failed_rollout_offers_one_key_rollback() -> None:
+    fake = FakeSession(rollout_fails=True)
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("p")
+        await settle(pilot)
+        app.screen.query_one("#confirm", Input).value = "production"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        status = app.screen.query_one("#rollout-status", Static)
+        assert "Rollout failed" in str(status.render()) and status.has_class("failure")
+        assert app.screen.check_action("rollback", ()) is True
+        await pilot.press("r")
+        await settle(pilot)
+        latest = max(h.revision for h in fake.hist["topicshare/production"])
+        assert fake.called("plan_rollback") == [(("topicshare", "production", latest), {})]
+        assert type(app.screen).__name__ == "PromoteModal"
+        assert app.screen.query_one("#submit", Button).disabled  # same typed confirmation
+        app.screen.query_one("#confirm", Input).value = "production"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert fake.called("apply")[-1] == (("rollback", "production"), {"confirm": "production", "reason": ""})
+
+
+# -- history -------------------------------------------------------------------------------
+async def test_history_lists_shows_and_rolls_back(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("h")
+        await settle(pilot)
+        table = app.screen.query_one("#history-table", DataTable)
+        assert table.row_count == 2
+        assert list(table.get_row("2")) == ["2", "2h ago", "oncall@example.com", "set-image", "KO-118"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TextModal"
+        assert "Deployment/web web 1.9.3 -> 1.9.4" in text(app, "#text-body")
+        await pilot.press("escape")
+        await pilot.press("r")
+        await settle(pilot)
+        assert fake.called("plan_rollback") == [(("topicshare", "hotfix-ko", 2), {})]
+        assert not app.screen.query_one("#confirm").display  # not production: no typed name
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert fake.called("apply") == [(("rollback", "hotfix-ko"), {"confirm": None, "reason": ""})]
+        assert type(app.screen).__name__ == "RolloutScreen"
