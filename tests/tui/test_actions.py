@@ -237,9 +237,9 @@ async def test_diff_never_shows_secret_values(fake: FakeSession) -> None:
         await pilot.press("s")
         await settle(pilot)
         objects = app.screen.query_one("#diff-objects", OptionList)
-        objects.highlighted = [
+        objects.highlighted = next(
             i for i in range(objects.option_count) if "Secret" in str(objects.get_option_at_index(i).prompt)
-        ][0]
+        )
         await settle(pilot)
         rendered = str(app.screen.query_one("#yaml", Static).render())
         assert "<hidden: 20 bytes>" in rendered and FAKE_DB_PASSWORD not in rendered

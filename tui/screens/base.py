@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from tui.app import HotcloneApp
 
 
-def report_failure(screen: Screen[object], event: Worker.StateChanged) -> None:
+def report_failure(screen: Screen[Any], event: Worker.StateChanged) -> None:
     if event.state is WorkerState.ERROR and event.worker.error is not None:
         cast("HotcloneApp", screen.app).report(event.worker.error)
 
