@@ -9,7 +9,7 @@ from contextlib import suppress
 
 import pytest
 from textual.pilot import Pilot
-from textual.worker import WorkerFailed
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from tests.tui.fake_session import FakeSession
 from tui.app import HotcloneApp
@@ -44,7 +44,7 @@ async def settle(pilot: Pilot[object]) -> None:
     """Wait until chained workers (connect -> load -> focus -> load) and their messages are done."""
     app = pilot.app
     for _ in range(20):
-        with suppress(WorkerFailed):  # failures are the app's to report; tests check that
+        with suppress(WorkerFailed, WorkerCancelled):  # failures are the app's to report; tests check that
             await app.workers.wait_for_complete()
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
