@@ -62,6 +62,13 @@ def repeat(action: Callable[[], object], runs: int, *, warmup: int = 1) -> list[
     return [timed(action) for _ in range(runs)]
 
 
+def repeat_values(measure: Callable[[], float], runs: int, *, warmup: int = 1) -> list[float]:
+    """Like repeat(), for actions that time their own critical part (set-up and clean-up excluded)."""
+    for _ in range(warmup):
+        measure()
+    return [measure() for _ in range(runs)]
+
+
 def run_process(argv: Sequence[str], *, ok: tuple[int, ...] = (0,), stdin: str | None = None) -> float:
     """Wall time of a whole process; raises with its stderr when it fails."""
     started = time.perf_counter()

@@ -21,12 +21,12 @@ from typing import Any
 
 from benchmarks import dashboard, handmade
 from benchmarks.data import DataSet, dataset, scaling_set, seed
-from benchmarks.measure import Figure, describe_machine, machine, repeat, run_process, table, timed
+from benchmarks.measure import Figure, describe_machine, machine, repeat, repeat_values, run_process, table, timed
 from core import diff as diff_ops
 from core import inventory, kinds
 from core.cluster import Cluster
 from core.controlplane import ADMIN_CONTEXT, ControlPlane, find_binaries, versions
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
 from core.models import ImageSpec
 from core.session import Session
 
@@ -47,6 +47,7 @@ class Bench:
     cluster: Cluster
     data: DataSet
     runs: int
+    wait_deletions: bool = True  # off in --quick: deleted namespaces then go away in the background
     counter: Any = None
 
     def __post_init__(self) -> None:
@@ -70,6 +71,8 @@ class Bench:
         try:
             self.cluster.delete(kinds.NAMESPACE, None, namespace)
         except NotFound:
+            return
+        if not self.wait_deletions:
             return
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -206,7 +209,7 @@ def scaling_figures(b: Bench, sizes: tuple[int, ...]) -> tuple[list[Figure], dic
                 b.remove_namespace(f"scale-{name}")
             return seconds
 
-        figure.runs = repeat(one, b.runs)
+        figure.runs = repeat_values(one, b.runs)
         requests = requests[1:]  # drop the warm-up
         figure.extra = {"objects": n, "requests": requests, "requests_minus_objects": [r - n for r in requests]}
         figure.note = f"{statistics.median(requests):.0f} requests"
@@ -261,7 +264,17 @@ def promote_figures(b: Bench, size: str) -> list[Figure]:
         def prepare() -> str:
             name = b.fresh_name("p")
             session.clone(b.app, "production", name)
-            session.set_image(b.app, name, [ImageSpec("web", None, f"{b.app}/web:1.9.4-{name}")])
+            spec = [ImageSpec("web", None, f"{b.app}/web:1.9.4-{name}")]
+            for attempt in range(10):
+                # A fresh clone's Deployments get their first status from the controller manager,
+                # which bumps resourceVersion under set-image's precondition (see the report).
+                try:
+                    session.set_image(b.app, name, spec)
+                    break
+                except Conflict:
+                    if attempt == 9:
+                        raise
+                    time.sleep(0.5)
             return name
 
         def by_process() -> float:
@@ -285,7 +298,7 @@ def promote_figures(b: Bench, size: str) -> list[Figure]:
             finally:
                 b.remove_namespace(f"{b.app}-{name}")
 
-        process.runs = repeat(by_process, b.runs)
+        process.runs = repeat_values(by_process, b.runs)
         in_process()  # warm-up
         requests = []
         for _ in range(b.runs):
@@ -302,14 +315,16 @@ def promote_figures(b: Bench, size: str) -> list[Figure]:
 # -- driver ---------------------------------------------------------------------------------
 
 
-def bench_size(size: str, runs: int, *, change_figures: bool, scaling: tuple[int, ...], report: dict[str, Any]) -> list[Figure]:
+def bench_size(
+    size: str, runs: int, *, change_figures: bool, scaling: tuple[int, ...], quick: bool, report: dict[str, Any]
+) -> list[Figure]:
     data = dataset(size)
     log(f"{size}: starting a local control plane")
     plane = ControlPlane.start(with_kwok=False)
     figures: list[Figure] = []
     try:
         cluster = Cluster.connect(str(plane.kubeconfig), ADMIN_CONTEXT)
-        b = Bench(plane, cluster, data, runs)
+        b = Bench(plane, cluster, data, runs, wait_deletions=not quick)
         log(f"{size}: seeding {data.total_objects()} objects ({data.description})")
         seconds = timed(lambda: seed(cluster, data))
         quiet = wait_quiet(plane)
@@ -374,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     figures: list[Figure] = []
     for size in sizes:
-        figures += bench_size(size, runs, change_figures=size == change_size, scaling=scaling, report=report)
+        figures += bench_size(size, runs, change_figures=size == change_size, scaling=scaling, quick=args.quick, report=report)
         report["figures"] = [f.as_json() for f in figures]
         write(args.json, report)  # after every size: a cut-short run still leaves its figures
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
