@@ -240,10 +240,8 @@ def cmd_clone(session: Session, args: argparse.Namespace) -> int:
     from core.validation import validate_environment_name
 
     validate_environment_name(args.app, args.new)
-    _confirm(
-        args,
-        f"Clone {args.app}/{args.source} into {args.app}-{args.new} (type {args.env_type}, ttl {args.ttl or 'default'})?",
-    )
+    lifetime = args.ttl or "the type's default"
+    _confirm(args, f"Clone {args.app}/{args.source} into {args.app}-{args.new} (type {args.env_type}, ttl {lifetime})?")
     result = session.clone(
         args.app,
         args.source,
@@ -257,7 +255,8 @@ def cmd_clone(session: Session, args: argparse.Namespace) -> int:
         return 0
     env = result.environment
     lines = [
-        f"cloned {args.app}/{args.source} -> {env.ref} (namespace {env.namespace}, type {env.type}) in {result.seconds:.1f}s",
+        f"cloned {args.app}/{args.source} -> {env.ref} (namespace {env.namespace}, type {env.type})"
+        f" in {result.seconds:.1f}s",
         f"  {len(result.copied)} material objects copied, {len(result.generated)} from templates"
         + (f" ({', '.join(result.generated)})" if result.generated else ""),
     ]
@@ -269,7 +268,7 @@ def cmd_clone(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_set_image(session: Session, args: argparse.Namespace) -> int:
     specs = [parse_spec(text) for text in args.images]
-    changes, diff = session.plan_set_image(args.app, args.env, specs)
+    changes, _ = session.plan_set_image(args.app, args.env, specs)
     if not changes:
         _print(output.dumps([]) if args.json else "nothing to change: the images are already set")
         return 0
@@ -343,8 +342,8 @@ def _run_plan(session: Session, plan: PromotePlan, args: argparse.Namespace, dry
     stuck = [s for s in statuses if not s.done]
     if stuck:
         raise HotcloneError(
-            f"applied, but the rollout of {', '.join(s.workload for s in stuck)} did not complete in {args.timeout:.0f}s; "
-            f"see hotclone history {plan.app} {plan.target.name} to roll back"
+            f"applied, but the rollout of {', '.join(s.workload for s in stuck)} did not complete in "
+            f"{args.timeout:.0f}s; see hotclone history {plan.app} {plan.target.name} to roll back"
         )
     return 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,6 +177,11 @@ class Cluster:
             "PATCH", kind.object_path(namespace, name), body=patch, content_type="application/merge-patch+json"
         )
 
+    def json_patch(self, kind: Kind, namespace: str | None, name: str, operations: Sequence[Obj]) -> Obj:
+        return self.request(
+            "PATCH", kind.object_path(namespace, name), body=operations, content_type="application/json-patch+json"
+        )
+
     def delete(
         self,
         kind: Kind,
@@ -188,7 +194,11 @@ class Cluster:
         options: Obj = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
         if resource_version:
             options["preconditions"] = {"resourceVersion": resource_version}
-        self.request("DELETE", kind.object_path(namespace, name), body=options, query=_dry(dry_run))
+        if dry_run:
+            # With a body, the server reads every delete option from it and ignores
+            # the ?dryRun query parameter: a dry run must be said here.
+            options["dryRun"] = ["All"]
+        self.request("DELETE", kind.object_path(namespace, name), body=options)
 
     # -- who am I, what may I do -------------------------------------------------
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 
 from core import discovery, history, inventory, kinds, normalize
 from core.cluster import Cluster, Obj
 from core.diff import compare
-from core.errors import InvalidInput, NotFound, Refused
+from core.errors import Conflict, HotcloneError, InvalidInput, NotFound, Refused
 from core.models import EnvDiff, Environment, ImageChange, ImageSpec
 from core.validation import validate_image
 
@@ -103,19 +104,26 @@ def plan(cluster: Cluster, app: str, env: str, specs: list[ImageSpec]) -> tuple[
 def apply(
     cluster: Cluster, app: str, env: str, specs: list[ImageSpec], *, user: str, reason: str = ""
 ) -> list[ImageChange]:
-    """Replace each changed workload with its resourceVersion as precondition."""
+    """Patch each workload's images, each patch guarded by a test of the old image.
+
+    A JSON patch `test` makes the write conditional on exactly the field we change,
+    so controllers updating the status meanwhile do not make it fail, while someone
+    else changing the same image does (and then earlier patches are undone).
+    """
     environment, before, after, changes = _prepare(cluster, app, env, specs)
     if not changes:
         return []
     snapshot = [normalize.for_copy(o) for o in inventory.load(cluster, environment.namespace)]
     snapshot = [o for o in snapshot if not inventory.is_environment_scoped(o)]
-    applied: list[Obj] = []
+    applied: list[tuple[Obj, Obj]] = []
     try:
-        for obj in after:
-            cluster.replace(kinds.kind_named(obj["kind"]), environment.namespace, obj)
-            applied.append(obj)
-    except Exception:
-        _undo(cluster, environment.namespace, before, applied)
+        for old, new in zip(before, after, strict=True):
+            _patch_images(cluster, environment.namespace, old, new)
+            applied.append((old, new))
+    except HotcloneError:
+        for old, new in reversed(applied):
+            with contextlib.suppress(HotcloneError):
+                _patch_images(cluster, environment.namespace, new, old)
         raise
     history.record(
         cluster,
@@ -129,11 +137,24 @@ def apply(
     return changes
 
 
-def _undo(cluster: Cluster, namespace: str, before: list[Obj], applied: list[Obj]) -> None:
-    """Put back the images of workloads already replaced when a later one failed."""
-    originals = {inventory.ref(o): o for o in before}
-    for obj in applied:
-        current = cluster.get(kinds.kind_named(obj["kind"]), namespace, obj["metadata"]["name"])
-        restored = copy.deepcopy(originals[inventory.ref(obj)])
-        restored["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-        cluster.replace(kinds.kind_named(obj["kind"]), namespace, restored)
+def _pod_spec_pointer(obj: Obj) -> str:
+    return "/spec/jobTemplate/spec/template/spec" if obj["kind"] == "CronJob" else "/spec/template/spec"
+
+
+def _patch_images(cluster: Cluster, namespace: str, old: Obj, new: Obj) -> None:
+    pointer = _pod_spec_pointer(old)
+    old_spec, new_spec = inventory.pod_spec(old) or {}, inventory.pod_spec(new) or {}
+    operations: list[Obj] = []
+    for field in ("containers", "initContainers"):
+        pairs = zip(old_spec.get(field) or [], new_spec.get(field) or [], strict=True)
+        for index, (before, after) in enumerate(pairs):
+            if before.get("image") != after.get("image"):
+                path = f"{pointer}/{field}/{index}/image"
+                operations += [{"op": "test", "path": path, "value": before.get("image")}]
+                operations += [{"op": "replace", "path": path, "value": after["image"]}]
+    try:
+        cluster.json_patch(kinds.kind_named(old["kind"]), namespace, old["metadata"]["name"], operations)
+    except InvalidInput as error:
+        if "test" in str(error).lower():
+            raise Conflict(f"{inventory.ref(old)} changed while its image was being set; nothing applied") from None
+        raise

@@ -228,7 +228,7 @@ class PromotePlan:
     deletions: tuple[str, ...] = ()  # pruned "Kind/name", only with prune
     restarts: tuple[str, ...] = ()  # workloads whose pod template changes
     action: str = "promote"  # or "rollback"
-    # internal: the objects to write and the resourceVersions seen at diff time
+    # internal: the objects to write, and a fingerprint of each live object as the diff saw it
     writes: list[dict[str, Any]] = field(default_factory=list, repr=False)
     preconditions: dict[str, str] = field(default_factory=dict, repr=False)
 

@@ -2,15 +2,19 @@
 
 plan: three-way merge per material object (base = the source's objects when the
 clone was made, ours = the clone now, theirs = the target now), then a server-side
-dry run of every write; the user sees live target vs dry-run result. apply: the
-resourceVersions seen at plan time are re-checked and sent as preconditions; if
-anything changed in between, nothing is applied. Environment-scoped objects of the
+dry run of every write; the user sees live target vs dry-run result. apply: every
+object the plan touches is re-read and compared with what the diff showed (its
+content, not its resourceVersion, which controllers bump on every status update);
+if anything changed in between, nothing is applied. Writes then carry the
+resourceVersion just read, so the server refuses a change racing with ours. Environment-scoped objects of the
 target are never read into the plan, so they are never written.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -23,6 +27,12 @@ from core.merge3 import FieldConflict, merge
 from core.models import Conflict3, Environment, FieldChange, PromotePlan, RolloutStatus
 
 _RESTARTING = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+def fingerprint(obj: Obj, namespace: str) -> str:
+    """What the user saw of an object at diff time: its normalised content (secrets digested)."""
+    text = json.dumps(normalize.for_compare(obj, namespace), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _material(cluster: Cluster, environment: Environment) -> dict[str, Obj]:
@@ -78,9 +88,7 @@ def plan(cluster: Cluster, app: str, source: str, target: str | None = None, *, 
         secret = t.get("kind") == "Secret"
         conflicts += [Conflict3(ref, ".".join(c.path), _shown(c.ours, secret), _shown(c.theirs, secret)) for c in found]
         if not found and merged != t_m:
-            written = normalize.from_merge(merged, destination.namespace)
-            written["metadata"]["resourceVersion"] = t["metadata"]["resourceVersion"]
-            desired[ref] = written
+            desired[ref] = normalize.from_merge(merged, destination.namespace)
     deletions = sorted(set(theirs) - set(ours)) if prune else []
     return _dry_run(cluster, app, source, destination, theirs, desired, deletions, tuple(conflicts), "promote")
 
@@ -113,10 +121,11 @@ def plan_rollback(cluster: Cluster, app: str, env: str, revision: int) -> Promot
         body = copy.deepcopy(obj)
         body["metadata"]["namespace"] = environment.namespace
         live = current.get(ref)
-        if live is not None:
-            if normalize.for_merge(live, environment.namespace) == normalize.for_merge(body, environment.namespace):
-                continue
-            body["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+        unchanged = live is not None and normalize.for_merge(live, environment.namespace) == normalize.for_merge(
+            body, environment.namespace
+        )
+        if unchanged:
+            continue
         desired[ref] = body
     # Restoring a state means removing what the change added.
     deletions = sorted(set(current) - set(wanted))
@@ -160,7 +169,7 @@ def _dry_run(
         right_name=f"{target.ref} (after {action})",
     )
     restarts = tuple(o.ref for o in diff.changed if o.kind in _RESTARTING and any(map(_restarts_pods, o.changes)))
-    preconditions = {ref: live[ref]["metadata"]["resourceVersion"] for ref in [*desired, *deletions] if ref in live}
+    preconditions = {ref: fingerprint(live[ref], target.namespace) for ref in [*desired, *deletions] if ref in live}
     return PromotePlan(
         app=app,
         source=source,
@@ -188,7 +197,7 @@ def apply(cluster: Cluster, plan: PromotePlan, *, confirm: str | None, reason: s
     current = _material(cluster, target)
     for ref, seen in plan.preconditions.items():
         now = current.get(ref)
-        if now is None or now["metadata"]["resourceVersion"] != seen:
+        if now is None or fingerprint(now, target.namespace) != seen:
             raise Conflict(f"{ref} in {target.ref} changed since the diff; nothing applied (run {plan.action} again)")
     appeared = [w for w in plan.writes if inventory.ref(w) not in plan.preconditions and inventory.ref(w) in current]
     if appeared:
@@ -199,7 +208,7 @@ def apply(cluster: Cluster, plan: PromotePlan, *, confirm: str | None, reason: s
         for body in plan.writes:
             ref, kind = inventory.ref(body), kinds.kind_named(body["kind"])
             if ref in plan.preconditions:
-                cluster.replace(kind, target.namespace, body)
+                _replace_unchanged(cluster, kind, target.namespace, body, current[ref], plan.preconditions[ref])
                 done.append(("replaced", ref))
             else:
                 cluster.create(kind, target.namespace, body)
@@ -207,7 +216,10 @@ def apply(cluster: Cluster, plan: PromotePlan, *, confirm: str | None, reason: s
         for ref in plan.deletions:
             kind_name, name = ref.split("/", 1)
             cluster.delete(
-                kinds.kind_named(kind_name), target.namespace, name, resource_version=plan.preconditions.get(ref)
+                kinds.kind_named(kind_name),
+                target.namespace,
+                name,
+                resource_version=current[ref]["metadata"]["resourceVersion"],
             )
             done.append(("deleted", ref))
     except HotcloneError as error:
@@ -224,6 +236,23 @@ def apply(cluster: Cluster, plan: PromotePlan, *, confirm: str | None, reason: s
         reason=reason,
     )
     return lines
+
+
+def _replace_unchanged(
+    cluster: Cluster, kind: kinds.Kind, namespace: str, body: Obj, live: Obj, seen: str, attempts: int = 5
+) -> None:
+    """Replace with the live resourceVersion; when only the status moved on (controllers
+    do that all the time), re-read and try again; when the content changed, refuse."""
+    for _ in range(attempts):
+        version = live["metadata"]["resourceVersion"]
+        try:
+            cluster.replace(kind, namespace, {**body, "metadata": {**body["metadata"], "resourceVersion": version}})
+            return
+        except Conflict:
+            live = cluster.get(kind, namespace, body["metadata"]["name"])
+            if fingerprint(live, namespace) != seen:
+                raise Conflict(f"{inventory.ref(body)} changed since the diff") from None
+    raise Conflict(f"{inventory.ref(body)} keeps changing; gave up after {attempts} attempts")
 
 
 def _undo(cluster: Cluster, target: Environment, before: dict[str, Obj], done: list[tuple[str, str]]) -> None:

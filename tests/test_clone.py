@@ -116,7 +116,10 @@ def test_scoped_object_without_template_is_reported(seeded: Seeded) -> None:
     cluster.create(
         kinds.CONFIGMAP,
         seeded.namespace("production"),
-        {"metadata": {"name": "cdn", "labels": {"hotclone.io/scope": "environment"}}, "data": {"origin": "cdn.example.com"}},
+        {
+            "metadata": {"name": "cdn", "labels": {"hotclone.io/scope": "environment"}},
+            "data": {"origin": "cdn.example.com"},
+        },
     )
     result = clone(cluster, seeded.app, "production", "hotfix", allow_prod_references=True)
     assert any("ConfigMap/cdn" in warning for warning in result.warnings)

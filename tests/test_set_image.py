@@ -25,7 +25,9 @@ def test_set_image_changes_only_the_named_container(seeded: Seeded) -> None:
     cluster = seeded.session.cluster
     before_api = _containers(seeded, "qa", kinds.DEPLOYMENT, "api")
     before_worker = _containers(seeded, "qa", kinds.DEPLOYMENT, "worker")
-    changes = apply(cluster, seeded.app, "qa", [parse_spec("api/migrations=registry.local:5000/topicshare/api:2.0.1")], user="u")
+    changes = apply(
+        cluster, seeded.app, "qa", [parse_spec("api/migrations=registry.local:5000/topicshare/api:2.0.1")], user="u"
+    )
     assert [(c.workload, c.container, c.init) for c in changes] == [("Deployment/api", "migrations", True)]
     after_api = _containers(seeded, "qa", kinds.DEPLOYMENT, "api")
     assert after_api == {**before_api, "migrations": "registry.local:5000/topicshare/api:2.0.1"}
@@ -34,7 +36,13 @@ def test_set_image_changes_only_the_named_container(seeded: Seeded) -> None:
 
 def test_set_image_on_cronjob_and_single_container_default(seeded: Seeded) -> None:
     cluster = seeded.session.cluster
-    apply(cluster, seeded.app, "development", [parse_spec("digest-mailer=topicshare/mailer:2.1.1"), parse_spec("web=topicshare/web@sha256:" + "a" * 64)], user="u")
+    apply(
+        cluster,
+        seeded.app,
+        "development",
+        [parse_spec("digest-mailer=topicshare/mailer:2.1.1"), parse_spec("web=topicshare/web@sha256:" + "a" * 64)],
+        user="u",
+    )
     assert _containers(seeded, "development", kinds.CRONJOB, "digest-mailer") == {"mailer": "topicshare/mailer:2.1.1"}
     assert _containers(seeded, "development", kinds.DEPLOYMENT, "web") == {"web": "topicshare/web@sha256:" + "a" * 64}
 
@@ -42,7 +50,9 @@ def test_set_image_on_cronjob_and_single_container_default(seeded: Seeded) -> No
 def test_production_is_refused(seeded: Seeded) -> None:
     before = _containers(seeded, "production", kinds.DEPLOYMENT, "web")
     with pytest.raises(Refused, match="promote or rollback"):
-        apply(seeded.session.cluster, seeded.app, "production", [ImageSpec("web", None, "topicshare/web:1.9.4")], user="u")
+        apply(
+            seeded.session.cluster, seeded.app, "production", [ImageSpec("web", None, "topicshare/web:1.9.4")], user="u"
+        )
     assert _containers(seeded, "production", kinds.DEPLOYMENT, "web") == before
 
 

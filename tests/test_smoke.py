@@ -20,7 +20,10 @@ def _deployment(name: str) -> dict[str, object]:
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": name, "image": "nginx:1.27"}]}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": name, "image": "nginx:1.27"}]},
+            },
         },
     }
 
@@ -28,7 +31,10 @@ def _deployment(name: str) -> dict[str, object]:
 def test_create_read_delete_namespace_and_deployment(admin: Cluster) -> None:
     admin.create(kinds.NAMESPACE, None, {"metadata": {"name": "smoke"}})
     admin.create(kinds.DEPLOYMENT, "smoke", _deployment("hello"))
-    assert admin.get(kinds.DEPLOYMENT, "smoke", "hello")["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+    assert (
+        admin.get(kinds.DEPLOYMENT, "smoke", "hello")["spec"]["template"]["spec"]["containers"][0]["image"]
+        == "nginx:1.27"
+    )
     # The controller-manager turns the Deployment into a ReplicaSet.
     deadline = time.monotonic() + 20
     while not admin.request("GET", "/apis/apps/v1/namespaces/smoke/replicasets").get("items"):
@@ -62,3 +68,16 @@ def test_kwok_makes_pods_ready(admin: Cluster, plane: object) -> None:
     while admin.get(kinds.DEPLOYMENT, "kwok-smoke", "ready").get("status", {}).get("readyReplicas") != 1:
         assert time.monotonic() < deadline, "pod never became ready on the kwok node"
         time.sleep(0.2)
+
+
+def test_dry_run_changes_nothing(admin: Cluster) -> None:
+    admin.create(kinds.NAMESPACE, None, {"metadata": {"name": "dry"}})
+    admin.create(kinds.CONFIGMAP, "dry", {"metadata": {"name": "keep"}, "data": {"a": "1"}})
+    live = admin.get(kinds.CONFIGMAP, "dry", "keep")
+    admin.delete(kinds.CONFIGMAP, "dry", "keep", dry_run=True)
+    changed = {**live, "data": {"a": "2"}}
+    admin.replace(kinds.CONFIGMAP, "dry", changed, dry_run=True)
+    admin.create(kinds.CONFIGMAP, "dry", {"metadata": {"name": "new"}}, dry_run=True)
+    assert admin.get(kinds.CONFIGMAP, "dry", "keep") == live
+    with pytest.raises(NotFound):
+        admin.get(kinds.CONFIGMAP, "dry", "new")
