@@ -9,8 +9,8 @@ import pytest
 
 from core import demo, inventory, kinds
 from core.clone import clone
-from core.errors import AlreadyExists, InvalidInput, NotFound
 from core.envtypes import type_configmap
+from core.errors import AlreadyExists, InvalidInput, NotFound
 from core.models import ANNOTATION_CLONED_FROM, ANNOTATION_EXPIRES_AT, LABEL_ENV_TYPE
 from tests.conftest import Seeded
 from tests.helpers import namespace_objects
