@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import json
 import statistics
 import sys
@@ -100,8 +101,6 @@ def _cpu_ticks(pids: list[int]) -> int:
 
 def wait_quiet(plane: ControlPlane, *, cap: float = 180.0, window: float = 2.0, threshold: float = 0.2) -> float:
     """Wait until the control plane uses < `threshold` of one core (controllers caught up)."""
-    import os
-
     hz = os.sysconf("SC_CLK_TCK")
     started = time.monotonic()
     pids = list(plane.pids.values())
@@ -350,8 +349,11 @@ def bench_size(
                 ("promote", lambda: promote_figures(b, size)),
             ]
         for name, step in steps:
-            log(f"{size}: {name}")
-            figures += step()
+            log(f"{size}: {name} (load average {os.getloadavg()[0]:.2f})")
+            found = step()
+            for figure in found:  # other work on the machine shows here
+                figure.extra["load_average_1m_after"] = round(os.getloadavg()[0], 2)
+            figures += found
         if change_figures and scaling:
             log(f"{size}: seeding the clone-scaling environments {scaling}")
             seed(cluster, scaling_set(scaling))
