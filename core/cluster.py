@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import urllib3
+import yaml
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 from kubernetes.config.config_exception import ConfigException
@@ -102,9 +103,9 @@ class Cluster:
             )
         except ConfigException as error:
             raise Unreachable(f"kubeconfig {first} is unusable: {error}") from None
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, yaml.YAMLError) as error:
             # yaml and file errors surface as these; keep the message to one line.
-            raise Unreachable(f"kubeconfig {first} is unusable: {error}") from None
+            raise Unreachable(f"kubeconfig {first} is unusable: {' '.join(str(error).split())}") from None
         configuration.retries = 1  # fail fast when the server is down; the UI retries
         return cls(k8s_client.ApiClient(configuration), context=chosen, server=configuration.host, timeout=timeout)
 

@@ -1,0 +1,76 @@
+"""Connecting like kubectl: kubeconfig, context, identity; clear errors when it cannot."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from core.cluster import Cluster
+from core.controlplane import ADMIN_CONTEXT, RESTRICTED_CONTEXT
+from core.errors import Forbidden, Unreachable
+from core.session import Session
+
+
+def test_identity_context_and_server(kubeconfig: str, plane: object) -> None:
+    session = Session.connect(kubeconfig, RESTRICTED_CONTEXT, read_only=True)
+    info = session.connection_info()
+    assert (info.context, info.user, info.read_only) == (RESTRICTED_CONTEXT, "restricted", True)
+    assert info.server == plane.server  # type: ignore[attr-defined]
+    session.close()
+
+
+def test_kubeconfig_env_variable_and_current_context(kubeconfig: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBECONFIG", kubeconfig)
+    cluster = Cluster.connect()
+    assert cluster.context == ADMIN_CONTEXT
+    assert cluster.whoami().username == "admin"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "kubeconfig not found"),
+        ("{not yaml: [", "unusable"),
+        ("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n", "unusable|no current context"),
+    ],
+)
+def test_broken_kubeconfig(tmp_path: object, content: str | None, message: str) -> None:
+    path = tmp_path / "config"  # type: ignore[operator]
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(Unreachable, match=message) as error:
+        Cluster.connect(str(path))
+    assert "\n" not in str(error.value)
+
+
+def test_unknown_context(kubeconfig: str) -> None:
+    with pytest.raises(Unreachable, match="context 'nope' not found"):
+        Cluster.connect(kubeconfig, "nope")
+
+
+def _rewritten(kubeconfig: str, tmp_path: object, **changes: str) -> str:
+    with open(kubeconfig) as source:
+        config = yaml.safe_load(source)
+    if "server" in changes:
+        config["clusters"][0]["cluster"]["server"] = changes["server"]
+    if "token" in changes:
+        config["users"][0]["user"]["token"] = changes["token"]
+    path = tmp_path / "config"  # type: ignore[operator]
+    path.write_text(yaml.safe_dump(config))
+    return str(path)
+
+
+def test_unreachable_server_is_one_clear_line(kubeconfig: str, tmp_path: object) -> None:
+    from core.controlplane import free_port
+
+    path = _rewritten(kubeconfig, tmp_path, server=f"https://127.0.0.1:{free_port()}")
+    cluster = Cluster.connect(path, ADMIN_CONTEXT)
+    with pytest.raises(Unreachable, match="cannot reach the API server at https://127.0.0.1:") as error:
+        cluster.whoami()
+    assert "\n" not in str(error.value)
+
+
+def test_expired_or_wrong_credentials(kubeconfig: str, tmp_path: object) -> None:
+    path = _rewritten(kubeconfig, tmp_path, token="expired-token")
+    with pytest.raises(Forbidden, match="rejected the credentials"):
+        Cluster.connect(path, ADMIN_CONTEXT).whoami()
