@@ -33,7 +33,11 @@ def available(python: Path) -> tuple[bool, str]:
     if not shutil.which("tmux"):
         return False, "n/a (tmux not installed)"
     probe = subprocess.run(
-        [str(python), "-c", "import tui.app"], capture_output=True, text=True, check=False, cwd=Path(__file__).parent.parent
+        [str(python), "-c", "import tui.app"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).parent.parent,
     )
     if probe.returncode != 0:
         return False, "n/a (dashboard not available)"
@@ -94,7 +98,9 @@ def measure_once(
 ) -> DashboardRun:
     """One dashboard process: first paint, one focus change, peak RSS; then quit."""
     env = "TERM=xterm-256color COLORTERM=truecolor"
-    command = f"exec env {env} {shlex.quote(str(hotclone))} --kubeconfig {shlex.quote(str(kubeconfig))} --context {context}"
+    command = (
+        f"exec env {env} {shlex.quote(str(hotclone))} --kubeconfig {shlex.quote(str(kubeconfig))} --context {context}"
+    )
     started = time.perf_counter()
     tmux.respawn(command)
     painted = _wait_for(tmux, f"▾ {app}", timeout)

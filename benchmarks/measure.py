@@ -99,7 +99,8 @@ def table(figures: Sequence[Figure]) -> str:
         hi = max(f.runs) if f.runs else None
         goal = f"< {fmt_value(f.goal, f.unit)}" if f.goal is not None else ""
         result = f.status if f.available else (f.note or "n/a")
-        rows.append([f.name, f.size, fmt_value(f.median, f.unit), fmt_value(lo, f.unit), fmt_value(hi, f.unit), goal, result])
+        values = [fmt_value(v, f.unit) for v in (f.median, lo, hi)]
+        rows.append([f.name, f.size, *values, goal, result])
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"]
     lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -108,21 +109,9 @@ def table(figures: Sequence[Figure]) -> str:
 
 
 def machine() -> dict[str, Any]:
-    cpu = ""
-    try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gb = 0.0
-    try:
-        for line in open("/proc/meminfo", encoding="utf-8"):
-            if line.startswith("MemTotal:"):
-                mem_gb = int(line.split()[1]) / 1024 / 1024
-    except OSError:
-        pass
+    cpu = _proc_field("/proc/cpuinfo", "model name")
+    mem_kb = _proc_field("/proc/meminfo", "MemTotal").split(" ")[0]
+    mem_gb = int(mem_kb) / 1024 / 1024 if mem_kb.isdigit() else 0.0
     return {
         "nproc": os.cpu_count(),
         "cpu": cpu or platform.processor(),
@@ -131,6 +120,17 @@ def machine() -> dict[str, Any]:
         "kernel": platform.release(),
         "os": platform.platform(),
     }
+
+
+def _proc_field(path: str, name: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                if line.startswith(name):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
 
 
 def describe_machine(info: dict[str, Any]) -> str:

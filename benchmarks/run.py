@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import json
+import os
 import statistics
 import sys
 import time
@@ -22,7 +22,8 @@ from typing import Any
 
 from benchmarks import dashboard, handmade
 from benchmarks.data import DataSet, dataset, scaling_set, seed
-from benchmarks.measure import Figure, describe_machine, machine, repeat, repeat_values, run_process, table, timed
+from benchmarks.measure import Figure, machine, repeat, repeat_values, run_process, timed
+from benchmarks.report import render
 from core import diff as diff_ops
 from core import inventory, kinds
 from core.cluster import Cluster
@@ -195,7 +196,7 @@ def scaling_figures(b: Bench, sizes: tuple[int, ...]) -> tuple[list[Figure], dic
         figure = Figure(f"clone_{n}", f"clone {n} objects (in-process)", "scaling")
         requests: list[int] = []
 
-        def one(n: int = n) -> float:
+        def one(n: int = n, requests: list[int] = requests) -> float:
             session = b.session()
             name = b.fresh_name("s")
             try:
@@ -391,22 +392,15 @@ def main(argv: list[str] | None = None) -> int:
     }
     figures: list[Figure] = []
     for size in sizes:
-        figures += bench_size(size, runs, change_figures=size == change_size, scaling=scaling, quick=args.quick, report=report)
+        figures += bench_size(
+            size, runs, change_figures=size == change_size, scaling=scaling, quick=args.quick, report=report
+        )
         report["figures"] = [f.as_json() for f in figures]
         write(args.json, report)  # after every size: a cut-short run still leaves its figures
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     write(args.json, report)
-    print(f"\nhotclone benchmarks on {describe_machine(report['machine'])}")
-    for size, info in report["datasets"].items():
-        print(f"  {size}: {info['description']}; {info['objects']} objects, {info['environments']} environments")
     print()
-    print(table(figures))
-    fit = report.get("clone_scaling") or {}
-    if "seconds_per_object" in fit:
-        print(
-            f"\nclone scaling: {fit['seconds_per_object'] * 1000:.1f} ms per object + {fit['fixed_seconds']:.2f} s fixed "
-            f"(R² {fit['r_squared']:.3f}); API requests minus objects: {fit['request_overhead']}"
-        )
+    print(render(report))
     print(f"\nJSON: {args.json}")
     return 0
 

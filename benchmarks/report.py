@@ -1,0 +1,54 @@
+"""Render a results JSON as markdown: `python -m benchmarks.report benchmarks/results/reference.json`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import Figure, describe_machine, table
+
+FIELDS = ("key", "name", "size", "unit", "runs", "goal", "note", "extra", "available")
+
+
+def figures(report: dict[str, Any]) -> list[Figure]:
+    return [Figure(**{k: f[k] for k in FIELDS}) for f in report["figures"]]
+
+
+def scaling_sentence(report: dict[str, Any]) -> str:
+    fit = report.get("clone_scaling") or {}
+    if "seconds_per_object" not in fit:
+        return ""
+    points = ", ".join(f"{p['objects']}: {p['median_s']:.2f} s / {p['requests']:.0f} requests" for p in fit["points"])
+    overhead = sorted(set(fit["request_overhead"]))
+    return (
+        f"Clone time grows linearly with environment size: about {fit['seconds_per_object'] * 1000:.1f} ms per object "
+        f"plus {fit['fixed_seconds']:.2f} s fixed (R² = {fit['r_squared']:.3f}; {points}), and a clone makes "
+        f"objects + {'/'.join(str(o) for o in overhead)} API requests (5 of them create the objects of the "
+        f"`temporary` type's templates)."
+    )
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [
+        f"Machine: {describe_machine(report['machine'])}; Kubernetes {report['machine'].get('kubernetes', '')} "
+        f"(local etcd + kube-apiserver + kube-controller-manager started by the benchmark).",
+        f"Method: {report['method']} (runs = {report['runs']}).",
+        "",
+        "Data:",
+    ]
+    for size, info in report["datasets"].items():
+        lines.append(
+            f"- {size}: {info['description']}; {info['objects']} objects in {info['environments']} environments "
+            f"({info['objects_in_main_app']} in `{info['main_app']}`), seeded in {info['seed_seconds']} s"
+        )
+    lines += ["", table(figures(report)), ""]
+    sentence = scaling_sentence(report)
+    if sentence:
+        lines += [sentence, ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(render(json.loads(Path(sys.argv[1]).read_text())))
