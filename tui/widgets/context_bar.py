@@ -39,4 +39,4 @@ class ContextBar(Horizontal):
     def _show_environment(self, env: Environment | None) -> None:
         marker = self.query_one("#prod-marker", Label)
         marker.display = bool(env and env.is_production)
-        marker.update(f"PRODUCTION {env.ref}" if env and env.is_production else "")
+        marker.update("PRODUCTION" if env and env.is_production else "")
