@@ -8,7 +8,9 @@ objects each (Deployment, Service, ConfigMap, ServiceAccount), so 10 workloads m
 The extra Deployments are seeded with `spec.paused: true`: the controller manager
 then does not create thousands of ReplicaSets and Pods in the background (hotclone
 never reads either), which would otherwise keep the 2-core machine busy for minutes
-at its 20 requests/s client limit and add noise to every figure.
+at its 20 requests/s client limit and add noise to every figure. Their Services are
+headless: the local control plane's service range (10.0.0.0/24) holds only about 250
+cluster IPs.
 """
 
 from __future__ import annotations
@@ -122,6 +124,7 @@ def unit_objects(app: str, version: str, index: int) -> list[Obj]:
             "kind": "Service",
             "metadata": {"name": name, "labels": labels},
             "spec": {
+                "clusterIP": "None",  # headless: the local control plane's service range is a /24
                 "selector": {"app.kubernetes.io/name": name},
                 "ports": [{"name": "http", "port": 8080, "targetPort": 8080, "protocol": "TCP"}],
             },
