@@ -27,6 +27,7 @@ from core import diff as diff_ops
 from core import inventory
 from core.cluster import Cluster
 from core.controlplane import ADMIN_CONTEXT, ControlPlane
+from core.errors import Conflict
 from core.models import ImageSpec
 from core.session import Session
 
@@ -57,8 +58,6 @@ def import_times(argv: list[str], top: int = 25) -> str:
             if cumulative.strip().isdigit():
                 rows.append((int(cumulative), name.rstrip()))
     rows.sort(reverse=True)
-    total = subprocess.run([sys.executable, "-c", "pass"], check=False)  # warm the interpreter
-    del total
     body = "\n".join(f"{us / 1000:8.1f} ms  {name}" for us, name in rows[:top])
     return f"## imports of `{' '.join(argv[:4])}` (cumulative, -X importtime)\n\n```\n{body}\n```\n"
 
@@ -102,7 +101,12 @@ def main() -> int:
             )
         )
         sections.append(profiled("clone of production", lambda: session.clone(app, "production", "prof1")))
-        session.set_image(app, "prof1", [ImageSpec("web", None, f"{app}/web:9.9.9")]) if False else None
+        for _ in range(10):  # a fresh clone's Deployments get their first status: retry the precondition
+            try:
+                session.set_image(app, "prof1", [ImageSpec("web", None, f"{app}/web:9.9.9")])
+                break
+            except Conflict:
+                time.sleep(0.5)
 
         def promote() -> None:
             plan = session.plan_promote(app, "prof1")
