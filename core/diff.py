@@ -117,14 +117,14 @@ def field_changes(left: Obj, right: Obj, *, secret: bool = False) -> tuple[Field
             parts = level.path(output_format="list")
             path = format_path(parts)
             hidden = secret and bool(parts) and parts[0] in ("data", "stringData")
-            old = HIDDEN if hidden else show(level.t1)
-            new = HIDDEN if hidden else show(level.t2)
+            # deepdiff marks the missing side of an added/removed item with NotPresent.
             if report.endswith("_added"):
-                changes.append(FieldChange(path, "added", None, new))
+                changes.append(FieldChange(path, "added", None, HIDDEN if hidden else show(level.t2)))
             elif report.endswith("_removed"):
-                changes.append(FieldChange(path, "removed", old, None))
+                changes.append(FieldChange(path, "removed", HIDDEN if hidden else show(level.t1), None))
             else:
-                changes.append(FieldChange(path, "changed", old, HIDDEN_CHANGED if hidden else new))
+                old, new = (HIDDEN, HIDDEN_CHANGED) if hidden else (show(level.t1), show(level.t2))
+                changes.append(FieldChange(path, "changed", old, new))
     return tuple(sorted(changes, key=lambda c: c.path))
 
 
