@@ -13,6 +13,13 @@ key="k8s-${KUBERNETES_VERSION}-etcd-${ETCD_VERSION}-kwok-${KWOK_VERSION}"
 out="${1:-${HOTCLONE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hotclone}/controlplane/$key}"
 bins=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
 
+# envtest's convention: users who already have the binaries skip the build.
+if [[ -z "${1:-}" && -n "${KUBEBUILDER_ASSETS:-}" ]] \
+  && [[ -x "$KUBEBUILDER_ASSETS/etcd" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/kube-controller-manager" ]]; then
+  echo "using the control plane in KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
+  exit 0
+fi
+
 complete=1
 for b in "${bins[@]}"; do [[ -x "$out/$b" ]] || complete=0; done
 if [[ $complete == 1 ]]; then
@@ -20,7 +27,8 @@ if [[ $complete == 1 ]]; then
   exit 0
 fi
 
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+# go.mod/go.sum are committed: builds are reproducible and never edit them.
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly
 mkdir -p "$out.partial"
 start=$(date +%s)
 
