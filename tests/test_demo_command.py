@@ -19,7 +19,8 @@ def test_demo_no_ui_start_reuse_stop(tmp_path: Path) -> None:
     env.pop("KUBECONFIG", None)
 
     def hotclone(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "tui", *args], env=env, capture_output=True, text=True, timeout=120)
+        command = [sys.executable, "-m", "tui", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
     started = hotclone("demo", "--no-ui")
     try:

@@ -48,7 +48,8 @@ def test_control_plane_versions_match_the_build_script() -> None:
     assert f"k8s.io/kubernetes {pinned['KUBERNETES_VERSION']}" in go_mod
     minor = pinned["KUBERNETES_VERSION"].replace("v1.", "v0.")
     assert f"k8s.io/client-go => k8s.io/client-go {minor}" in go_mod
-    assert f"go.etcd.io/etcd/server/v3 {pinned['ETCD_VERSION']}" in (ROOT / "controlplane" / "etcd" / "go.mod").read_text()
+    etcd_mod = (ROOT / "controlplane" / "etcd" / "go.mod").read_text()
+    assert f"go.etcd.io/etcd/server/v3 {pinned['ETCD_VERSION']}" in etcd_mod
     assert f"sigs.k8s.io/kwok {pinned['KWOK_VERSION']}" in (ROOT / "controlplane" / "kwok" / "go.mod").read_text()
 
 
@@ -74,7 +75,7 @@ def test_wheel_installs_with_its_styles(tmp_path: Path) -> None:
     site = next(Path(sys.prefix).glob("lib/python3*/site-packages"))
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True)
     script = (
-        "import sys; sys.path.append(%r)\n"
+        f"import sys; sys.path.append({str(site)!r})\n"
         "import importlib.resources, pathlib, styles, tui, core\n"
         "assert 'site-packages' in styles.__file__, styles.__file__\n"
         "sheets = sorted(p.name for p in importlib.resources.files('styles').iterdir() if p.name.endswith('.tcss'))\n"
@@ -87,7 +88,7 @@ def test_wheel_installs_with_its_styles(tmp_path: Path) -> None:
         "sheet.parse()\n"
         "from tui.app import HotcloneApp\n"
         "print(len(sheets))\n"
-    ) % str(site)
+    )
     result = subprocess.run(
         [str(python), "-c", script], capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""}
     )
