@@ -204,8 +204,8 @@ class MainScreen(ReportingScreen):
             self.query_one("#env-title", Static).update(self._title(env))
             self.query_one("#workloads", DataTable).loading = True
             self.load_environment(env)
-            if env.ref not in self.hc.permissions:
-                self.check_permissions(env)
+        if env is not None and env.ref not in self.hc.permissions:
+            self.check_permissions(env)
         self._update_reasons()
 
     def _title(self, env: Environment) -> str:
@@ -258,6 +258,7 @@ class MainScreen(ReportingScreen):
         self.load_all()
         if self.env is not None:
             self.load_environment(self.env)
+            self.check_permissions(self.env)  # answers may change with the environment (e.g. now cloned)
 
     # -- enabling and disabling keys --------------------------------------------------------
     def disabled_reason(self, action: str) -> str:
