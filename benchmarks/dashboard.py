@@ -1,14 +1,16 @@
 """Dashboard figures: the real `hotclone` dashboard under a pseudo-terminal (a private tmux server).
 
-First paint: from starting the process to the environment list showing the app's
-rows. Focus change: from pressing `j` (production -> qa) to qa's workloads (their
-images carry qa's version) showing on the right. RSS: VmHWM (peak resident set)
+First paint: from starting the process to the first environment row showing in the
+list. Focus change: from pressing `j` (first environment -> the next) to the next
+environment's workloads showing on the right (every environment runs its own
+version, so its images tell which environment's workloads are shown). RSS: VmHWM (peak resident set)
 of the dashboard process after both, read from /proc.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -16,6 +18,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from benchmarks.data import version_of
 
 POLL = 0.01
 WIDTH, HEIGHT = 160, 48
@@ -73,14 +77,26 @@ class Tmux:
         self._tmux("kill-server")
 
 
-def _wait_for(tmux: Tmux, text: str, timeout: float) -> float:
-    """Poll the screen until `text` shows; returns perf_counter() when seen."""
+def _wait_for(tmux: Tmux, pattern: re.Pattern[str], timeout: float) -> tuple[float, re.Match[str]]:
+    """Poll the screen until `pattern` matches; returns (perf_counter() when seen, the match)."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
-        if text in tmux.screen():
-            return time.perf_counter()
+        found = pattern.search(tmux.screen())
+        if found:
+            return time.perf_counter(), found
         time.sleep(POLL)
-    raise TimeoutError(f"{text!r} did not show within {timeout:.0f} s; screen:\n{tmux.screen()[-1500:]}")
+    raise TimeoutError(f"{pattern.pattern!r} did not show within {timeout:.0f} s; screen:\n{tmux.screen()[-1500:]}")
+
+
+# A row of the environment list: name, then its type, then its age.
+ENV_ROW = re.compile(r"(?m)^.{0,4}\b(production|qa|development|env-\d+)\s+(production|qa|development)\s+\d+[smhd]\b")
+# The title above the workloads: "app/env · type".
+TITLE = re.compile(r"\b([a-z0-9-]+)/([a-z0-9-]+) · (production|qa|development|temporary)\b")
+
+
+def _workloads_of(app: str, env: str) -> re.Pattern[str]:
+    """The `api` Deployment's image as the workload table shows it for this environment."""
+    return re.compile(re.escape(f"{app}/api:{version_of(env)}") + r"\s")
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -103,13 +119,18 @@ def measure_once(
     )
     started = time.perf_counter()
     tmux.respawn(command)
-    painted = _wait_for(tmux, f"▾ {app}", timeout)
-    # production is focused first; wait until its workloads show before moving.
-    _wait_for(tmux, f"{app}/api:1.9.3", timeout)
+    painted, _ = _wait_for(tmux, ENV_ROW, timeout)
+    # Whichever environment is focused first: wait until its workloads show, then move down one.
+    _, title = _wait_for(tmux, TITLE, timeout)
+    first = title.group(2)
+    _wait_for(tmux, _workloads_of(title.group(1), first), timeout)
     time.sleep(0.3)  # let the permission checks of the first environment settle
     moved = time.perf_counter()
     tmux.keys("j")
-    shown = _wait_for(tmux, f"{app}/api:2.0.0-rc.2", timeout)
+    _, title = _wait_for(
+        tmux, re.compile(TITLE.pattern.replace("([a-z0-9-]+) ·", f"(?!{first} )([a-z0-9-]+) ·")), timeout
+    )
+    shown, _ = _wait_for(tmux, _workloads_of(title.group(1), title.group(2)), timeout)
     time.sleep(0.5)
     rss = _peak_rss_mb(tmux.pane_pid())
     tmux.keys("q")
