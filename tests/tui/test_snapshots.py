@@ -68,6 +68,7 @@ async def unreachable(pilot: Pilot[object]) -> None:
     session = pilot.app.session
     assert isinstance(session, FakeSession)
     session.unreachable = True
+    pilot.app.retry_interval = 3600  # one failure, no retry loop while the screenshot is taken
     await _keys(pilot, "ctrl+r")
     pilot.app.clear_notifications()
     await settle(pilot)

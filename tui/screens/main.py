@@ -59,6 +59,7 @@ class MainScreen(ReportingScreen):
         self.now: datetime | None = None
         self.current_app: str | None = None
         self._pending_focus: str | None = None
+        self._checking: str | None = None
 
     @property
     def hc(self) -> HotcloneApp:
@@ -204,7 +205,8 @@ class MainScreen(ReportingScreen):
             self.query_one("#env-title", Static).update(self._title(env))
             self.query_one("#workloads", DataTable).loading = True
             self.load_environment(env)
-        if env is not None and env.ref not in self.hc.permissions:
+        if env is not None and env.ref not in self.hc.permissions and self._checking != env.ref:
+            self._checking = env.ref  # one access review per environment, even when the cursor settles twice
             self.check_permissions(env)
         self._update_reasons()
 
@@ -247,6 +249,7 @@ class MainScreen(ReportingScreen):
 
     def on_permissions_checked(self, message: PermissionsChecked) -> None:
         self.hc.permissions[message.environment.ref] = message.allowed
+        self._checking = None
         self.refresh_bindings()
         self._update_reasons()
 
@@ -258,6 +261,7 @@ class MainScreen(ReportingScreen):
         self.load_all()
         if self.env is not None:
             self.load_environment(self.env)
+            self._checking = self.env.ref
             self.check_permissions(self.env)  # answers may change with the environment (e.g. now cloned)
 
     # -- enabling and disabling keys --------------------------------------------------------
