@@ -145,7 +145,7 @@ class ControlPlane:
             "--bind-address=127.0.0.1",
             f"--secure-port={self.api_port}",
             f"--cert-dir={root / 'pki'}",
-            "--service-cluster-ip-range=10.0.0.0/24",
+            "--service-cluster-ip-range=10.96.0.0/16",  # room for the benchmarks' thousands of Services
             f"--service-account-issuer=https://127.0.0.1:{self.api_port}",
             f"--service-account-key-file={root / 'sa.pub'}",
             f"--service-account-signing-key-file={root / 'sa.key'}",
