@@ -300,8 +300,9 @@ def _fake_node() -> dict[str, object]:
             "labels": {"kubernetes.io/hostname": FAKE_NODE, "kubernetes.io/os": "linux", "type": "kwok"},
         },
         "status": {
-            "allocatable": {"cpu": "64", "memory": "256Gi", "pods": "1000"},
-            "capacity": {"cpu": "64", "memory": "256Gi", "pods": "1000"},
+            # Room for every test's and benchmark's pods: it is a fake node.
+            "allocatable": {"cpu": "100000", "memory": "1000Ti", "pods": "1000000"},
+            "capacity": {"cpu": "100000", "memory": "1000Ti", "pods": "1000000"},
         },
     }
 

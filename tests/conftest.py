@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import uuid
@@ -10,9 +11,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from core import demo
+from core import demo, kinds
 from core.cluster import Cluster
 from core.controlplane import ADMIN_CONTEXT, RESTRICTED_CONTEXT, ControlPlane
+from core.errors import HotcloneError
 from core.session import Session
 
 _counter = itertools.count(1)
@@ -61,11 +63,15 @@ class Seeded:
 
 
 @pytest.fixture
-def seeded(admin: Cluster, kubeconfig: str) -> Seeded:
-    """A freshly seeded TopicShare-shaped app (production, qa, development)."""
+def seeded(admin: Cluster, kubeconfig: str) -> Iterator[Seeded]:
+    """A freshly seeded TopicShare-shaped app (production, qa, development), removed afterwards."""
     app = fresh_app()
     demo.seed(admin, app)
-    return Seeded(Session(admin), app, kubeconfig)
+    yield Seeded(Session(admin), app, kubeconfig)
+    # Keep the shared control plane light: later tests should not wait behind old pods.
+    for namespace in admin.list(kinds.NAMESPACE, label_selector=f"hotclone.io/app={app}"):
+        with contextlib.suppress(HotcloneError):
+            admin.delete(kinds.NAMESPACE, None, namespace["metadata"]["name"])
 
 
 @pytest.fixture
