@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from core import kinds
 from core.cluster import Cluster, Obj
+from core.errors import Forbidden
 from core.kinds import Kind
 from core.models import LABEL_SCOPE, Container, Workload
 
@@ -108,3 +109,24 @@ def workloads(cluster: Cluster, namespace: str) -> list[Workload]:
         for obj in sorted(by_kind[kind.kind], key=lambda o: o["metadata"]["name"])
         if not (obj["metadata"].get("ownerReferences"))
     ]
+
+
+def workloads_by_namespace(cluster: Cluster, namespaces: list[str]) -> dict[str, list[Workload]]:
+    """Workloads of many environments: one cluster-wide LIST per kind, not one per namespace.
+
+    Users allowed to list only in their namespaces get the per-namespace fallback.
+    """
+    wanted = set(namespaces)
+    try:
+        with ThreadPoolExecutor(max_workers=len(kinds.WORKLOAD_KINDS)) as pool:
+            lists = list(pool.map(cluster.list, kinds.WORKLOAD_KINDS))
+    except Forbidden:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return dict(zip(namespaces, pool.map(lambda ns: workloads(cluster, ns), namespaces), strict=True))
+    found: dict[str, list[Workload]] = {ns: [] for ns in namespaces}
+    for items in lists:
+        for obj in sorted(items, key=lambda o: o["metadata"]["name"]):
+            namespace = obj["metadata"].get("namespace")
+            if namespace in wanted and not obj["metadata"].get("ownerReferences"):
+                found[namespace].append(to_workload(obj))
+    return found

@@ -10,7 +10,7 @@ def build(environments: list[Environment], workloads: list[list[Workload]]) -> V
     table: dict[str, list[str]] = {}
     for column, loaded in enumerate(workloads):
         for workload in loaded:
-            row = table.setdefault(workload.ref, [""] * len(names))
+            row = table.setdefault(workload.ref, ["-"] * len(names))
             row[column] = ",".join(c.tag for c in workload.containers if not c.init)
     baseline = next((e.name for e in environments if e.type == PRODUCTION), None)
     rows = tuple((ref, tuple(cells)) for ref, cells in sorted(table.items()))

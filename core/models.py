@@ -255,6 +255,7 @@ class RolloutStatus:
     updated: int
     done: bool
     message: str = ""
+    failed: bool = False  # the controller gave up (e.g. ProgressDeadlineExceeded)
 
 
 @dataclass(frozen=True)

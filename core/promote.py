@@ -299,6 +299,13 @@ def _rollout(ref: str, obj: Obj) -> RolloutStatus:
         return RolloutStatus(ref, 1, 1, 1, True, "scheduled")
     done = observed and updated >= desired and ready >= desired and st.get("replicas", desired) <= desired
     message = "complete" if done else f"{updated}/{desired} updated, {ready}/{desired} ready"
+    stalled = next(
+        (c for c in st.get("conditions") or [] if c.get("type") == "Progressing" and c.get("status") == "False"),
+        None,
+    )
+    if stalled and not done:
+        reason = stalled.get("reason") or "not progressing"
+        return RolloutStatus(ref, ready, desired, updated, False, f"{reason}: {stalled.get('message', '')}", True)
     return RolloutStatus(ref, ready, desired, updated, done, message)
 
 
@@ -308,6 +315,6 @@ def wait_for_rollout(
     deadline = time.monotonic() + timeout
     while True:
         statuses = rollout_status(cluster, environment, workloads)
-        if all(s.done for s in statuses) or time.monotonic() > deadline:
+        if all(s.done or s.failed for s in statuses) or time.monotonic() > deadline:
             return statuses
         time.sleep(0.5)

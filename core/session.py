@@ -8,7 +8,6 @@ only core.errors.HotcloneError subclasses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from core import clone as clone_ops
@@ -87,19 +86,19 @@ class Session:
         return [t.summary() for t in envtypes.load_all(self.cluster)]
 
     def version_matrix(self, app: str) -> VersionMatrix:
-        envs = self.environments(app)
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            loaded = list(pool.map(self.workloads, envs))
-        return matrix.build(envs, loaded)
+        return self.version_matrices([Application(app, tuple(self.environments(app)))])[app]
+
+    def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]:
+        """One matrix per application, from one cluster-wide LIST per workload kind."""
+        namespaces = [e.namespace for a in apps for e in a.environments]
+        loaded = inventory.workloads_by_namespace(self.cluster, namespaces)
+        return {a.name: matrix.build(list(a.environments), [loaded[e.namespace] for e in a.environments]) for a in apps}
 
     def image_suggestions(self, app: str) -> dict[str, list[str]]:
         """Images seen per container name across the app's environments, newest first."""
-        return matrix.image_suggestions(self.version_matrix_workloads(app))
-
-    def version_matrix_workloads(self, app: str) -> list[Workload]:
         envs = self.environments(app)
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            return [w for ws in pool.map(self.workloads, envs) for w in ws]
+        loaded = inventory.workloads_by_namespace(self.cluster, [e.namespace for e in envs])
+        return matrix.image_suggestions([w for ws in loaded.values() for w in ws])
 
     def preflight(self, environment: Environment) -> list[str]:
         """Preflight findings recorded on a clone (shown beside its workloads)."""

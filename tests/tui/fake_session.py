@@ -280,6 +280,9 @@ class FakeSession:
         baseline = next((e for e in envs if self.envs[app][e].is_production), None)
         return VersionMatrix(tuple(envs), tuple(rows), baseline)
 
+    def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]:
+        return {a.name: self.version_matrix(a.name) for a in apps}
+
     def image_suggestions(self, app: str) -> dict[str, list[str]]:
         self._record("image_suggestions", app)
         out: dict[str, list[str]] = {}
@@ -442,7 +445,9 @@ class FakeSession:
         for w in workloads:
             n = self._polls[w] = self._polls.get(w, 0) + 1
             if self.rollout_fails and w.endswith("/web"):
-                out.append(RolloutStatus(w, 2, 3, 1, False, "ProgressDeadlineExceeded: web-7d9 ImagePullBackOff"))
+                out.append(
+                    RolloutStatus(w, 2, 3, 1, False, "ProgressDeadlineExceeded: web-7d9 ImagePullBackOff", failed=True)
+                )
             else:
                 done = n >= 2
                 out.append(RolloutStatus(w, 3 if done else 1, 3, 3 if done else 2, done, "" if done else "updating"))

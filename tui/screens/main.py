@@ -100,7 +100,7 @@ class MainScreen(ReportingScreen):
         if session is None:
             return
         apps = session.applications()
-        matrices = {a.name: session.version_matrix(a.name) for a in apps}
+        matrices = session.version_matrices(apps)
         deliver(self, ApplicationsLoaded(apps, matrices, session.now()))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="env")

@@ -22,11 +22,9 @@ from tui.workers import deliver
 if TYPE_CHECKING:
     from tui.app import HotcloneApp
 
-_FAILURE_WORDS = ("fail", "deadline", "backoff", "error", "crashloop")
-
 
 def failed(status: RolloutStatus) -> bool:
-    return not status.done and any(word in status.message.lower() for word in _FAILURE_WORDS)
+    return status.failed and not status.done
 
 
 class RolloutScreen(ReportingScreen):
