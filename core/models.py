@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -273,6 +274,17 @@ class VersionMatrix:
     environments: tuple[str, ...]
     rows: tuple[tuple[str, tuple[str, ...]], ...]  # (workload ref, tag per environment)
     baseline: str | None  # the production environment the cells are compared with
+
+    def summary(self, environment: str) -> str:
+        """The environment's version at a glance: its most common tag, `+N` for other tags."""
+        if environment not in self.environments:
+            return ""
+        column = self.environments.index(environment)
+        counts = Counter(tag for _ref, cells in self.rows for tag in cells[column].split(",") if tag and tag != "-")
+        if not counts:
+            return "-"
+        (top, _), others = counts.most_common(1)[0], len(counts) - 1
+        return f"{top} +{others}" if others else top
 
     def differs(self, row: int, column: int) -> bool:
         if self.baseline is None or self.baseline not in self.environments:

@@ -63,3 +63,10 @@ def test_unknown_app_and_environment(seeded: Seeded) -> None:
         seeded.session.environment("nope", "production")
     with pytest.raises(NotFound, match=r"unknown environment 'staging' .* \(known: production, qa, development\)"):
         seeded.session.environment(seeded.app, "staging")
+
+
+def test_version_summary_is_the_most_common_tag(seeded: Seeded) -> None:
+    matrix = seeded.session.version_matrix(seeded.app)
+    # web, api, worker, mailer run the release; search runs its own image.
+    assert matrix.summary("production") == "1.9.3 +1"
+    assert matrix.summary("nope") == ""

@@ -134,11 +134,7 @@ class MainScreen(ReportingScreen):
 
     def _version_summary(self, env: Environment) -> str:
         matrix = self.matrices.get(env.app)
-        if matrix is None or env.name not in matrix.environments:
-            return ""
-        column = matrix.environments.index(env.name)
-        tags = dict.fromkeys(tag for _ref, row in matrix.rows for tag in row[column].split(","))
-        return ",".join(tags)
+        return matrix.summary(env.name) if matrix else ""
 
     def _fill_envs(self) -> None:
         table = self.query_one("#envs", DataTable)
