@@ -320,7 +320,7 @@ def run_step(size: str, name: str, step: Callable[[], list[Figure]]) -> list[Fig
     log(f"{size}: {name} (load average {os.getloadavg()[0]:.2f})")
     try:
         found = step()
-    except Exception as error:  # noqa: BLE001 - a benchmark reports, it does not stop
+    except Exception as error:
         log(f"{size}: {name} failed: {error}")
         message = str(error).splitlines()[0][-160:]
         return [Figure(f"{name}_failed", f"{name}: failed", size, available=False, note=f"failed: {message}")]
