@@ -18,6 +18,7 @@ from core.models import (
     Application,
     CloneResult,
     CloneStep,
+    Conflict3,
     ConnectionInfo,
     Container,
     EnvDiff,
@@ -81,6 +82,7 @@ class FakeSession:
         self.read_only = read_only
         self.denied = denied or {}
         self.rollout_fails = rollout_fails
+        self.conflicting = False  # plan_promote reports a conflict on data.CHARSET
         self.fail = fail or {}  # method name -> error to raise
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.unreachable = False
@@ -324,7 +326,7 @@ class FakeSession:
         allow_prod_references: bool = False,
         progress: Callable[[CloneStep], None] | None = None,
     ) -> CloneResult:
-        self._record("clone", app, source, new, env_type=env_type, ttl=ttl)
+        self._record("clone", app, source, new, env_type=env_type, ttl=ttl, allow_prod_references=allow_prod_references)
         self._guard()
         src = self._env(app, source)
         if new in self.envs[app]:
@@ -408,7 +410,12 @@ class FakeSession:
         tgt = self._env(app, target or src.cloned_from or "")
         d = _diff(tgt.ref, tgt.ref + " (dry run)", self._manifests(app, tgt.name), self._manifests(app, source), False)
         restarts = tuple(o.ref for o in d.changed if o.kind in ("Deployment", "StatefulSet", "DaemonSet"))
-        plan = PromotePlan(app, source, tgt, d, restarts=restarts, deletions=("Service/legacy",) if prune else ())
+        conflicts = (
+            (Conflict3("ConfigMap/app-settings", "data.CHARSET", "utf-8", "euc-kr"),) if self.conflicting else ()
+        )
+        plan = PromotePlan(
+            app, source, tgt, d, restarts=restarts, deletions=("Service/legacy",) if prune else (), conflicts=conflicts
+        )
         plan.writes.append({"images": dict(self.images[src.ref]), "settings": dict(self.settings[src.ref])})
         return plan
 

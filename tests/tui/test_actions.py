@@ -42,7 +42,10 @@ async def test_clone_validates_then_clones_and_focuses_new_env(fake: FakeSession
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert fake.called("clone") == [
-            (("topicshare", "production", "hotfix-ko2"), {"env_type": "preview", "ttl": "48h"})
+            (
+                ("topicshare", "production", "hotfix-ko2"),
+                {"env_type": "preview", "ttl": "48h", "allow_prod_references": False},
+            )
         ]
         assert app.screen is app.main_screen
         assert app.focused_env is not None and app.focused_env.name == "hotfix-ko2"
@@ -351,3 +354,75 @@ async def test_history_lists_shows_and_rolls_back(fake: FakeSession) -> None:
         await settle(pilot)
         assert fake.called("apply") == [(("rollback", "hotfix-ko"), {"confirm": None, "reason": ""})]
         assert type(app.screen).__name__ == "RolloutScreen"
+
+
+# -- previews side by side, prune, conflicts, preflight override ----------------------------
+async def test_promote_prune_toggle_replans_and_side_by_side_opens(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("p")
+        await settle(pilot)
+        app.screen.query_one("#prune").toggle()  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert fake.called("plan_promote")[-1] == (("topicshare", "hotfix-ko", None), {"prune": True})
+        assert "1 deletions" in text(app, "#plan-summary")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PlanDiffScreen"
+        assert "ConfigMap/app-settings" in str(
+            app.screen.query_one("#diff-objects", OptionList).get_option_at_index(0).prompt
+        )
+        assert app.screen.check_action("swap", ()) is False
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PromoteModal"
+        assert not fake.called("apply")
+
+
+async def test_promote_with_conflicts_cannot_be_applied(fake: FakeSession) -> None:
+    fake.conflicting = True
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("p")
+        await settle(pilot)
+        assert "conflict" in text(app, "#promote-error")
+        app.screen.query_one("#confirm", Input).value = "production"
+        await pilot.pause()
+        assert app.screen.query_one("#submit", Button).disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not fake.called("apply")
+
+
+async def test_edit_image_preview_side_by_side(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("tab")
+        await pilot.press("e")
+        await settle(pilot)
+        app.screen.query_one("#image", Input).value = "registry.example.com/topicshare/web:1.9.5"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PlanDiffScreen"
+        assert not fake.called("set_image")
+
+
+async def test_clone_can_allow_references_to_the_source(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/production")
+        await pilot.press("c")
+        await settle(pilot)
+        app.screen.query_one("#clone-name", Input).value = "refs-ok"
+        app.screen.query_one("#clone-allow-refs").toggle()  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        (call,) = fake.called("clone")
+        assert call[1]["allow_prod_references"] is True

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Log, ProgressBar, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Log, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
 from core.models import CloneStep, Environment, EnvironmentType
@@ -59,6 +59,7 @@ class CloneModal(ModalScreen[Environment | None]):
                 yield Label("Time to live (empty: never expires)", classes="field-label")
                 yield Input("24h", id="clone-ttl", validators=[Duration()])
                 yield Static("", id="ttl-error", classes="error")
+                yield Checkbox("Allow values that still point at the source (preflight)", id="clone-allow-refs")
                 with Horizontal(classes="buttons"):
                     yield Button("Clone (ctrl+s)", id="submit", variant="primary")
                     yield Button("Cancel (esc)", id="cancel")
@@ -127,6 +128,7 @@ class CloneModal(ModalScreen[Environment | None]):
         name = self.query_one("#clone-name", Input).value
         env_type = str(self.query_one("#clone-type", Select).value)
         ttl = self.query_one("#clone-ttl", Input).value or None
+        allow = self.query_one("#clone-allow-refs", Checkbox).value
         self.query_one("#clone-form").display = False
         self.query_one("#clone-progress").display = True
         self.query_one("#back").display = False
@@ -136,10 +138,10 @@ class CloneModal(ModalScreen[Environment | None]):
         log.clear()
         log.write_line(f"cloning {self.source.ref} -> {self.source.app}/{name} ({env_type})")
         self.running = True
-        self.run_clone(name, env_type, ttl)
+        self.run_clone(name, env_type, ttl, allow)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="clone")
-    def run_clone(self, name: str, env_type: str, ttl: str | None) -> None:
+    def run_clone(self, name: str, env_type: str, ttl: str | None, allow_prod_references: bool) -> None:
         session = self.hc.session
         assert session is not None
         result = session.clone(
@@ -148,6 +150,7 @@ class CloneModal(ModalScreen[Environment | None]):
             name,
             env_type=env_type,
             ttl=ttl,
+            allow_prod_references=allow_prod_references,
             progress=self._progress,
         )
         self.post_message(CloneFinished(result))

@@ -34,7 +34,11 @@ def describe_plan(changes: list[ImageChange], diff: EnvDiff) -> str:
 
 
 class EditImageModal(ModalScreen[list[ImageSpec] | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Next")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Next"),
+        Binding("ctrl+o", "side_by_side", "Side by side"),
+    ]
 
     def __init__(self, env: Environment, workload: Workload, container: str) -> None:
         super().__init__()
@@ -42,6 +46,7 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
         self.current = next((c.image for c in workload.containers if c.name == container), "")
         self.specs: list[ImageSpec] = []
         self.stage = "edit"  # edit -> preview -> applying
+        self.preview: EnvDiff | None = None
 
     @property
     def hc(self) -> HotcloneApp:
@@ -65,6 +70,7 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
                 yield Input("", id="reason", placeholder="e.g. KO-118 Hangul mojibake")
             yield Static("", id="edit-error", classes="error")
             with Horizontal(classes="buttons"):
+                yield Button("Side by side (ctrl+o)", id="side-by-side", disabled=True)
                 yield Button("Preview (ctrl+s)", id="submit", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
 
@@ -143,6 +149,8 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
 
     def on_image_planned(self, message: ImagePlanned) -> None:
         self.stage = "preview"
+        self.preview = message.diff
+        self.query_one("#side-by-side", Button).disabled = message.diff.same
         self.query_one("#edit-form").display = False
         self.query_one("#edit-preview").display = True
         self.query_one("#preview-text", Static).update(describe_plan(message.changes, message.diff))
@@ -151,6 +159,13 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
         button.label = "Apply (ctrl+s)"
         button.disabled = not message.changes
         self.query_one("#reason", Input).focus()
+
+    @on(Button.Pressed, "#side-by-side")
+    def action_side_by_side(self) -> None:
+        if self.preview is not None:
+            from tui.screens.plan_diff import PlanDiffScreen
+
+            self.app.push_screen(PlanDiffScreen(self.preview))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
     def apply(self, reason: str) -> None:

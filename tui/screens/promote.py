@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from core.models import Environment, PromotePlan
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from core.session import Session
     from tui.app import HotcloneApp
 
-PlanLoader = Callable[["Session"], PromotePlan]
+PlanLoader = Callable[["Session", bool], PromotePlan]  # (session, prune) -> plan
 
 
 def plan_counts(plan: PromotePlan) -> str:
@@ -46,11 +46,15 @@ def plan_details(plan: PromotePlan) -> str:
 
 
 class PromoteModal(ModalScreen[PromotePlan | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Apply")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Apply"),
+        Binding("ctrl+o", "side_by_side", "Side by side"),
+    ]
 
-    def __init__(self, title: str, loader: PlanLoader) -> None:
+    def __init__(self, title: str, loader: PlanLoader, *, can_prune: bool = False) -> None:
         super().__init__()
-        self.title_text, self.loader = title, loader
+        self.title_text, self.loader, self.can_prune = title, loader, can_prune
         self.plan: PromotePlan | None = None
         self.applying = False
 
@@ -59,14 +63,15 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         target = source.cloned_from or "its source"
         return cls(
             f"Promote {source.ref} → {target}",
-            lambda session: session.plan_promote(source.app, source.name),
+            lambda session, prune: session.plan_promote(source.app, source.name, prune=prune),
+            can_prune=True,
         )
 
     @classmethod
     def for_rollback(cls, env: Environment, revision: int | None) -> PromoteModal:
         """Roll back to just before `revision`; None means the latest revision."""
 
-        def load(session: Session) -> PromotePlan:
+        def load(session: Session, _prune: bool) -> PromotePlan:
             rev = revision
             if rev is None:
                 entries = session.history(env.app, env.name)
@@ -90,25 +95,43 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
             yield Static("Computing the plan with a server-side dry run…", id="plan-summary", markup=False)
             with VerticalScroll(id="plan-changes"):
                 yield Static("", id="plan-details", markup=False)
+            yield Checkbox("Prune: delete objects that exist only in the target", id="prune")
             yield Label("Reason (recorded in history)", classes="field-label")
             yield Input("", id="reason", placeholder="why this change")
             yield Static("", id="confirm-warning", classes="production-warning", markup=False)
             yield Input("", id="confirm", placeholder="type the target's name")
             yield Static("", id="promote-error", classes="error", markup=False)
             with Horizontal(classes="buttons"):
+                yield Button("Side by side (ctrl+o)", id="side-by-side", disabled=True)
                 yield Button("Apply (ctrl+s)", id="submit", variant="error", disabled=True)
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#confirm").display = False
         self.query_one("#confirm-warning").display = False
-        self.load_plan()
+        self.query_one("#prune").display = self.can_prune
+        self.load_plan(False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan")
-    def load_plan(self) -> None:
+    def load_plan(self, prune: bool) -> None:
         session = self.hc.session
         assert session is not None
-        deliver(self, PlanLoaded(self.loader(session)))
+        deliver(self, PlanLoaded(self.loader(session, prune)))
+
+    @on(Checkbox.Changed, "#prune")
+    def _prune_changed(self, event: Checkbox.Changed) -> None:
+        # A different plan: nothing may be applied until it has been computed and shown.
+        self.plan = None
+        self._update_button()
+        self.query_one("#plan-summary", Static).update("Computing the plan with a server-side dry run…")
+        self.load_plan(event.value)
+
+    @on(Button.Pressed, "#side-by-side")
+    def action_side_by_side(self) -> None:
+        if self.plan is not None:
+            from tui.screens.plan_diff import PlanDiffScreen
+
+            self.app.push_screen(PlanDiffScreen(self.plan.diff))
 
     def on_plan_loaded(self, message: PlanLoaded) -> None:
         plan = self.plan = message.plan
@@ -123,14 +146,20 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
             warning.update(f"PRODUCTION: type {target.name!r} to confirm")
             warning.display = True
             self.query_one("#confirm").display = True
-        if plan.empty:
-            self.query_one("#promote-error", Static).update("Nothing to apply: the target already matches.")
+        error = self.query_one("#promote-error", Static)
+        if plan.conflicts:
+            error.update(f"{len(plan.conflicts)} conflict(s): the clone and the target changed the same fields.")
+        elif plan.empty:
+            error.update("Nothing to apply: the target already matches.")
+        else:
+            error.update("")
+        self.query_one("#side-by-side", Button).disabled = plan.diff.same
         self.query_one("#reason", Input).focus()
         self._update_button()
 
     def _confirmed(self) -> bool:
         plan = self.plan
-        if plan is None or plan.empty:
+        if plan is None or plan.empty or plan.conflicts:
             return False
         return not plan.target.is_production or self.query_one("#confirm", Input).value == plan.target.name
 

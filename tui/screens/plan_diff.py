@@ -1,0 +1,37 @@
+"""A fixed diff (a plan's live-vs-after view) in the diff screen's side-by-side layout."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+
+from core.models import EnvDiff
+from tui.messages import DiffLoaded
+from tui.screens.diff import DiffScreen
+
+# Keys of the environment diff that make no sense for a computed plan.
+_FIXED = {"toggle_scoped", "swap", "cycle_left", "cycle_right"}
+
+
+class PlanDiffScreen(DiffScreen):
+    """Read-only: opened from a preview (set image, promote, rollback) before anything is applied."""
+
+    def __init__(self, diff: EnvDiff) -> None:
+        super().__init__("", [diff.left, diff.right], diff.left, diff.right)
+        self.fixed = diff
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+
+    def on_mount(self) -> None:
+        self.query_one("#diff-pickers").display = False
+        self.query_one("#diff-objects").focus()
+        self.on_diff_loaded(DiffLoaded(self.fixed))
+
+    def reload(self) -> None:
+        self.on_diff_loaded(DiffLoaded(self.fixed))
+
+    def _title(self, suffix: str) -> None:
+        self.query_one("#diff-counts").update(f"{self.fixed.left} ↔ {self.fixed.right} {suffix}")  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action not in _FIXED
