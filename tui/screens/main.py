@@ -238,7 +238,8 @@ class MainScreen(ReportingScreen):
         if keep:
             with suppress(Exception):  # the row may be gone after a change
                 table.move_cursor(row=table.get_row_index(keep))
-        warnings = "\n".join(f"⚠ {line}" for line in message.preflight)
+        # Rewritten references are information; the rest still point at the source.
+        warnings = "\n".join(("↻ " if line.endswith("(rewritten)") else "⚠ ") + line for line in message.preflight)
         self.query_one("#preflight", Static).update(warnings)
         self.query_one("#preflight").display = bool(warnings)
         self.refresh_bindings()
