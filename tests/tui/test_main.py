@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Static
 
 from core.permissions import Action
 from tests.tui.conftest import focus_env, make_app, settle
 from tests.tui.fake_session import FakeSession
+from tui.widgets.context_bar import ContextBar
 
 
 async def test_loads_applications_and_focused_workloads(fake: FakeSession) -> None:
@@ -21,10 +22,9 @@ async def test_loads_applications_and_focused_workloads(fake: FakeSession) -> No
         assert workloads.row_count == 4  # web, migrate (init), api, digest
         assert "1.9.4" in str(workloads.get_row("Deployment/web|web"))
         assert "rewritten" in str(screen.query_one("#preflight", Static).render())
-        assert str(screen.query_one("#ctx", Label).render()) == "ctx: kind-topicshare"
-        assert "oncall@example.com" in str(screen.query_one("#user", Label).render())
-        assert not screen.query_one("#read-only-badge").display
-        assert not screen.query_one("#prod-marker").display
+        header = str(screen.query_one(ContextBar).render())
+        assert "ctx: kind-topicshare" in header and "user: oncall@example.com" in header
+        assert "READ-ONLY" not in header and "PRODUCTION" not in header
         assert ("allowed", (Action.CLONE, "hotfix-ko"), {}) in fake.calls
 
 
@@ -35,12 +35,12 @@ async def test_vim_keys_move_and_production_is_marked(fake: FakeSession) -> None
         await pilot.press("j")
         await settle(pilot)
         assert app.focused_env is not None and app.focused_env.name == "production"
-        marker = app.main_screen.query_one("#prod-marker", Label)
-        assert marker.display and "PRODUCTION" in str(marker.render())
+        bar = app.main_screen.query_one(ContextBar)
+        assert "PRODUCTION" in str(bar.render())
         await pilot.press("k")
         await settle(pilot)
         assert app.focused_env is not None and app.focused_env.name == "qa"
-        assert not marker.display
+        assert "PRODUCTION" not in str(bar.render())
         await pilot.press("G")
         await settle(pilot)
         assert app.focused_env is not None and app.focused_env.name == "demo-0301"
@@ -80,7 +80,7 @@ async def test_read_only_disables_every_change(fake: FakeSession) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await focus_env(pilot, "topicshare/hotfix-ko")
         screen = app.main_screen
-        assert screen.query_one("#read-only-badge").display
+        assert "READ-ONLY" in str(screen.query_one(ContextBar).render())
         for action in ("clone", "edit_image", "promote", "destroy"):
             assert screen.check_action(action, ()) is None
             assert screen.disabled_reason(action) == "read-only mode"

@@ -1,12 +1,15 @@
-"""The safety header: where am I, who am I, and is this production."""
+"""The safety header: where am I, who am I, and is this production.
+
+One line of text rather than a row of labels: its parts must never be squeezed out of
+sight by layout, whatever the width (the server goes first when space runs out).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Label
+from rich.text import Text
+from textual.widgets import Static
 
 from core.models import ConnectionInfo, Environment
 
@@ -14,29 +17,39 @@ if TYPE_CHECKING:
     from tui.app import HotcloneApp
 
 
-class ContextBar(Horizontal):
-    def compose(self) -> ComposeResult:
-        yield Label("hotclone", id="brand")
-        yield Label("connecting…", id="ctx")
-        yield Label("", id="server")
-        yield Label("", id="user")
-        yield Label("READ-ONLY", id="read-only-badge", classes="badge")
-        yield Label("", id="prod-marker", classes="badge")
+class ContextBar(Static):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "context-bar--brand",
+        "context-bar--muted",
+        "context-bar--read-only",
+        "context-bar--production",
+    }
 
     def on_mount(self) -> None:
         app = cast("HotcloneApp", self.app)
-        self.watch(app, "connection", self._show_connection)
-        self.watch(app, "focused_env", self._show_environment)
+        self.watch(app, "connection", lambda _: self._redraw())
+        self.watch(app, "focused_env", lambda _: self._redraw())
 
-    def _show_connection(self, info: ConnectionInfo | None) -> None:
+    def on_resize(self) -> None:
+        self._redraw()
+
+    def _redraw(self) -> None:
+        app = cast("HotcloneApp", self.app)
+        self.update(self.compose_text(app.connection, app.focused_env, self.size.width or 80))
+
+    def compose_text(self, info: ConnectionInfo | None, env: Environment | None, width: int) -> Text:
+        style = self.get_component_rich_style
+        text = Text.assemble(("hotclone", style("context-bar--brand")), " ")
         if info is None:
-            return
-        self.query_one("#ctx", Label).update(f"ctx: {info.context}")
-        self.query_one("#server", Label).update(info.server)
-        self.query_one("#user", Label).update(f"user: {info.user}")
-        self.query_one("#read-only-badge").display = info.read_only
-
-    def _show_environment(self, env: Environment | None) -> None:
-        marker = self.query_one("#prod-marker", Label)
-        marker.display = bool(env and env.is_production)
-        marker.update("PRODUCTION" if env and env.is_production else "")
+            text.append("connecting…", style("context-bar--muted"))
+            return text
+        badges = Text()
+        if info.read_only:
+            badges.append(" "), badges.append(" READ-ONLY ", style("context-bar--read-only"))
+        if env is not None and env.is_production:
+            badges.append(" "), badges.append(" PRODUCTION ", style("context-bar--production"))
+        text.append(f"ctx: {info.context}  user: {info.user}")
+        if len(text) + len(badges) + len(info.server) + 2 <= width:
+            text.append(f"  {info.server}", style("context-bar--muted"))
+        text.append_text(badges)
+        return text
