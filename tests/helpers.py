@@ -6,6 +6,9 @@ import contextlib
 import io
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from core.controlplane import ADMIN_CONTEXT
 from tui.launch import main
@@ -50,3 +53,16 @@ def namespace_objects(cluster: object, namespace: str) -> dict[str, dict[str, ob
     from core import inventory
 
     return {inventory.ref(o): o for o in inventory.load(cluster, namespace)}  # type: ignore[arg-type]
+
+
+def kubeconfig_variant(kubeconfig: str, folder: Path, **changes: str) -> str:
+    """A copy of the test kubeconfig pointing at another server or carrying another token."""
+    with open(kubeconfig) as source:
+        config = yaml.safe_load(source)
+    if "server" in changes:
+        config["clusters"][0]["cluster"]["server"] = changes["server"]
+    if "token" in changes:
+        config["users"][0]["user"]["token"] = changes["token"]
+    path = folder / f"config-{len(changes)}-{'-'.join(changes)}"
+    path.write_text(yaml.safe_dump(config))
+    return str(path)

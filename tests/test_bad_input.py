@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 from core import demo, envtypes, inventory, kinds, normalize
 from core.clone import clone
@@ -18,7 +17,7 @@ from core.controlplane import RESTRICTED_CONTEXT, free_port
 from core.images import apply, parse_spec
 from core.models import SYSTEM_NAMESPACE
 from tests.conftest import fresh_app
-from tests.helpers import run_cli
+from tests.helpers import kubeconfig_variant, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -46,18 +45,6 @@ def _state(cluster: Cluster, app: str) -> str:
         history = cluster.list(kinds.SECRET, namespace, label_selector="hotclone.io/history")
         parts.append((namespace, "history", sorted(s["metadata"]["name"] for s in history)))
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-
-
-def _kubeconfig_variant(kubeconfig: str, folder: Path, **changes: str) -> str:
-    with open(kubeconfig) as source:
-        config = yaml.safe_load(source)
-    if "server" in changes:
-        config["clusters"][0]["cluster"]["server"] = changes["server"]
-    if "token" in changes:
-        config["users"][0]["user"]["token"] = changes["token"]
-    path = folder / f"config-{len(changes)}-{'-'.join(changes)}"
-    path.write_text(yaml.safe_dump(config))
-    return str(path)
 
 
 # (id, argv with {app}/{broken} placeholders, regex the one line must match, kubeconfig variant)
@@ -176,9 +163,9 @@ def test_bad_input(
     elif variant == "missing":
         config = str(tmp_path / "does-not-exist")
     elif variant == "unreachable":
-        config = _kubeconfig_variant(kubeconfig, tmp_path, server=f"https://127.0.0.1:{free_port()}")
+        config = kubeconfig_variant(kubeconfig, tmp_path, server=f"https://127.0.0.1:{free_port()}")
     elif variant == "bad-token":
-        config = _kubeconfig_variant(kubeconfig, tmp_path, token="expired")
+        config = kubeconfig_variant(kubeconfig, tmp_path, token="expired")
     if variant == "no-context":
         result = run_cli(*args, "--kubeconfig", kubeconfig)
     else:

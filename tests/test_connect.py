@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-import yaml
 
 from core.cluster import Cluster
 from core.controlplane import ADMIN_CONTEXT, RESTRICTED_CONTEXT
 from core.errors import Forbidden, Unreachable
 from core.session import Session
+from tests.helpers import kubeconfig_variant
 
 
 def test_identity_context_and_server(kubeconfig: str, plane: object) -> None:
@@ -34,8 +36,8 @@ def test_kubeconfig_env_variable_and_current_context(kubeconfig: str, monkeypatc
         ("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n", "unusable|no current context"),
     ],
 )
-def test_broken_kubeconfig(tmp_path: object, content: str | None, message: str) -> None:
-    path = tmp_path / "config"  # type: ignore[operator]
+def test_broken_kubeconfig(tmp_path: Path, content: str | None, message: str) -> None:
+    path = tmp_path / "config"
     if content is not None:
         path.write_text(content)
     with pytest.raises(Unreachable, match=message) as error:
@@ -48,29 +50,17 @@ def test_unknown_context(kubeconfig: str) -> None:
         Cluster.connect(kubeconfig, "nope")
 
 
-def _rewritten(kubeconfig: str, tmp_path: object, **changes: str) -> str:
-    with open(kubeconfig) as source:
-        config = yaml.safe_load(source)
-    if "server" in changes:
-        config["clusters"][0]["cluster"]["server"] = changes["server"]
-    if "token" in changes:
-        config["users"][0]["user"]["token"] = changes["token"]
-    path = tmp_path / "config"  # type: ignore[operator]
-    path.write_text(yaml.safe_dump(config))
-    return str(path)
-
-
-def test_unreachable_server_is_one_clear_line(kubeconfig: str, tmp_path: object) -> None:
+def test_unreachable_server_is_one_clear_line(kubeconfig: str, tmp_path: Path) -> None:
     from core.controlplane import free_port
 
-    path = _rewritten(kubeconfig, tmp_path, server=f"https://127.0.0.1:{free_port()}")
+    path = kubeconfig_variant(kubeconfig, tmp_path, server=f"https://127.0.0.1:{free_port()}")
     cluster = Cluster.connect(path, ADMIN_CONTEXT)
     with pytest.raises(Unreachable, match="cannot reach the API server at https://127.0.0.1:") as error:
         cluster.whoami()
     assert "\n" not in str(error.value)
 
 
-def test_expired_or_wrong_credentials(kubeconfig: str, tmp_path: object) -> None:
-    path = _rewritten(kubeconfig, tmp_path, token="expired-token")
+def test_expired_or_wrong_credentials(kubeconfig: str, tmp_path: Path) -> None:
+    path = kubeconfig_variant(kubeconfig, tmp_path, token="expired-token")
     with pytest.raises(Forbidden, match="rejected the credentials"):
         Cluster.connect(path, ADMIN_CONTEXT).whoami()
