@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from core import output
 from core.cli_options import DashboardOptions
+from core.cluster import Cluster
 from core.diff import side_by_side, summary_lines
 from core.errors import Forbidden, HotcloneError, NotFound, Refused
 from core.images import parse_spec
@@ -126,6 +127,9 @@ def main(argv: list[str], *, open_dashboard: OpenDashboard) -> int:
     read_only = bool(getattr(args, "read_only", False))
     try:
         if args.command is None:
+            # A kubeconfig problem will not fix itself: say so now instead of retrying in the
+            # dashboard. (Loading it makes no network call; an unreachable server is retried.)
+            Cluster.connect(kubeconfig, context).close()
             return open_dashboard(DashboardOptions(kubeconfig, context, read_only))
         if args.command == "demo":
             from core.demo_command import run_demo

@@ -181,3 +181,13 @@ def test_bad_input(
 
 def test_table_is_big_enough() -> None:
     assert len(CASES) >= 30
+
+
+def test_dashboard_refuses_a_missing_kubeconfig_before_opening(tmp_path: Path) -> None:
+    # Had the dashboard opened, this would block: the error comes first, as a line.
+    result = run_cli("--kubeconfig", str(tmp_path / "nope"))
+    assert result.code == 2
+    assert (
+        result.err.strip()
+        == f"hotclone: error: kubeconfig not found: {tmp_path / 'nope'} (use --kubeconfig or set KUBECONFIG)"
+    )
