@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
+import statistics
 import subprocess
 import sys
 import time
@@ -62,6 +64,31 @@ def import_times(argv: list[str], top: int = 25) -> str:
     return f"## imports of `{' '.join(argv[:4])}` (cumulative, -X importtime)\n\n```\n{body}\n```\n"
 
 
+def process_times(commands: list[list[str]], runs: int = 5) -> str:
+    lines = [f"load average before: {os.getloadavg()[0]:.2f}"]
+    for argv in commands:
+        subprocess.run(argv, capture_output=True, check=False)
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run(argv, capture_output=True, check=False)
+            times.append(time.perf_counter() - started)
+        lines.append(
+            f"{Path(argv[0]).name} {' '.join(argv[1:3])}: median {statistics.median(times):.3f} s, "
+            f"min {min(times):.3f} s, max {max(times):.3f} s"
+        )
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import core.cli"], check=False)
+    lines.append(f"python -c 'import core.cli': {time.perf_counter() - started:.3f} s")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import kubernetes"], check=False)
+    lines.append(f"python -c 'import kubernetes': {time.perf_counter() - started:.3f} s")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=False)
+    lines.append(f"python -c pass: {time.perf_counter() - started:.3f} s")
+    return "## whole processes again (quiet check)\n\n```\n" + "\n".join(lines) + "\n```\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="L")
@@ -77,6 +104,9 @@ def main() -> int:
         time.sleep(20)  # let the controllers catch up a little
         kube = ["--kubeconfig", str(plane.kubeconfig), "--context", ADMIN_CONTEXT]
         sections.append(import_times(["-m", "tui.launch", "envs", app, "--json", *kube]))
+        sections.append(
+            process_times([[str(HOTCLONE), "apps", "--json", *kube], [str(HOTCLONE), "envs", app, "--json", *kube]])
+        )
         session = Session(cluster)
         session.identity  # noqa: B018 - connection set-up is not what is profiled
 
