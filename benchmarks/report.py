@@ -43,6 +43,13 @@ def render(report: dict[str, Any]) -> str:
             f"- {size}: {info['description']}; {info['objects']} objects in {info['environments']} environments "
             f"({info['objects_in_main_app']} in `{info['main_app']}`), seeded in {info['seed_seconds']} s"
         )
+    loads: dict[str, list[float]] = {}
+    for f in report["figures"]:
+        if "load_average_1m_after" in f["extra"]:
+            loads.setdefault(f["size"], []).append(f["extra"]["load_average_1m_after"])
+    if loads:
+        shown = ", ".join(f"{size} {min(v):.1f}-{max(v):.1f}" for size, v in loads.items())
+        lines += ["", f"Load average (1 min) of the machine after each group of figures: {shown}."]
     lines += ["", table(figures(report)), ""]
     sentence = scaling_sentence(report)
     if sentence:
