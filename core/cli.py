@@ -16,6 +16,7 @@ from typing import NoReturn
 from core import output
 from core.cli_options import DashboardOptions
 from core.cluster import Cluster
+from core.config import parse_assignment
 from core.diff import side_by_side, summary_lines
 from core.errors import Forbidden, HotcloneError, NotFound, Refused
 from core.images import parse_spec
@@ -82,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     set_image.add_argument("env")
     set_image.add_argument("images", nargs="+", metavar="WORKLOAD[/CONTAINER]=IMAGE")
     set_image.add_argument("--reason", default="", help="recorded in history")
+
+    set_config = command("set-config", "change ConfigMap values (not in production)", changes=True)
+    set_config.add_argument("app")
+    set_config.add_argument("env")
+    set_config.add_argument("configmap")
+    set_config.add_argument("settings", nargs="+", metavar="KEY=VALUE")
+    set_config.add_argument("--reason", default="", help="recorded in history")
 
     diff = command("diff", "diff two environments (exit 0 same, 1 different, 2 error)")
     diff.add_argument("app")
@@ -156,7 +164,7 @@ def main(argv: list[str], *, open_dashboard: OpenDashboard) -> int:
 def _changes(args: argparse.Namespace) -> bool:
     if args.command in ("promote", "gc"):
         return not args.dry_run
-    return args.command in ("clone", "set-image", "rollback", "destroy")
+    return args.command in ("clone", "set-image", "set-config", "rollback", "destroy")
 
 
 def _print(text: str) -> None:
@@ -281,6 +289,25 @@ def cmd_set_image(session: Session, args: argparse.Namespace) -> int:
     _confirm(args, f"Apply {len(changes)} image change(s) to {args.app}/{args.env}?")
     applied = session.set_image(args.app, args.env, specs, reason=args.reason)
     _print(output.dumps(applied) if args.json else f"updated {len(applied)} container(s) in {args.app}/{args.env}")
+    return 0
+
+
+def cmd_set_config(session: Session, args: argparse.Namespace) -> int:
+    values = dict(parse_assignment(text) for text in args.settings)
+    changes, _ = session.plan_set_config(args.app, args.env, args.configmap, values)
+    if not changes:
+        _print(output.dumps([]) if args.json else "nothing to change: the values are already set")
+        return 0
+    if not args.json:
+        _print(
+            "\n".join(
+                f"ConfigMap/{c.configmap} {c.key}: {c.old if c.old is not None else '(new)'} -> {c.new}"
+                for c in changes
+            )
+        )
+    _confirm(args, f"Apply {len(changes)} change(s) to ConfigMap/{args.configmap} in {args.app}/{args.env}?")
+    applied = session.set_config(args.app, args.env, args.configmap, values, reason=args.reason)
+    _print(output.dumps(applied) if args.json else f"updated {len(applied)} key(s) of ConfigMap/{args.configmap}")
     return 0
 
 
@@ -418,6 +445,7 @@ COMMANDS: dict[str, Callable[[Session, argparse.Namespace], int]] = {
     "types": cmd_types,
     "clone": cmd_clone,
     "set-image": cmd_set_image,
+    "set-config": cmd_set_config,
     "diff": cmd_diff,
     "promote": cmd_promote,
     "rollback": cmd_rollback,

@@ -15,13 +15,10 @@ from core.models import PROTECTED_TYPES, Environment
 class Action(Enum):
     CLONE = "clone"
     SET_IMAGE = "set-image"
+    SET_CONFIG = "set-config"
     PROMOTE = "promote"
     ROLLBACK = "rollback"
     DESTROY = "destroy"
-
-    @property
-    def changes_cluster(self) -> bool:
-        return True
 
 
 # The verb and kind that best stands for each action in an access review.
@@ -29,6 +26,7 @@ _PROBES: dict[Action, tuple[str, kinds.Kind, bool]] = {
     # (verb, kind, ask in the environment's namespace?)
     Action.CLONE: ("create", kinds.NAMESPACE, False),
     Action.SET_IMAGE: ("update", kinds.DEPLOYMENT, True),
+    Action.SET_CONFIG: ("update", kinds.CONFIGMAP, True),
     Action.PROMOTE: ("update", kinds.DEPLOYMENT, True),
     Action.ROLLBACK: ("update", kinds.DEPLOYMENT, True),
     Action.DESTROY: ("delete", kinds.NAMESPACE, False),
@@ -41,6 +39,8 @@ def safety_refusal(action: Action, environment: Environment | None) -> str | Non
         return None
     if action is Action.SET_IMAGE and environment.is_production:
         return "images in production change only through promote or rollback"
+    if action is Action.SET_CONFIG and environment.is_production:
+        return "configuration in production changes only through promote or rollback"
     if action is Action.DESTROY and environment.type in PROTECTED_TYPES:
         return f"{environment.type} environments are never destroyed by hotclone"
     if action is Action.PROMOTE and not environment.cloned_from:

@@ -11,12 +11,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from core import clone as clone_ops
+from core import config as config_ops
 from core import destroy as destroy_ops
 from core import diff as diff_ops
 from core import discovery, envtypes, images, inventory, matrix, permissions
 from core import history as history_ops
 from core import promote as promote_ops
 from core.cluster import Cluster, Identity
+from core.config import ConfigChange
 from core.errors import Forbidden
 from core.models import (
     Application,
@@ -145,6 +147,20 @@ class Session:
     def set_image(self, app: str, env: str, specs: list[ImageSpec], *, reason: str = "") -> list[ImageChange]:
         self._guard(Action.SET_IMAGE, None)
         return images.apply(self.cluster, app, env, specs, user=self.identity.username, reason=reason)
+
+    def configmaps(self, environment: Environment) -> dict[str, dict[str, str]]:
+        return config_ops.configmaps(self.cluster, environment)
+
+    def plan_set_config(
+        self, app: str, env: str, configmap: str, values: dict[str, str]
+    ) -> tuple[list[ConfigChange], EnvDiff]:
+        return config_ops.plan(self.cluster, app, env, configmap, values)
+
+    def set_config(
+        self, app: str, env: str, configmap: str, values: dict[str, str], *, reason: str = ""
+    ) -> list[ConfigChange]:
+        self._guard(Action.SET_CONFIG, None)
+        return config_ops.apply(self.cluster, app, env, configmap, values, user=self.identity.username, reason=reason)
 
     def diff(self, app: str, left: str, right: str, *, include_env_scoped: bool = False) -> EnvDiff:
         return diff_ops.diff_environments(self.cluster, app, left, right, include_env_scoped=include_env_scoped)

@@ -41,13 +41,12 @@ def test_hotfix_story_headless(seeded: Seeded) -> None:
     assert cloned.code == 0, cloned.err
     assert "rewritten" in cloned.out
     assert cli("set-image", app, "hotfix-ko", f"web={app}/web:1.9.4", "--yes").code == 0
-    settings = seeded.session.cluster.get(kinds.CONFIGMAP, seeded.namespace("hotfix-ko"), "app-settings")
-    settings["data"]["CHARSET"] = "UTF-8"
-    seeded.session.cluster.replace(kinds.CONFIGMAP, seeded.namespace("hotfix-ko"), settings)
+    assert cli("set-config", app, "hotfix-ko", "app-settings", "CHARSET=UTF-8", "--yes").code == 0
 
     diff = cli("diff", app, "production", "hotfix-ko")
     assert diff.code == 1
     assert f"Deployment/web containers[web].image: {app}/web:1.9.3 -> {app}/web:1.9.4" in diff.out
+    assert "ConfigMap/app-settings data.CHARSET: ISO-8859-1 -> UTF-8" in diff.out
     assert (
         cli("diff", app, "production", "hotfix-ko", "--side-by-side", "--width", "100", "--include-env-scoped").code
         == 1

@@ -6,7 +6,7 @@ import pytest
 
 from core import kinds
 from core.clone import clone
-from core.errors import InvalidInput, NotFound, Refused
+from core.errors import Conflict, InvalidInput, NotFound, Refused
 from core.images import apply, parse_spec
 from core.models import ImageSpec
 from tests.conftest import Seeded
@@ -99,3 +99,27 @@ def test_valid_image_references(reference: str) -> None:
 def test_invalid_image_references(reference: str) -> None:
     with pytest.raises(InvalidInput, match="invalid image reference"):
         parse_spec(f"web={reference}")
+
+
+def test_racing_image_change_is_refused_and_earlier_patches_undone(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cluster = seeded.session.cluster
+    namespace = seeded.namespace("qa")
+    original = cluster.json_patch
+    calls: list[str] = []
+
+    def racing(kind: kinds.Kind, ns: str, name: str, operations: list[dict[str, object]]) -> object:
+        calls.append(name)
+        if name == "worker" and len(calls) == 2:  # someone sets worker's image just before us
+            live = cluster.get(kinds.DEPLOYMENT, namespace, "worker")
+            live["spec"]["template"]["spec"]["containers"][0]["image"] = "someone/else:1"
+            cluster.replace(kinds.DEPLOYMENT, namespace, live)
+        return original(kind, ns, name, operations)
+
+    monkeypatch.setattr(cluster, "json_patch", racing)
+    before_web = _containers(seeded, "qa", kinds.DEPLOYMENT, "web")
+    with pytest.raises(Conflict, match="Deployment/worker changed"):
+        apply(cluster, seeded.app, "qa", [parse_spec("web=a/web:9"), parse_spec("worker=a/worker:9")], user="u")
+    assert _containers(seeded, "qa", kinds.DEPLOYMENT, "web") == before_web  # undone
+    assert _containers(seeded, "qa", kinds.DEPLOYMENT, "worker") == {"worker": "someone/else:1"}
