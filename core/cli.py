@@ -299,12 +299,7 @@ def cmd_set_config(session: Session, args: argparse.Namespace) -> int:
         _print(output.dumps([]) if args.json else "nothing to change: the values are already set")
         return 0
     if not args.json:
-        _print(
-            "\n".join(
-                f"ConfigMap/{c.configmap} {c.key}: {c.old if c.old is not None else '(new)'} -> {c.new}"
-                for c in changes
-            )
-        )
+        _print("\n".join(c.describe() for c in changes))
     _confirm(args, f"Apply {len(changes)} change(s) to ConfigMap/{args.configmap} in {args.app}/{args.env}?")
     applied = session.set_config(args.app, args.env, args.configmap, values, reason=args.reason)
     _print(output.dumps(applied) if args.json else f"updated {len(applied)} key(s) of ConfigMap/{args.configmap}")

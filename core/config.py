@@ -28,6 +28,10 @@ class ConfigChange:
     old: str | None  # None: the key is new
     new: str
 
+    def describe(self) -> str:
+        old = "(new)" if self.old is None else self.old
+        return f"ConfigMap/{self.configmap} data.{self.key}: {old} -> {self.new}"
+
 
 def parse_assignment(text: str) -> tuple[str, str]:
     """`KEY=VALUE` (the value may contain '=')."""
@@ -123,10 +127,7 @@ def apply(
         environment.namespace,
         action="set-config",
         user=user,
-        summary=[
-            f"ConfigMap/{c.configmap} data.{c.key}: {c.old if c.old is not None else '(new)'} -> {c.new}"
-            for c in changes
-        ],
+        summary=[c.describe() for c in changes],
         before=snapshot,
         reason=reason,
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from textual.message import Message
 
+from core.config import ConfigChange
 from core.models import (
     Application,
     CloneResult,
@@ -119,3 +120,19 @@ class HistoryLoaded(Message):
 @dataclass
 class DiffLoaded(Message):
     diff: EnvDiff
+
+
+@dataclass
+class ConfigMapsLoaded(Message):
+    configmaps: dict[str, dict[str, str]]
+
+
+@dataclass
+class ConfigPlanned(Message):
+    changes: list[ConfigChange]
+    diff: EnvDiff
+
+
+@dataclass
+class ConfigApplied(Message):
+    changes: list[ConfigChange]

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from core.config import ConfigChange
 from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound, Refused, Unreachable
 from core.models import (
     Application,
@@ -387,6 +388,42 @@ class FakeSession:
         self._history(
             app, env, "set-image", [f"{c.workload} {c.container} {c.old} -> {c.new}" for c in changes], reason
         )
+        return changes
+
+    def configmaps(self, environment: Environment) -> dict[str, dict[str, str]]:
+        self._record("configmaps", environment.name)
+        settings = self.settings.get(environment.ref) or {}
+        return {"app-settings": dict(settings)} if settings else {}
+
+    def _config_changes(self, app: str, env: str, configmap: str, values: dict[str, str]) -> list[ConfigChange]:
+        environment = self._env(app, env)
+        if environment.is_production:
+            raise Refused("configuration in production changes only through promote or rollback")
+        current = self.configmaps(environment).get(configmap)
+        if current is None:
+            raise NotFound(f"no ConfigMap {configmap!r} in {environment.ref}")
+        return [ConfigChange(configmap, k, current.get(k), v) for k, v in values.items() if current.get(k) != v]
+
+    def plan_set_config(
+        self, app: str, env: str, configmap: str, values: dict[str, str]
+    ) -> tuple[list[ConfigChange], EnvDiff]:
+        self._record("plan_set_config", app, env, configmap, values)
+        changes = self._config_changes(app, env, configmap, values)
+        before = self._manifests(app, env)
+        saved = dict(self.settings[f"{app}/{env}"])
+        self.settings[f"{app}/{env}"].update(values)
+        after = self._manifests(app, env)
+        self.settings[f"{app}/{env}"] = saved
+        return changes, _diff(f"{app}/{env}", f"{app}/{env} (new)", before, after, False)
+
+    def set_config(
+        self, app: str, env: str, configmap: str, values: dict[str, str], *, reason: str = ""
+    ) -> list[ConfigChange]:
+        self._record("set_config", app, env, configmap, values, reason=reason)
+        self._guard()
+        changes = self._config_changes(app, env, configmap, values)
+        self.settings[f"{app}/{env}"].update(values)
+        self._history(app, env, "set-config", [c.describe() for c in changes], reason)
         return changes
 
     def _history(self, app: str, env: str, action: str, summary: list[str], reason: str) -> None:

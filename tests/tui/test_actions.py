@@ -426,3 +426,50 @@ async def test_clone_can_allow_references_to_the_source(fake: FakeSession) -> No
         await settle(pilot)
         (call,) = fake.called("clone")
         assert call[1]["allow_prod_references"] is True
+
+
+# -- edit config -------------------------------------------------------------------------------
+async def test_edit_config_previews_and_applies(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.screen.query_one("#config-map", Select).value == "app-settings"
+        app.screen.query_one("#config-key", Select).value = "CHARSET"
+        await pilot.pause()
+        value = app.screen.query_one("#config-value", Input)
+        assert value.value == "utf-8"
+        value.value = "UTF-8"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "data.CHARSET: utf-8 -> UTF-8" in text(app, "#config-preview-text")
+        assert not fake.called("set_config")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PlanDiffScreen"
+        await pilot.press("escape")
+        await settle(pilot)
+        app.screen.query_one("#config-reason", Input).value = "KO-118"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert fake.called("set_config") == [
+            (("topicshare", "hotfix-ko", "app-settings", {"CHARSET": "UTF-8"}), {"reason": "KO-118"})
+        ]
+        assert app.screen is app.main_screen
+
+
+async def test_edit_config_cancel_and_refused_in_production(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main_screen and not fake.called("plan_set_config")
+        await focus_env(pilot, "topicshare/production")
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.screen is app.main_screen  # disabled, with the reason shown
+        assert "configuration in production" in text(app, "#reasons")

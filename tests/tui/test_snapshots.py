@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from tests.tui.conftest import SIZES, focus_env, make_app, settle
 from tests.tui.fake_session import FakeSession
@@ -44,6 +44,18 @@ async def edit_invalid(pilot: Pilot[object]) -> None:
     await at("topicshare/hotfix-ko", "tab", "e")(pilot)
     pilot.app.screen.query_one("#image", Input).value = "registry.example.com/TopicShare/web:"
     await settle(pilot)
+
+
+async def config_preview(pilot: Pilot[object]) -> None:
+    await at("topicshare/hotfix-ko", "v")(pilot)
+    pilot.app.screen.query_one("#config-key", Select).value = "CHARSET"
+    await settle(pilot)
+    pilot.app.screen.query_one("#config-value", Input).value = "UTF-8"
+    await _keys(pilot, "ctrl+s")
+
+
+async def plan_side_by_side(pilot: Pilot[object]) -> None:
+    await at("topicshare/hotfix-ko", "p", "ctrl+o")(pilot)
 
 
 async def promote_typed(pilot: Pilot[object]) -> None:
@@ -84,6 +96,9 @@ CASES: dict[str, tuple[Steps, dict[str, object]]] = {
     "edit_image": (at("topicshare/hotfix-ko", "tab", "e"), {}),
     "edit_image_invalid": (edit_invalid, {}),
     "edit_image_preview": (edit_preview, {}),
+    "edit_config": (at("topicshare/hotfix-ko", "v"), {}),
+    "edit_config_preview": (config_preview, {}),
+    "promote_side_by_side": (plan_side_by_side, {}),
     "diff": (at("topicshare/hotfix-ko", "d"), {}),
     "diff_env_scoped": (at("topicshare/hotfix-ko", "d", "s", "j", "j"), {}),
     "promote": (at("topicshare/hotfix-ko", "p"), {}),

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 GUARDED: dict[str, Action] = {
     "clone": Action.CLONE,
     "edit_image": Action.SET_IMAGE,
+    "edit_config": Action.SET_CONFIG,
     "promote": Action.PROMOTE,
     "destroy": Action.DESTROY,
 }
@@ -42,6 +43,7 @@ class MainScreen(ReportingScreen):
         Binding("slash", "filter", "Filter"),
         Binding("c", "clone", "Clone"),
         Binding("e", "edit_image", "Image"),
+        Binding("v", "edit_config", "Config"),
         Binding("d", "diff", "Diff"),
         Binding("p", "promote", "Promote"),
         Binding("h", "history", "History"),
@@ -344,7 +346,13 @@ class MainScreen(ReportingScreen):
         workload, container = selected
         self.app.push_screen(EditImageModal(self.env, workload, container), self._edited)
 
-    def _edited(self, specs: list[ImageSpec] | None) -> None:
+    def action_edit_config(self) -> None:
+        from tui.screens.edit_config import EditConfigModal
+
+        if self.env is not None:
+            self.app.push_screen(EditConfigModal(self.env), self._edited)
+
+    def _edited(self, specs: list[ImageSpec] | bool | None) -> None:
         if specs:
             self.post_message(EnvironmentChanged())
 
