@@ -21,6 +21,8 @@ from core.cluster import Cluster, Obj
 from core.models import EnvDiff, FieldChange, ObjectDiff, ObjectStatus
 from core.normalize import for_compare, is_keyed, unkey_named_lists
 
+# libyaml's emitter is several times faster than PyYAML's pure-Python one.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 HIDDEN = "<hidden>"
 HIDDEN_CHANGED = "<hidden, differs>"
 _POD_SPEC_PREFIXES = ("spec.jobTemplate.spec.template.spec.", "spec.template.spec.")
@@ -72,6 +74,9 @@ def compare(
 
 def object_diff(kind: str, name: str, left: Obj | None, right: Obj | None, *, env_scoped: bool = False) -> ObjectDiff:
     """Diff two objects already in compare form (either may be absent)."""
+    if left is not None and left == right:
+        # Most objects of two environments are equal: no deepdiff, no YAML for them.
+        return ObjectDiff(kind, name, "same", env_scoped=env_scoped)
     left_yaml, right_yaml = display_yaml(left), display_yaml(right, compared_with=left)
     if left is None or right is None:
         status: ObjectStatus = "added" if left is None else "removed"
@@ -151,8 +156,13 @@ def display_yaml(obj: Obj | None, compared_with: Obj | None = None) -> str:
             k: (HIDDEN if compared_with is None or theirs.get(k) == v else HIDDEN_CHANGED)
             for k, v in (obj.get("data") or {}).items()
         }
-    return yaml.safe_dump(
-        unkey_named_lists(_sorted_keyed(shown)), sort_keys=True, default_flow_style=False, width=10_000
+    return yaml.dump(
+        unkey_named_lists(_sorted_keyed(shown)),
+        Dumper=_DUMPER,
+        sort_keys=True,
+        default_flow_style=False,
+        width=10_000,
+        allow_unicode=True,
     )
 
 

@@ -63,7 +63,9 @@ def for_copy(obj: Obj) -> Obj:
     kind = out.get("kind")
     spec = out.get("spec") or {}
     if kind == "Service":
-        for key in ("clusterIP", "clusterIPs", "healthCheckNodePort"):
+        # An allocated IP belongs to the source; "None" (headless) is part of the design.
+        keys = ["healthCheckNodePort"] + ([] if spec.get("clusterIP") == "None" else ["clusterIP", "clusterIPs"])
+        for key in keys:
             spec.pop(key, None)
         for port in spec.get("ports") or []:
             port.pop("nodePort", None)

@@ -171,3 +171,12 @@ def test_existing_name_and_invalid_name_are_refused_before_any_change(seeded: Se
     assert cluster.request_count == before  # validated before any call
     with pytest.raises(AlreadyExists):
         clone(cluster, seeded.app, "production", "qa")
+
+
+def test_headless_services_stay_headless(seeded: Seeded) -> None:
+    cluster = seeded.session.cluster
+    clone(cluster, seeded.app, "production", "hotfix")
+    search = cluster.get(kinds.SERVICE, seeded.namespace("hotfix"), "search")
+    assert search["spec"]["clusterIP"] == "None"  # StatefulSet pod DNS keeps working
+    web = cluster.get(kinds.SERVICE, seeded.namespace("hotfix"), "web")
+    assert web["spec"]["clusterIP"] not in ("None", "")

@@ -34,8 +34,14 @@ class Connected(Message):
 @dataclass
 class ApplicationsLoaded(Message):
     applications: list[Application]
-    matrices: dict[str, VersionMatrix]
     now: datetime
+
+
+@dataclass
+class VersionsLoaded(Message):
+    """The version column, after the list is already on screen."""
+
+    matrices: dict[str, VersionMatrix]
 
 
 @dataclass

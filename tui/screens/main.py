@@ -16,7 +16,13 @@ from textual.widgets import DataTable, Footer, Input, Static
 from core.models import Application, Environment, ImageSpec, VersionMatrix, Workload
 from core.permissions import Action
 from tui import fmt
-from tui.messages import ApplicationsLoaded, EnvironmentChanged, EnvironmentLoaded, PermissionsChecked
+from tui.messages import (
+    ApplicationsLoaded,
+    EnvironmentChanged,
+    EnvironmentLoaded,
+    PermissionsChecked,
+    VersionsLoaded,
+)
 from tui.screens.base import ReportingScreen
 from tui.widgets.banner import ConnectionBanner
 from tui.widgets.context_bar import ContextBar
@@ -101,9 +107,9 @@ class MainScreen(ReportingScreen):
         session = self.hc.session
         if session is None:
             return
-        apps = session.applications()
-        matrices = session.version_matrices(apps)
-        deliver(self, ApplicationsLoaded(apps, matrices, session.now()))
+        apps = session.applications()  # one LIST: paint the list now, versions follow
+        deliver(self, ApplicationsLoaded(apps, session.now()))
+        deliver(self, VersionsLoaded(session.version_matrices(apps)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="env")
     def load_environment(self, env: Environment) -> None:
@@ -129,9 +135,13 @@ class MainScreen(ReportingScreen):
 
     def on_applications_loaded(self, message: ApplicationsLoaded) -> None:
         self.hc.mark_reachable()
-        self.applications, self.matrices, self.now = message.applications, message.matrices, message.now
+        self.applications, self.now = message.applications, message.now
         self.envs = {e.ref: e for a in self.applications for e in a.environments}
         self.query_one("#envs", DataTable).loading = False
+        self._fill_envs()
+
+    def on_versions_loaded(self, message: VersionsLoaded) -> None:
+        self.matrices = message.matrices
         self._fill_envs()
 
     def _version_summary(self, env: Environment) -> str:
