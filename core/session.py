@@ -112,7 +112,8 @@ class Session:
 
     # -- changing --------------------------------------------------------------------------
 
-    def _guard(self, action: Action, environment: Environment | None) -> None:
+    def _guard(self, action: Action) -> None:
+        """Read-only mode refuses every change here, whichever front end asked."""
         if self.read_only:
             raise Forbidden(f"read-only mode: {action.value} is disabled")
 
@@ -127,7 +128,7 @@ class Session:
         allow_prod_references: bool = False,
         progress: Progress | None = None,
     ) -> CloneResult:
-        self._guard(Action.CLONE, None)
+        self._guard(Action.CLONE)
         return clone_ops.clone(
             self.cluster,
             app,
@@ -145,7 +146,7 @@ class Session:
         return images.plan(self.cluster, app, env, specs)
 
     def set_image(self, app: str, env: str, specs: list[ImageSpec], *, reason: str = "") -> list[ImageChange]:
-        self._guard(Action.SET_IMAGE, None)
+        self._guard(Action.SET_IMAGE)
         return images.apply(self.cluster, app, env, specs, user=self.identity.username, reason=reason)
 
     def configmaps(self, environment: Environment) -> dict[str, dict[str, str]]:
@@ -159,7 +160,7 @@ class Session:
     def set_config(
         self, app: str, env: str, configmap: str, values: dict[str, str], *, reason: str = ""
     ) -> list[ConfigChange]:
-        self._guard(Action.SET_CONFIG, None)
+        self._guard(Action.SET_CONFIG)
         return config_ops.apply(self.cluster, app, env, configmap, values, user=self.identity.username, reason=reason)
 
     def diff(self, app: str, left: str, right: str, *, include_env_scoped: bool = False) -> EnvDiff:
@@ -173,7 +174,7 @@ class Session:
 
     def apply(self, plan: PromotePlan, *, confirm: str | None = None, reason: str = "") -> list[str]:
         """Apply a promote or rollback plan; production targets need confirm == target name."""
-        self._guard(Action.PROMOTE, plan.target)
+        self._guard(Action.ROLLBACK if plan.action == "rollback" else Action.PROMOTE)
         return promote_ops.apply(self.cluster, plan, confirm=confirm, reason=reason, user=self.identity.username)
 
     def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
@@ -183,12 +184,12 @@ class Session:
         return history_ops.entries(self.cluster, discovery.environment(self.cluster, app, env))
 
     def destroy(self, app: str, env: str) -> Environment:
-        self._guard(Action.DESTROY, None)
+        self._guard(Action.DESTROY)
         return destroy_ops.destroy(self.cluster, app, env)
 
     def expired(self) -> list[Environment]:
         return destroy_ops.expired(self.cluster, self.now())
 
     def gc(self) -> list[Environment]:
-        self._guard(Action.DESTROY, None)
+        self._guard(Action.DESTROY)
         return destroy_ops.gc(self.cluster, self.now())
