@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from collections.abc import Callable
 from contextlib import suppress
 
@@ -13,17 +11,6 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from tests.tui.fake_session import FakeSession
 from tui.app import HotcloneApp
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Run `async def` tests on a fresh event loop (no pytest-asyncio/anyio in the pinned venv)."""
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
-    names = pyfuncitem._fixtureinfo.argnames
-    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
-    return True
-
 
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
 
