@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.data_table import CellDoesNotExist
 
 from core.models import Application, Environment, ImageSpec, VersionMatrix, Workload
 from core.permissions import Action
@@ -93,7 +94,7 @@ class MainScreen(ReportingScreen):
 
     def on_mount(self) -> None:
         envs = self.query_one("#envs", DataTable)
-        envs.add_columns("environment", "type", "age", "ttl", "from", "versions")
+        self._versions_column = envs.add_columns("environment", "type", "age", "ttl", "from", "versions")[-1]
         envs.loading = True
         self.query_one("#workloads", DataTable).add_columns("kind", "name", "container", "ready", "image")
         self.set_interval(self.hc.refresh_interval, self.quiet_refresh)
@@ -141,8 +142,12 @@ class MainScreen(ReportingScreen):
         self._fill_envs()
 
     def on_versions_loaded(self, message: VersionsLoaded) -> None:
+        # Fill the column in place: rebuilding the table would fight a cursor the user moves.
         self.matrices = message.matrices
-        self._fill_envs()
+        table = self.query_one("#envs", DataTable)
+        for ref, env in self.envs.items():
+            with suppress(CellDoesNotExist):  # the row may be filtered out
+                table.update_cell(ref, self._versions_column, self._version_summary(env), update_width=True)
 
     def _version_summary(self, env: Environment) -> str:
         matrix = self.matrices.get(env.app)
