@@ -114,8 +114,25 @@ def show(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+def _differing(left: Any, right: Any) -> tuple[Any, Any]:
+    """Both sides with equal branches dropped: deepdiff then walks only what changed,
+    and reports the same paths (mappings keep their keys on the way down)."""
+    if not (isinstance(left, dict) and isinstance(right, dict)):
+        return left, right
+    pruned_left: dict[str, Any] = {}
+    pruned_right: dict[str, Any] = {}
+    for key in left.keys() | right.keys():
+        if key not in right:
+            pruned_left[key] = left[key]
+        elif key not in left:
+            pruned_right[key] = right[key]
+        elif left[key] != right[key]:
+            pruned_left[key], pruned_right[key] = _differing(left[key], right[key])
+    return pruned_left, pruned_right
+
+
 def field_changes(left: Obj, right: Obj, *, secret: bool = False) -> tuple[FieldChange, ...]:
-    tree = DeepDiff(left, right, view="tree", verbose_level=2)
+    tree = DeepDiff(*_differing(left, right), view="tree", verbose_level=2)
     changes: list[FieldChange] = []
     for report, levels in tree.items():
         for level in levels:

@@ -59,3 +59,40 @@ def test_env_scoped_objects_only_on_request_and_secrets_masked(seeded: Seeded) -
     assert "<hidden, differs>" in rendered
     for line in rendered.splitlines():
         assert len(line) <= 100
+
+
+def test_pruning_equal_branches_reports_the_same_paths() -> None:
+    """field_changes walks only differing branches; the result must equal a full deepdiff."""
+    from deepdiff import DeepDiff
+
+    from core.diff import field_changes
+
+    left = {
+        "spec": {
+            "replicas": 2,
+            "template": {"spec": {"containers": {"[web]": {"image": "a:1", "env": {"[A]": {"value": "1"}}}}}},
+        },
+        "data": {"same": "x", "gone": "y", "list": [1, 2]},
+    }
+    right = {
+        "spec": {
+            "replicas": 2,
+            "template": {
+                "spec": {
+                    "containers": {"[web]": {"image": "a:2", "env": {"[A]": {"value": "1"}, "[B]": {"value": "2"}}}}
+                }
+            },
+        },
+        "data": {"same": "x", "new": "z", "list": [1, 3]},
+    }
+    full = DeepDiff(left, right, view="tree", verbose_level=2)
+    expected = sorted(level.path(output_format="list") for levels in full.values() for level in levels)
+    got = field_changes(left, right)
+    assert len(got) == len(expected) == 5
+    assert {c.path for c in got} == {
+        "containers[web].image",
+        "containers[web].env[B]",
+        "data.gone",
+        "data.new",
+        "data.list[1]",
+    }
