@@ -28,7 +28,7 @@ if [[ $complete == 1 ]]; then
 fi
 
 # go.mod/go.sum are committed: builds are reproducible and never edit them.
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false"
 mkdir -p "$out.partial"
 start=$(date +%s)
 
