@@ -21,7 +21,7 @@ from typing import Any
 
 from core import discovery, history, inventory, kinds, normalize
 from core.cluster import Cluster, Obj
-from core.diff import compare, show, summary_lines
+from core.diff import compare, format_path, show, summary_lines
 from core.errors import Conflict, HotcloneError, InvalidInput, NotFound, Refused
 from core.merge3 import FieldConflict, merge
 from core.models import Conflict3, Environment, FieldChange, PromotePlan, RolloutStatus
@@ -86,7 +86,9 @@ def plan(cluster: Cluster, app: str, source: str, target: str | None = None, *, 
         else:
             merged, found = merge(normalize.for_merge(b, base_namespace), o_m, t_m)
         secret = t.get("kind") == "Secret"
-        conflicts += [Conflict3(ref, ".".join(c.path), _shown(c.ours, secret), _shown(c.theirs, secret)) for c in found]
+        conflicts += [
+            Conflict3(ref, format_path(c.path), _shown(c.ours, secret), _shown(c.theirs, secret)) for c in found
+        ]
         if not found and merged != t_m:
             desired[ref] = normalize.from_merge(merged, destination.namespace)
     deletions = sorted(set(theirs) - set(ours)) if prune else []
