@@ -17,6 +17,7 @@ from core import output
 from core.cli_options import DashboardOptions
 from core.cluster import Cluster
 from core.config import parse_assignment
+from core.destroy import refuse_protected
 from core.diff import side_by_side, summary_lines
 from core.errors import Forbidden, HotcloneError, NotFound, Refused
 from core.images import parse_spec
@@ -408,10 +409,7 @@ def cmd_history(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_destroy(session: Session, args: argparse.Namespace) -> int:
     environment = session.environment(args.app, args.env)
-    from core.models import PROTECTED_TYPES
-
-    if environment.type in PROTECTED_TYPES:
-        raise Refused(f"{environment.ref} is of type {environment.type}: hotclone never destroys it")
+    refuse_protected(environment)  # before asking, not after
     _confirm(args, f"Delete {environment.ref}: namespace {environment.namespace} and everything in it?")
     session.destroy(args.app, args.env)
     _print(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,6 +184,21 @@ class Cluster:
         return self.request(
             "PATCH", kind.object_path(namespace, name), body=operations, content_type="application/json-patch+json"
         )
+
+    def patch_unchanged(
+        self, kind: Kind, namespace: str, name: str, operations: Sequence[Obj], unchanged: Callable[[Obj], bool]
+    ) -> Obj:
+        """A JSON patch whose `test` operations guard the values it replaces.
+
+        A failed `test` is a 422 like any other, so on a 422 the object is read again:
+        if `unchanged(live)` says the guarded values moved, someone raced us.
+        """
+        try:
+            return self.json_patch(kind, namespace, name, operations)
+        except InvalidInput:
+            if not unchanged(self.get(kind, namespace, name)):
+                raise Conflict(f"{kind.kind}/{name} changed while it was being edited; nothing applied") from None
+            raise
 
     def delete(
         self,

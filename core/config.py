@@ -12,10 +12,10 @@ import copy
 import re
 from dataclasses import dataclass
 
-from core import discovery, history, inventory, kinds, normalize
+from core import discovery, history, kinds
 from core.cluster import Cluster, Obj
 from core.diff import compare
-from core.errors import Conflict, InvalidInput, NotFound, Refused
+from core.errors import InvalidInput, NotFound, Refused
 from core.models import EnvDiff, Environment
 
 _KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
@@ -101,11 +101,7 @@ def apply(
     environment, before, _after, changes = _prepare(cluster, app, env, name, values)
     if not changes:
         return []
-    snapshot = [
-        normalize.for_copy(o)
-        for o in inventory.load(cluster, environment.namespace)
-        if not inventory.is_environment_scoped(o)
-    ]
+    snapshot = history.material_snapshot(cluster, environment.namespace)
     operations: list[Obj] = [] if before.get("data") else [{"op": "add", "path": "/data", "value": {}}]
     for change in changes:
         path = "/data/" + change.key.replace("~", "~0").replace("/", "~1")
@@ -114,14 +110,13 @@ def apply(
         else:
             operations += [{"op": "test", "path": path, "value": change.old}]
             operations += [{"op": "replace", "path": path, "value": change.new}]
-    try:
-        cluster.json_patch(kinds.CONFIGMAP, environment.namespace, name, operations)
-    except InvalidInput:
-        # A failed `test` is a 422 like any other; look whether the guarded values moved.
-        live = (cluster.get(kinds.CONFIGMAP, environment.namespace, name).get("data")) or {}
-        if any(live.get(c.key) != c.old for c in changes):
-            raise Conflict(f"ConfigMap/{name} changed while it was being edited; nothing applied") from None
-        raise
+    cluster.patch_unchanged(
+        kinds.CONFIGMAP,
+        environment.namespace,
+        name,
+        operations,
+        lambda live: all((live.get("data") or {}).get(c.key) == c.old for c in changes),
+    )
     history.record(
         cluster,
         environment.namespace,

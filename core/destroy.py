@@ -13,10 +13,14 @@ from core.models import LABEL_APP, PROTECTED_TYPES, Environment
 INCOMPLETE_GRACE = timedelta(minutes=15)
 
 
-def destroy(cluster: Cluster, app: str, env: str) -> Environment:
-    environment = discovery.environment(cluster, app, env)
+def refuse_protected(environment: Environment) -> None:
     if environment.type in PROTECTED_TYPES:
         raise Refused(f"{environment.ref} is of type {environment.type}: hotclone never destroys it")
+
+
+def destroy(cluster: Cluster, app: str, env: str) -> Environment:
+    environment = discovery.environment(cluster, app, env)
+    refuse_protected(environment)
     cluster.delete(kinds.NAMESPACE, None, environment.namespace)
     return environment
 

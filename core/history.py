@@ -14,7 +14,7 @@ import gzip
 import json
 from datetime import UTC, datetime
 
-from core import kinds
+from core import inventory, kinds, normalize
 from core.cluster import Cluster, Obj
 from core.discovery import parse_time
 from core.errors import NotFound
@@ -50,6 +50,11 @@ def _secret(name: str, labels: dict[str, str], annotations: dict[str, str], snap
         "metadata": {"name": name, "labels": labels, "annotations": annotations},
         "data": {"snapshot": pack(snapshot)},
     }
+
+
+def material_snapshot(cluster: Cluster, namespace: str) -> list[Obj]:
+    """What a revision keeps: the environment's material objects, server fields stripped."""
+    return [normalize.for_copy(o) for o in inventory.material(cluster, namespace)]
 
 
 def save_base(cluster: Cluster, namespace: str, source_namespace: str, objects: list[Obj]) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import copy
 
-from core import discovery, history, inventory, kinds, normalize
+from core import discovery, history, inventory, kinds
 from core.cluster import Cluster, Obj
 from core.diff import compare
-from core.errors import Conflict, HotcloneError, InvalidInput, NotFound, Refused
+from core.errors import HotcloneError, InvalidInput, NotFound, Refused
 from core.models import EnvDiff, Environment, ImageChange, ImageSpec
 from core.validation import validate_image
 
@@ -113,8 +113,7 @@ def apply(
     environment, before, after, changes = _prepare(cluster, app, env, specs)
     if not changes:
         return []
-    snapshot = [normalize.for_copy(o) for o in inventory.load(cluster, environment.namespace)]
-    snapshot = [o for o in snapshot if not inventory.is_environment_scoped(o)]
+    snapshot = history.material_snapshot(cluster, environment.namespace)
     applied: list[tuple[Obj, Obj]] = []
     try:
         for old, new in zip(before, after, strict=True):
@@ -152,15 +151,13 @@ def _patch_images(cluster: Cluster, namespace: str, old: Obj, new: Obj) -> None:
                 path = f"{pointer}/{field}/{index}/image"
                 operations += [{"op": "test", "path": path, "value": before.get("image")}]
                 operations += [{"op": "replace", "path": path, "value": after["image"]}]
-    kind = kinds.kind_named(old["kind"])
-    try:
-        cluster.json_patch(kind, namespace, old["metadata"]["name"], operations)
-    except InvalidInput:
-        # A failed `test` is a 422 like any other; look whether the guarded images moved.
-        live = cluster.get(kind, namespace, old["metadata"]["name"])
-        if _images(live) != _images(old):
-            raise Conflict(f"{inventory.ref(old)} changed while its image was being set; nothing applied") from None
-        raise
+    cluster.patch_unchanged(
+        kinds.kind_named(old["kind"]),
+        namespace,
+        old["metadata"]["name"],
+        operations,
+        lambda live: _images(live) == _images(old),
+    )
 
 
 def _images(obj: Obj) -> list[str]:

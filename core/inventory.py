@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from core import kinds
@@ -72,6 +73,11 @@ def load(cluster: Cluster, namespace: str) -> list[Obj]:
     ]
 
 
+def material(cluster: Cluster, namespace: str) -> list[Obj]:
+    """The objects that move between environments (everything not environment-scoped)."""
+    return [o for o in load(cluster, namespace) if not is_environment_scoped(o)]
+
+
 def pod_spec(obj: Obj) -> Obj | None:
     spec = obj.get("spec") or {}
     if obj.get("kind") == "CronJob":
@@ -101,14 +107,19 @@ def to_workload(obj: Obj) -> Workload:
     return Workload(kind, obj["metadata"]["name"], containers(obj), ready=ready, desired=desired)
 
 
-def workloads(cluster: Cluster, namespace: str) -> list[Workload]:
-    by_kind = list_kinds(cluster, namespace, kinds.WORKLOAD_KINDS)
+def _to_workloads(lists: Iterable[list[Obj]]) -> list[Workload]:
+    """Workload rows from LISTs in kind order, by name; controller-owned ones are not ours."""
     return [
         to_workload(obj)
-        for kind in kinds.WORKLOAD_KINDS
-        for obj in sorted(by_kind[kind.kind], key=lambda o: o["metadata"]["name"])
-        if not (obj["metadata"].get("ownerReferences"))
+        for items in lists
+        for obj in sorted(items, key=lambda o: o["metadata"]["name"])
+        if not obj["metadata"].get("ownerReferences")
     ]
+
+
+def workloads(cluster: Cluster, namespace: str) -> list[Workload]:
+    by_kind = list_kinds(cluster, namespace, kinds.WORKLOAD_KINDS)
+    return _to_workloads(by_kind[kind.kind] for kind in kinds.WORKLOAD_KINDS)
 
 
 def workloads_by_namespace(cluster: Cluster, namespaces: list[str]) -> dict[str, list[Workload]]:
@@ -123,10 +134,11 @@ def workloads_by_namespace(cluster: Cluster, namespaces: list[str]) -> dict[str,
     except Forbidden:
         with ThreadPoolExecutor(max_workers=8) as pool:
             return dict(zip(namespaces, pool.map(lambda ns: workloads(cluster, ns), namespaces), strict=True))
-    found: dict[str, list[Workload]] = {ns: [] for ns in namespaces}
-    for items in lists:
-        for obj in sorted(items, key=lambda o: o["metadata"]["name"]):
+    # namespace -> one list per kind, in kind order
+    grouped: dict[str, list[list[Obj]]] = {ns: [[] for _ in lists] for ns in namespaces}
+    for index, items in enumerate(lists):
+        for obj in items:
             namespace = obj["metadata"].get("namespace")
-            if namespace in wanted and not obj["metadata"].get("ownerReferences"):
-                found[namespace].append(to_workload(obj))
-    return found
+            if namespace in wanted:
+                grouped[namespace][index].append(obj)
+    return {ns: _to_workloads(by_kind) for ns, by_kind in grouped.items()}

@@ -36,11 +36,7 @@ def fingerprint(obj: Obj, namespace: str) -> str:
 
 
 def _material(cluster: Cluster, environment: Environment) -> dict[str, Obj]:
-    return {
-        inventory.ref(o): o
-        for o in inventory.load(cluster, environment.namespace)
-        if not inventory.is_environment_scoped(o)
-    }
+    return {inventory.ref(o): o for o in inventory.material(cluster, environment.namespace)}
 
 
 def plan(cluster: Cluster, app: str, source: str, target: str | None = None, *, prune: bool = False) -> PromotePlan:
