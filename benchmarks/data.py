@@ -21,9 +21,9 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from core import demo, kinds
-from core.cluster import Cluster, Obj
-from core.errors import AlreadyExists
+from hotclone.core import demo, kinds
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.errors import AlreadyExists
 
 BASE_WORKLOADS = 5  # web, api, worker, search, digest-mailer in core.demo
 SEED_THREADS = 8  # the client's connection pool holds 10

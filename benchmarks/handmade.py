@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from core import kinds
+from hotclone.core import kinds
 
 FILTER = Path(__file__).with_name("strip_server_fields.py")
 

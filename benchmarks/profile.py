@@ -25,13 +25,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.data import dataset, seed
-from core import diff as diff_ops
-from core import inventory
-from core.cluster import Cluster
-from core.controlplane import ADMIN_CONTEXT, ControlPlane
-from core.errors import Conflict
-from core.models import ImageSpec
-from core.session import Session
+from hotclone.core import diff as diff_ops
+from hotclone.core import inventory
+from hotclone.core.cluster import Cluster
+from hotclone.core.controlplane import ADMIN_CONTEXT, ControlPlane
+from hotclone.core.errors import Conflict
+from hotclone.core.models import ImageSpec
+from hotclone.core.session import Session
 
 HOTCLONE = Path(sys.executable).parent / "hotclone"
 
@@ -78,8 +78,8 @@ def process_times(commands: list[list[str]], runs: int = 5) -> str:
             f"min {min(times):.3f} s, max {max(times):.3f} s"
         )
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import core.cli"], check=False)
-    lines.append(f"python -c 'import core.cli': {time.perf_counter() - started:.3f} s")
+    subprocess.run([sys.executable, "-c", "import hotclone.cli.main"], check=False)
+    lines.append(f"python -c 'import hotclone.cli.main': {time.perf_counter() - started:.3f} s")
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import kubernetes"], check=False)
     lines.append(f"python -c 'import kubernetes': {time.perf_counter() - started:.3f} s")
@@ -103,7 +103,7 @@ def main() -> int:
         seed(cluster, data)
         time.sleep(20)  # let the controllers catch up a little
         kube = ["--kubeconfig", str(plane.kubeconfig), "--context", ADMIN_CONTEXT]
-        sections.append(import_times(["-m", "tui.launch", "envs", app, "--json", *kube]))
+        sections.append(import_times(["-m", "hotclone", "envs", app, "--json", *kube]))
         sections.append(
             process_times([[str(HOTCLONE), "apps", "--json", *kube], [str(HOTCLONE), "envs", app, "--json", *kube]])
         )

@@ -24,13 +24,13 @@ from benchmarks import dashboard, handmade
 from benchmarks.data import DataSet, dataset, scaling_set, seed
 from benchmarks.measure import Figure, machine, repeat, repeat_values, run_process, timed
 from benchmarks.report import render
-from core import diff as diff_ops
-from core import inventory, kinds
-from core.cluster import Cluster
-from core.controlplane import ADMIN_CONTEXT, ControlPlane, find_binaries, versions
-from core.errors import Conflict, NotFound
-from core.models import ImageSpec
-from core.session import Session
+from hotclone.core import diff as diff_ops
+from hotclone.core import inventory, kinds
+from hotclone.core.cluster import Cluster
+from hotclone.core.controlplane import ADMIN_CONTEXT, ControlPlane, find_binaries, versions
+from hotclone.core.errors import Conflict, NotFound
+from hotclone.core.models import ImageSpec
+from hotclone.core.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from core import discovery, envtypes, history, inventory, kinds, normalize, preflight
-from core.cluster import Cluster, Obj
-from core.errors import AlreadyExists, HotcloneError, NotFound, Refused
-from core.models import (
+from hotclone.core import discovery, envtypes, history, inventory, kinds, normalize, preflight
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.errors import AlreadyExists, HotcloneError, NotFound, Refused
+from hotclone.core.models import (
     ANNOTATION_CLONED_FROM,
     ANNOTATION_CREATED_BY,
     ANNOTATION_EXPIRES_AT,
@@ -31,7 +31,7 @@ from core.models import (
     Environment,
     PreflightFinding,
 )
-from core.validation import validate_environment_name
+from hotclone.core.validation import validate_environment_name
 
 ANNOTATION_FINDINGS = "hotclone.io/preflight"
 _PARALLEL_CREATES = 8

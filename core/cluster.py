@@ -22,7 +22,7 @@ from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 from kubernetes.config.config_exception import ConfigException
 
-from core.errors import (
+from hotclone.core.errors import (
     AlreadyExists,
     Conflict,
     Forbidden,
@@ -32,7 +32,7 @@ from core.errors import (
     ServerError,
     Unreachable,
 )
-from core.kinds import Kind
+from hotclone.core.kinds import Kind
 
 Obj = dict[str, Any]
 

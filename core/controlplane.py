@@ -24,7 +24,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from core.errors import HotcloneError
+from hotclone.core.errors import HotcloneError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VERSIONS_FILE = Path(__file__).resolve().parent / "controlplane-versions.env"
@@ -265,8 +265,8 @@ class ControlPlane:
 
     def _bootstrap(self) -> None:
         """The restricted user may read (view) but change nothing; a fake node for kwok."""
-        from core.cluster import Cluster
-        from core.kinds import NAMESPACE, Kind
+        from hotclone.core.cluster import Cluster
+        from hotclone.core.kinds import NAMESPACE, Kind
 
         cluster = Cluster.connect(str(self.kubeconfig), ADMIN_CONTEXT)
         try:

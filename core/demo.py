@@ -13,11 +13,11 @@ import hashlib
 
 import yaml
 
-from core import kinds
-from core.cluster import Cluster, Obj
-from core.envtypes import type_configmap
-from core.errors import AlreadyExists
-from core.models import LABEL_APP, LABEL_ENV, LABEL_ENV_TYPE, LABEL_SCOPE, SYSTEM_NAMESPACE
+from hotclone.core import kinds
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.envtypes import type_configmap
+from hotclone.core.errors import AlreadyExists
+from hotclone.core.models import LABEL_APP, LABEL_ENV, LABEL_ENV_TYPE, LABEL_SCOPE, SYSTEM_NAMESPACE
 
 DEMO_APP = "topicshare"
 VERSIONS = {"development": "2.1.0-dev", "qa": "2.0.0-rc.2", "production": "1.9.3"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core import discovery, kinds
-from core.cluster import Cluster
-from core.errors import Refused
-from core.models import LABEL_APP, PROTECTED_TYPES, Environment
+from hotclone.core import discovery, kinds
+from hotclone.core.cluster import Cluster
+from hotclone.core.errors import Refused
+from hotclone.core.models import LABEL_APP, PROTECTED_TYPES, Environment
 
 # An interrupted clone younger than this may still be running in another terminal.
 INCOMPLETE_GRACE = timedelta(minutes=15)

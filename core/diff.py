@@ -16,10 +16,10 @@ from typing import Any
 import yaml
 from deepdiff import DeepDiff
 
-from core import discovery, inventory
-from core.cluster import Cluster, Obj
-from core.models import EnvDiff, FieldChange, ObjectDiff, ObjectStatus
-from core.normalize import for_compare, is_keyed, unkey_named_lists
+from hotclone.core import discovery, inventory
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.models import EnvDiff, FieldChange, ObjectDiff, ObjectStatus
+from hotclone.core.normalize import for_compare, is_keyed, unkey_named_lists
 
 # libyaml's emitter is several times faster than PyYAML's pure-Python one.
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

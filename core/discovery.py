@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from core import kinds
-from core.cluster import Cluster, Obj
-from core.errors import NotFound
-from core.models import (
+from hotclone.core import kinds
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.errors import NotFound
+from hotclone.core.models import (
     ANNOTATION_CLONED_FROM,
     ANNOTATION_CREATED_BY,
     ANNOTATION_EXPIRES_AT,
@@ -19,7 +19,7 @@ from core.models import (
     Application,
     Environment,
 )
-from core.validation import validate_label
+from hotclone.core.validation import validate_label
 
 _TYPE_ORDER = {"production": 0, "qa": 1, "staging": 2, "development": 3}
 

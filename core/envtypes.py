@@ -16,10 +16,10 @@ from datetime import timedelta
 
 import yaml
 
-from core import kinds
-from core.cluster import Cluster, Obj
-from core.errors import InvalidInput, NotFound
-from core.models import LABEL_ENVIRONMENT_TYPE, LABEL_SCOPE, SYSTEM_NAMESPACE, TEMPORARY, EnvironmentType
+from hotclone.core import kinds
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.errors import InvalidInput, NotFound
+from hotclone.core.models import LABEL_ENVIRONMENT_TYPE, LABEL_SCOPE, SYSTEM_NAMESPACE, TEMPORARY, EnvironmentType
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 _RANDOM = re.compile(r"^random:(\d{1,3})$")

@@ -14,12 +14,12 @@ import gzip
 import json
 from datetime import UTC, datetime
 
-from core import inventory, kinds, normalize
-from core.cluster import Cluster, Obj
-from core.discovery import parse_time
-from core.errors import NotFound
-from core.inventory import HISTORY_LABEL
-from core.models import Environment, HistoryEntry
+from hotclone.core import inventory, kinds, normalize
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.discovery import parse_time
+from hotclone.core.errors import NotFound
+from hotclone.core.inventory import HISTORY_LABEL
+from hotclone.core.models import Environment, HistoryEntry
 
 MAX_REVISIONS = 20
 BASE_SECRET = "hotclone-base"

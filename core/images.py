@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import copy
 
-from core import discovery, history, inventory, kinds
-from core.cluster import Cluster, Obj
-from core.diff import compare
-from core.errors import HotcloneError, InvalidInput, NotFound, Refused
-from core.models import EnvDiff, Environment, ImageChange, ImageSpec
-from core.validation import validate_image
+from hotclone.core import discovery, history, inventory, kinds
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.diff import compare
+from hotclone.core.errors import HotcloneError, InvalidInput, NotFound, Refused
+from hotclone.core.models import EnvDiff, Environment, ImageChange, ImageSpec
+from hotclone.core.validation import validate_image
 
 
 def parse_spec(text: str) -> ImageSpec:

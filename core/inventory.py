@@ -6,11 +6,11 @@ import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from core import kinds
-from core.cluster import Cluster, Obj
-from core.errors import Forbidden
-from core.kinds import Kind
-from core.models import LABEL_SCOPE, Container, Workload
+from hotclone.core import kinds
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.errors import Forbidden
+from hotclone.core.kinds import Kind
+from hotclone.core.models import LABEL_SCOPE, Container, Workload
 
 HISTORY_LABEL = "hotclone.io/history"
 _STATEFULSET_PVC = re.compile(r"^(?P<template>.+)-(?P<set>.+)-\d+$")

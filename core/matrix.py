@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.models import PRODUCTION, Environment, VersionMatrix, Workload
+from hotclone.core.models import PRODUCTION, Environment, VersionMatrix, Workload
 
 
 def build(environments: list[Environment], workloads: list[list[Workload]]) -> VersionMatrix:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.cluster import Obj
+from hotclone.core.cluster import Obj
 
 Path = tuple[str, ...]
 _MISSING: Any = object()

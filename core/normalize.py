@@ -16,7 +16,7 @@ import hashlib
 import re
 from typing import Any
 
-from core.cluster import Obj
+from hotclone.core.cluster import Obj
 
 NAMESPACE_TOKEN = "${namespace}"
 

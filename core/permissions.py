@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from enum import Enum
 
-from core import kinds
-from core.cluster import Cluster
-from core.models import PROTECTED_TYPES, Environment
+from hotclone.core import kinds
+from hotclone.core.cluster import Cluster
+from hotclone.core.models import PROTECTED_TYPES, Environment
 
 
 class Action(Enum):

@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from core.cluster import Obj
-from core.inventory import is_environment_scoped, ref
-from core.models import PreflightFinding
-from core.normalize import decode_secret_values, namespace_pattern
+from hotclone.core.cluster import Obj
+from hotclone.core.inventory import is_environment_scoped, ref
+from hotclone.core.models import PreflightFinding
+from hotclone.core.normalize import decode_secret_values, namespace_pattern
 
 _HOST = re.compile(
     r"(?<![A-Za-z0-9.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]"

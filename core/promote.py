@@ -19,12 +19,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from core import discovery, history, inventory, kinds, normalize
-from core.cluster import Cluster, Obj
-from core.diff import compare, format_path, show, summary_lines
-from core.errors import Conflict, HotcloneError, InvalidInput, NotFound, Refused
-from core.merge3 import FieldConflict, merge
-from core.models import Conflict3, Environment, FieldChange, PromotePlan, RolloutStatus
+from hotclone.core import discovery, history, inventory, kinds, normalize
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.diff import compare, format_path, show, summary_lines
+from hotclone.core.errors import Conflict, HotcloneError, InvalidInput, NotFound, Refused
+from hotclone.core.merge3 import FieldConflict, merge
+from hotclone.core.models import Conflict3, Environment, FieldChange, PromotePlan, RolloutStatus
 
 _RESTARTING = ("Deployment", "StatefulSet", "DaemonSet")
 

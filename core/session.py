@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from core import clone as clone_ops
-from core import config as config_ops
-from core import destroy as destroy_ops
-from core import diff as diff_ops
-from core import discovery, envtypes, images, inventory, matrix, permissions
-from core import history as history_ops
-from core import promote as promote_ops
-from core.cluster import Cluster, Identity
-from core.config import ConfigChange
-from core.errors import Forbidden
-from core.models import (
+from hotclone.core import clone as clone_ops
+from hotclone.core import configmap_values as config_ops
+from hotclone.core import destroy as destroy_ops
+from hotclone.core import diff as diff_ops
+from hotclone.core import discovery, envtypes, images, inventory, matrix, permissions
+from hotclone.core import history as history_ops
+from hotclone.core import promote as promote_ops
+from hotclone.core.cluster import Cluster, Identity
+from hotclone.core.configmap_values import ConfigChange
+from hotclone.core.errors import Forbidden
+from hotclone.core.models import (
     Application,
     CloneResult,
     CloneStep,
@@ -36,7 +36,7 @@ from core.models import (
     VersionMatrix,
     Workload,
 )
-from core.permissions import Action
+from hotclone.core.permissions import Action
 
 Progress = Callable[[CloneStep], None]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from core.errors import InvalidInput
+from hotclone.core.errors import InvalidInput
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 MAX_NAMESPACE = 63

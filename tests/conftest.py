@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from core import demo, kinds
-from core.cluster import Cluster
-from core.controlplane import ADMIN_CONTEXT, RESTRICTED_CONTEXT, ControlPlane
-from core.errors import HotcloneError
-from core.session import Session
+from hotclone.core import demo, kinds
+from hotclone.core.cluster import Cluster
+from hotclone.core.controlplane import ADMIN_CONTEXT, RESTRICTED_CONTEXT, ControlPlane
+from hotclone.core.errors import HotcloneError
+from hotclone.core.session import Session
 
 _counter = itertools.count(1)
 

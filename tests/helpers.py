@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from core.controlplane import ADMIN_CONTEXT
-from tui.launch import main
+from hotclone.cli.main import main
+from hotclone.core.controlplane import ADMIN_CONTEXT
 
 
 @dataclass
@@ -50,7 +50,7 @@ def run_cli(*argv: str, kubeconfig: str | None = None, context: str = ADMIN_CONT
 
 def namespace_objects(cluster: object, namespace: str) -> dict[str, dict[str, object]]:
     """kind/name -> object, read straight from the cluster (never trust return values)."""
-    from core import inventory
+    from hotclone.core import inventory
 
     return {inventory.ref(o): o for o in inventory.load(cluster, namespace)}  # type: ignore[arg-type]
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from core import demo, envtypes, inventory, kinds, normalize
-from core.clone import clone
-from core.cluster import Cluster
-from core.controlplane import RESTRICTED_CONTEXT, free_port
-from core.images import apply, parse_spec
-from core.models import SYSTEM_NAMESPACE
+from hotclone.core import demo, envtypes, inventory, kinds, normalize
+from hotclone.core.clone import clone
+from hotclone.core.cluster import Cluster
+from hotclone.core.controlplane import RESTRICTED_CONTEXT, free_port
+from hotclone.core.images import apply, parse_spec
+from hotclone.core.models import SYSTEM_NAMESPACE
 from tests.conftest import fresh_app
 from tests.helpers import kubeconfig_variant, run_cli
 

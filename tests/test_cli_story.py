@@ -6,7 +6,7 @@ import base64
 import json
 import re
 
-from core import demo, kinds
+from hotclone.core import demo, kinds
 from tests.conftest import Seeded
 from tests.helpers import Result, run_cli
 

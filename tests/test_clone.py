@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from core import demo, inventory, kinds
-from core.clone import clone
-from core.envtypes import type_configmap
-from core.errors import AlreadyExists, InvalidInput, NotFound
-from core.models import ANNOTATION_CLONED_FROM, ANNOTATION_EXPIRES_AT, LABEL_ENV_TYPE
+from hotclone.core import demo, inventory, kinds
+from hotclone.core.clone import clone
+from hotclone.core.envtypes import type_configmap
+from hotclone.core.errors import AlreadyExists, InvalidInput, NotFound
+from hotclone.core.models import ANNOTATION_CLONED_FROM, ANNOTATION_EXPIRES_AT, LABEL_ENV_TYPE
 from tests.conftest import Seeded
 from tests.helpers import namespace_objects
 
@@ -90,7 +90,7 @@ def test_clone_strips_server_fields(seeded: Seeded) -> None:
     assert copied["spec"]["clusterIP"] != source_web["spec"]["clusterIP"]
     pvc = cluster.get(kinds.PVC, new_ns, "uploads")
     assert "kubectl.kubernetes.io/last-applied-configuration" not in (pvc["metadata"].get("annotations") or {})
-    from core.normalize import for_copy
+    from hotclone.core.normalize import for_copy
 
     for obj in namespace_objects(cluster, source_ns).values():
         stripped = for_copy(obj)

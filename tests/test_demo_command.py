@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.controlplane import find_binaries
+from hotclone.core.controlplane import find_binaries
 
 
 @pytest.mark.timeout(240)
@@ -19,7 +19,7 @@ def test_demo_no_ui_start_reuse_stop(tmp_path: Path) -> None:
     env.pop("KUBECONFIG", None)
 
     def hotclone(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "tui", *args]
+        command = [sys.executable, "-m", "hotclone", *args]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
     started = hotclone("demo", "--no-ui")

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from core import kinds
-from core.clone import clone
-from core.destroy import destroy, expired, gc
-from core.errors import NotFound, Refused
+from hotclone.core import kinds
+from hotclone.core.clone import clone
+from hotclone.core.destroy import destroy, expired, gc
+from hotclone.core.errors import NotFound, Refused
 from tests.conftest import Seeded
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core import kinds
-from core.clone import clone
-from core.diff import diff_environments, side_by_side, summary_lines
-from core.images import apply, parse_spec
+from hotclone.core import kinds
+from hotclone.core.clone import clone
+from hotclone.core.diff import diff_environments, side_by_side, summary_lines
+from hotclone.core.images import apply, parse_spec
 from tests.conftest import Seeded
 
 
@@ -65,7 +65,7 @@ def test_pruning_equal_branches_reports_the_same_paths() -> None:
     """field_changes walks only differing branches; the result must equal a full deepdiff."""
     from deepdiff import DeepDiff
 
-    from core.diff import field_changes
+    from hotclone.core.diff import field_changes
 
     left = {
         "spec": {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core import inventory, kinds
-from core.errors import NotFound
+from hotclone.core import inventory, kinds
+from hotclone.core.errors import NotFound
 from tests.conftest import Seeded
 
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from core import envtypes, kinds
-from core.clone import clone
-from core.errors import InvalidInput, NotFound
-from core.models import SYSTEM_NAMESPACE
+from hotclone.core import envtypes, kinds
+from hotclone.core.clone import clone
+from hotclone.core.errors import InvalidInput, NotFound
+from hotclone.core.models import SYSTEM_NAMESPACE
 from tests.conftest import Seeded
 
 

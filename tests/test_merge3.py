@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.merge3 import merge
+from hotclone.core.merge3 import merge
 
 BASE = {"data": {"CHARSET": "latin1", "LOG": "info"}, "spec": {"containers": {"[web]": {"image": "w:1"}}}}
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -18,18 +21,31 @@ def test_import_contract() -> None:
     linter = Path(sys.executable).parent / "lint-imports"
     result = subprocess.run([str(linter), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 kept, 0 broken" in result.stdout
+    assert "3 kept, 0 broken" in result.stdout
 
 
-def test_core_source_never_mentions_textual() -> None:
+def _sources(*folders: str) -> list[Path]:
+    return [path for folder in folders for path in (ROOT / folder).rglob("*.py")]
+
+
+def test_core_source_never_mentions_textual_or_a_front_end() -> None:
     # A second, dumb check that also catches imports hidden in strings (importlib).
-    for path in (ROOT / "core").rglob("*.py"):
+    for path in _sources("core"):
         text = path.read_text()
         assert "import textual" not in text and "from textual" not in text and '"textual' not in text, path
-        assert "from tui" not in text and "import tui" not in text, path
-    for path in (ROOT / "tui").rglob("*.py"):
+        for front_end in ("tui", "cli"):
+            assert f"hotclone.{front_end}" not in text, path
+    for path in _sources("tui"):
         text = path.read_text()
         assert "import kubernetes" not in text and "from kubernetes" not in text, path
+        assert "hotclone.cli" not in text, path
+
+
+def test_every_import_goes_through_the_hotclone_namespace() -> None:
+    """`import core` would work from a checkout and load a second copy of every module; never in the wheel."""
+    bare = re.compile(r"^\s*(from|import) (core|tui|cli|styles)\b", re.MULTILINE)
+    offenders = [str(p) for p in _sources("core", "tui", "cli", "tests", "benchmarks") if bare.search(p.read_text())]
+    assert offenders == []
 
 
 def test_no_inline_css() -> None:
@@ -39,7 +55,7 @@ def test_no_inline_css() -> None:
 
 
 def test_control_plane_versions_match_the_build_script() -> None:
-    from core.controlplane import versions
+    from hotclone.core.controlplane import versions
 
     pinned = versions()
     assert pinned["KUBERNETES_VERSION"].startswith("v1.35.")
@@ -58,9 +74,15 @@ def test_textual_is_pinned_exactly() -> None:
     assert '"textual==' in text
 
 
+def _unrelated_core_package(site: Path) -> None:
+    """Another distribution's top-level `core` (a common name): hotclone must neither break nor shadow it."""
+    (site / "core").mkdir()
+    (site / "core" / "__init__.py").write_text("OWNER = 'someone-else'\n")
+
+
 @pytest.mark.timeout(600)
-def test_wheel_installs_with_its_styles(tmp_path: Path) -> None:
-    """A non-editable install into a fresh venv starts with its stylesheets."""
+def test_wheel_installs_under_one_namespace_beside_an_unrelated_core(tmp_path: Path, kubeconfig: str) -> None:
+    """A non-editable install into a fresh venv that already has a `core` package: styles ship, commands run."""
     dist = tmp_path / "dist"
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
@@ -68,31 +90,47 @@ def test_wheel_installs_with_its_styles(tmp_path: Path) -> None:
         capture_output=True,
     )
     wheel = next(dist.glob("hotclone-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        tops = {name.split("/")[0] for name in archive.namelist()}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"hotclone"}, tops
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, system_site_packages=False).create(env_dir)
     python = env_dir / "bin" / "python"
+    env_site = next(env_dir.glob("lib/python3*/site-packages"))
+    _unrelated_core_package(env_site)
     # Dependencies come from this test run's own environment (no network needed).
-    site = next(Path(sys.prefix).glob("lib/python3*/site-packages"))
+    deps = next(Path(sys.prefix).glob("lib/python3*/site-packages"))
+    (env_site / "zz_test_deps.pth").write_text(f"{deps}\n")  # appended after the venv's own packages
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True)
     script = (
-        f"import sys; sys.path.append({str(site)!r})\n"
-        "import importlib.resources, pathlib, styles, tui, core\n"
-        "assert 'site-packages' in styles.__file__, styles.__file__\n"
-        "sheets = sorted(p.name for p in importlib.resources.files('styles').iterdir() if p.name.endswith('.tcss'))\n"
+        "import importlib.resources, pathlib, core\n"
+        "assert core.OWNER == 'someone-else', core.__file__\n"
+        "import hotclone.styles, hotclone.tui.app, hotclone.cli.main\n"
+        "assert 'site-packages' in hotclone.styles.__file__, hotclone.styles.__file__\n"
+        "root = importlib.resources.files('hotclone.styles')\n"
+        "sheets = sorted(p.name for p in root.iterdir() if p.name.endswith('.tcss'))\n"
         "assert sheets, 'no .tcss shipped'\n"
         "from textual.app import App\n"
         "from textual.css.stylesheet import Stylesheet\n"
         "sheet = Stylesheet(variables=App().get_css_variables())\n"
         "for name in sheets:\n"
-        "    sheet.read(pathlib.Path(str(importlib.resources.files('styles') / name)))\n"
+        "    sheet.read(pathlib.Path(str(root / name)))\n"
         "sheet.parse()\n"
-        "from tui.app import HotcloneApp\n"
         "print(len(sheets))\n"
     )
-    result = subprocess.run(
-        [str(python), "-c", script], capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""}
-    )
+    clean = {**os.environ, "PYTHONPATH": ""}
+    result = subprocess.run([str(python), "-c", script], capture_output=True, text=True, cwd=tmp_path, env=clean)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) >= 1
-    hotclone = env_dir / "bin" / "hotclone"
-    assert hotclone.exists()
+    hotclone = str(env_dir / "bin" / "hotclone")
+    version = subprocess.run([hotclone, "--version"], capture_output=True, text=True, cwd=tmp_path, env=clean)
+    assert version.returncode == 0 and version.stdout.strip() == "hotclone 0.1.0", version
+    apps = subprocess.run(
+        [hotclone, "apps", "--json", "--kubeconfig", kubeconfig],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean,
+    )
+    assert apps.returncode == 0, apps.stderr
+    assert isinstance(json.loads(apps.stdout), list)

@@ -6,9 +6,9 @@ import base64
 
 import pytest
 
-from core import demo, kinds
-from core.clone import clone
-from core.errors import Refused
+from hotclone.core import demo, kinds
+from hotclone.core.clone import clone
+from hotclone.core.errors import Refused
 from tests.conftest import Seeded
 
 

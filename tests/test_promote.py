@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from core import history, kinds, promote
-from core.clone import clone
-from core.errors import Conflict, Forbidden, Refused
-from core.images import apply as set_image
-from core.images import parse_spec
-from core.session import Session
+from hotclone.core import history, kinds, promote
+from hotclone.core.clone import clone
+from hotclone.core.errors import Conflict, Forbidden, Refused
+from hotclone.core.images import apply as set_image
+from hotclone.core.images import parse_spec
+from hotclone.core.session import Session
 from tests.conftest import Seeded
 from tests.helpers import namespace_objects
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core import kinds
-from core.config import apply, parse_assignment, plan
-from core.errors import Conflict, InvalidInput, NotFound, Refused
+from hotclone.core import kinds
+from hotclone.core.configmap_values import apply, parse_assignment, plan
+from hotclone.core.errors import Conflict, InvalidInput, NotFound, Refused
 from tests.conftest import Seeded
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from core import kinds
-from core.clone import clone
-from core.errors import Conflict, InvalidInput, NotFound, Refused
-from core.images import apply, parse_spec
-from core.models import ImageSpec
+from hotclone.core import kinds
+from hotclone.core.clone import clone
+from hotclone.core.errors import Conflict, InvalidInput, NotFound, Refused
+from hotclone.core.images import apply, parse_spec
+from hotclone.core.models import ImageSpec
 from tests.conftest import Seeded
 
 

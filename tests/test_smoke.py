@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from core import kinds
-from core.cluster import Cluster
-from core.errors import Forbidden, NotFound
+from hotclone.core import kinds
+from hotclone.core.cluster import Cluster
+from hotclone.core.errors import Forbidden, NotFound
 
 
 def _deployment(name: str) -> dict[str, object]:

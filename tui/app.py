@@ -13,18 +13,17 @@ from textual.reactive import reactive
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from core.errors import HotcloneError, Unreachable
-from core.models import ConnectionInfo, Environment
-from core.permissions import Action
-from tui.commands import HotcloneCommands
-from tui.paths import stylesheets
-from tui.screens.errors import ErrorLogScreen
-from tui.screens.help import HelpScreen, help_rows
-from tui.screens.main import MainScreen
+from hotclone.core.errors import HotcloneError, Unreachable
+from hotclone.core.models import ConnectionInfo, Environment
+from hotclone.core.permissions import Action
+from hotclone.tui.commands import HotcloneCommands
+from hotclone.tui.paths import stylesheets
+from hotclone.tui.screens.errors import ErrorLogScreen
+from hotclone.tui.screens.help import HelpScreen, help_rows
+from hotclone.tui.screens.main import MainScreen
 
 if TYPE_CHECKING:
-    from core.cli_options import DashboardOptions
-    from core.session import Session
+    from hotclone.core.session import Session
 
 Permissions = dict[Action, tuple[bool, str]]
 
@@ -156,7 +155,8 @@ class HotcloneApp(App[int]):
             self.session.close()
 
 
-def run_dashboard(options: DashboardOptions) -> int:
-    app = HotcloneApp(options.connect)
+def run_dashboard(connect: Callable[[], Session]) -> int:
+    """Open the dashboard; `connect` blocks (it runs in a worker) and returns the session."""
+    app = HotcloneApp(connect)
     result = app.run()
     return result if isinstance(result, int) else 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.models import Environment
+from hotclone.core.models import Environment
 
 
 def duration(delta: timedelta) -> str:

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from textual.message import Message
 
-from core.config import ConfigChange
-from core.models import (
+from hotclone.core.configmap_values import ConfigChange
+from hotclone.core.models import (
     Application,
     CloneResult,
     CloneStep,
@@ -23,7 +23,7 @@ from core.models import (
     VersionMatrix,
     Workload,
 )
-from core.permissions import Action
+from hotclone.core.permissions import Action
 
 
 @dataclass

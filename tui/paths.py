@@ -9,5 +9,5 @@ STYLESHEETS = ("app.tcss", "main.tcss", "modals.tcss", "diff.tcss", "screens.tcs
 
 
 def stylesheets() -> list[str | PurePath]:
-    root = files("styles")
+    root = files("hotclone.styles")
     return [Path(str(root / name)) for name in STYLESHEETS]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.validation import ValidationResult, Validator
 
-from core import validation
-from core.envtypes import parse_duration
-from core.errors import InvalidInput
+from hotclone.core import validation
+from hotclone.core.envtypes import parse_duration
+from hotclone.core.errors import InvalidInput
 
 
 def environment_name_error(app: str, name: str) -> str | None:

@@ -9,8 +9,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
 
+from hotclone.tui.app import HotcloneApp
 from tests.tui.fake_session import FakeSession
-from tui.app import HotcloneApp
 
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
-from core.config import ConfigChange
-from core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound, Refused, Unreachable
-from core.models import (
+from hotclone.core.configmap_values import ConfigChange
+from hotclone.core.errors import AlreadyExists, Forbidden, InvalidInput, NotFound, Refused, Unreachable
+from hotclone.core.models import (
     Application,
     CloneResult,
     CloneStep,
@@ -36,7 +36,7 @@ from core.models import (
     VersionMatrix,
     Workload,
 )
-from core.permissions import Action, safety_refusal
+from hotclone.core.permissions import Action, safety_refusal
 
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 FAKE_DB_PASSWORD = "pw-Zebra-7731-secret"  # must never appear on screen

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from hotclone.tui.app import HotcloneApp
 from tests.tui.fake_session import FakeSession
-from tui.app import HotcloneApp
 
 
 def build_app(**kwargs: object) -> HotcloneApp:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Button, DataTable, Input, OptionList, Select, Static
 
-from core.errors import AlreadyExists
-from core.models import ImageSpec
+from hotclone.core.errors import AlreadyExists
+from hotclone.core.models import ImageSpec
 from tests.tui.conftest import focus_env, make_app, settle
 from tests.tui.fake_session import FakeSession
 
@@ -81,7 +81,7 @@ async def test_clone_failure_says_why_and_keeps_the_form(fake: FakeSession) -> N
 async def test_clone_progress_is_shown(fake: FakeSession) -> None:
     from textual.message import Message
 
-    from tui.messages import CloneProgressed
+    from hotclone.tui.messages import CloneProgressed
 
     steps: list[str] = []
 

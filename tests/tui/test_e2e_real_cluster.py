@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
+from hotclone.tui.app import HotcloneApp
 from tests.tui.conftest import focus_env, settle
-from tui.app import HotcloneApp
 
 pytestmark = pytest.mark.cluster
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Static
 
-from core.permissions import Action
+from hotclone.core.permissions import Action
+from hotclone.tui.widgets.context_bar import ContextBar
 from tests.tui.conftest import focus_env, make_app, settle
 from tests.tui.fake_session import FakeSession
-from tui.widgets.context_bar import ContextBar
 
 
 async def test_loads_applications_and_focused_workloads(fake: FakeSession) -> None:
@@ -144,7 +144,7 @@ async def test_lost_connection_shows_banner_and_retries(fake: FakeSession) -> No
 
 
 async def test_connect_failure_does_not_crash() -> None:
-    from core.errors import Unreachable
+    from hotclone.core.errors import Unreachable
 
     calls = []
 
@@ -154,7 +154,7 @@ async def test_connect_failure_does_not_crash() -> None:
             raise Unreachable("kubeconfig: no such context 'prod'")
         return FakeSession()
 
-    from tui.app import HotcloneApp
+    from hotclone.tui.app import HotcloneApp
 
     app = HotcloneApp(connect, refresh_interval=3600, retry_interval=0.05, cursor_blink=False)  # type: ignore[arg-type]
     async with app.run_test(size=(80, 24)) as pilot:
@@ -165,7 +165,7 @@ async def test_connect_failure_does_not_crash() -> None:
 
 
 async def test_errors_notify_and_error_log(fake: FakeSession) -> None:
-    from core.errors import ServerError
+    from hotclone.core.errors import ServerError
 
     fake.fail["workloads"] = ServerError("quota exceeded in topicshare-qa")
     app = make_app(fake)

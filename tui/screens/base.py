@@ -8,7 +8,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
-    from tui.app import HotcloneApp
+    from hotclone.tui.app import HotcloneApp
 
 
 def report_failure(screen: Screen[Any], event: Worker.StateChanged) -> None:

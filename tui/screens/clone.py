@@ -13,15 +13,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Log, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
-from core.models import CloneStep, Environment, EnvironmentType
-from tui import fmt
-from tui.messages import CloneFinished, CloneProgressed, TypesLoaded
-from tui.screens.base import report_failure
-from tui.validation import Duration, EnvironmentName
-from tui.workers import deliver
+from hotclone.core.models import CloneStep, Environment, EnvironmentType
+from hotclone.tui import fmt
+from hotclone.tui.messages import CloneFinished, CloneProgressed, TypesLoaded
+from hotclone.tui.screens.base import report_failure
+from hotclone.tui.validation import Duration, EnvironmentName
+from hotclone.tui.workers import deliver
 
 if TYPE_CHECKING:
-    from tui.app import HotcloneApp
+    from hotclone.tui.app import HotcloneApp
 
 STEPS = ["namespace", "objects", "templates", "preflight", "history"]
 

@@ -11,17 +11,17 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from core.models import EnvDiff, ObjectDiff
-from tui.messages import DiffLoaded
-from tui.screens.base import ReportingScreen
-from tui.widgets.banner import ConnectionBanner
-from tui.widgets.context_bar import ContextBar
-from tui.widgets.side_by_side import SideBySide
-from tui.widgets.vim import VimOptionList
-from tui.workers import deliver
+from hotclone.core.models import EnvDiff, ObjectDiff
+from hotclone.tui.messages import DiffLoaded
+from hotclone.tui.screens.base import ReportingScreen
+from hotclone.tui.widgets.banner import ConnectionBanner
+from hotclone.tui.widgets.context_bar import ContextBar
+from hotclone.tui.widgets.side_by_side import SideBySide
+from hotclone.tui.widgets.vim import VimOptionList
+from hotclone.tui.workers import deliver
 
 if TYPE_CHECKING:
-    from tui.app import HotcloneApp
+    from hotclone.tui.app import HotcloneApp
 
 _MARK = {"added": "+", "removed": "-", "changed": "~", "same": " "}
 

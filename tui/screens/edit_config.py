@@ -12,14 +12,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from core.models import EnvDiff, Environment
-from core.permissions import Action
-from tui.messages import ConfigApplied, ConfigMapsLoaded, ConfigPlanned
-from tui.screens.base import report_failure
-from tui.workers import deliver
+from hotclone.core.models import EnvDiff, Environment
+from hotclone.core.permissions import Action
+from hotclone.tui.messages import ConfigApplied, ConfigMapsLoaded, ConfigPlanned
+from hotclone.tui.screens.base import report_failure
+from hotclone.tui.workers import deliver
 
 if TYPE_CHECKING:
-    from tui.app import HotcloneApp
+    from hotclone.tui.app import HotcloneApp
 
 
 class EditConfigModal(ModalScreen[bool]):
@@ -156,7 +156,7 @@ class EditConfigModal(ModalScreen[bool]):
     @on(Button.Pressed, "#side-by-side")
     def action_side_by_side(self) -> None:
         if self.preview is not None:
-            from tui.screens.plan_diff import PlanDiffScreen
+            from hotclone.tui.screens.plan_diff import PlanDiffScreen
 
             self.app.push_screen(PlanDiffScreen(self.preview))
 

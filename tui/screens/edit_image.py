@@ -13,16 +13,16 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.worker import Worker, WorkerState
 
-from core.models import EnvDiff, Environment, ImageChange, ImageSpec, Workload
-from core.permissions import Action
-from tui.messages import ImageApplied, ImagePlanned, SuggestionsLoaded
-from tui.screens.base import report_failure
-from tui.validation import ImageReference
-from tui.widgets.vim import VimOptionList
-from tui.workers import deliver
+from hotclone.core.models import EnvDiff, Environment, ImageChange, ImageSpec, Workload
+from hotclone.core.permissions import Action
+from hotclone.tui.messages import ImageApplied, ImagePlanned, SuggestionsLoaded
+from hotclone.tui.screens.base import report_failure
+from hotclone.tui.validation import ImageReference
+from hotclone.tui.widgets.vim import VimOptionList
+from hotclone.tui.workers import deliver
 
 if TYPE_CHECKING:
-    from tui.app import HotcloneApp
+    from hotclone.tui.app import HotcloneApp
 
 
 def describe_plan(changes: list[ImageChange], diff: EnvDiff) -> str:
@@ -163,7 +163,7 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
     @on(Button.Pressed, "#side-by-side")
     def action_side_by_side(self) -> None:
         if self.preview is not None:
-            from tui.screens.plan_diff import PlanDiffScreen
+            from hotclone.tui.screens.plan_diff import PlanDiffScreen
 
             self.app.push_screen(PlanDiffScreen(self.preview))
 

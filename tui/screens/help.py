@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
-from tui.widgets.vim import VimTable
+from hotclone.tui.widgets.vim import VimTable
 
 _KEY_NAMES = {"question_mark": "?", "slash": "/", "colon": ":", "exclamation_mark": "!", "escape": "esc"}
 

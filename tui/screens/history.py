@@ -9,18 +9,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
-from core.models import Environment, HistoryEntry, PromotePlan
-from core.permissions import Action
-from tui import fmt
-from tui.messages import EnvironmentChanged, HistoryLoaded
-from tui.screens.base import ReportingScreen
-from tui.widgets.banner import ConnectionBanner
-from tui.widgets.context_bar import ContextBar
-from tui.widgets.vim import VimTable
-from tui.workers import deliver
+from hotclone.core.models import Environment, HistoryEntry, PromotePlan
+from hotclone.core.permissions import Action
+from hotclone.tui import fmt
+from hotclone.tui.messages import EnvironmentChanged, HistoryLoaded
+from hotclone.tui.screens.base import ReportingScreen
+from hotclone.tui.widgets.banner import ConnectionBanner
+from hotclone.tui.widgets.context_bar import ContextBar
+from hotclone.tui.widgets.vim import VimTable
+from hotclone.tui.workers import deliver
 
 if TYPE_CHECKING:
-    from tui.app import HotcloneApp
+    from hotclone.tui.app import HotcloneApp
 
 
 class HistoryScreen(ReportingScreen):
@@ -90,7 +90,7 @@ class HistoryScreen(ReportingScreen):
 
     @on(DataTable.RowSelected)
     def action_show(self) -> None:
-        from tui.screens.text import TextModal
+        from hotclone.tui.screens.text import TextModal
 
         entry = self._selected()
         if entry is None:
@@ -119,7 +119,7 @@ class HistoryScreen(ReportingScreen):
         return ""
 
     def action_rollback(self) -> None:
-        from tui.screens.promote import PromoteModal
+        from hotclone.tui.screens.promote import PromoteModal
 
         entry = self._selected()
         if entry is not None:
@@ -127,7 +127,7 @@ class HistoryScreen(ReportingScreen):
 
     def _rolled_back(self, plan: PromotePlan | None) -> None:
         if plan is not None:
-            from tui.screens.rollout import RolloutScreen
+            from hotclone.tui.screens.rollout import RolloutScreen
 
             self.hc.main_screen.post_message(EnvironmentChanged((plan.app, plan.target.name)))
             self.app.switch_screen(RolloutScreen(plan))

@@ -14,24 +14,24 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
-from core.models import Application, Environment, ImageSpec, VersionMatrix, Workload
-from core.permissions import Action
-from tui import fmt
-from tui.messages import (
+from hotclone.core.models import Application, Environment, ImageSpec, VersionMatrix, Workload
+from hotclone.core.permissions import Action
+from hotclone.tui import fmt
+from hotclone.tui.messages import (
     ApplicationsLoaded,
     EnvironmentChanged,
     EnvironmentLoaded,
     PermissionsChecked,
     VersionsLoaded,
 )
-from tui.screens.base import ReportingScreen
-from tui.widgets.banner import ConnectionBanner
-from tui.widgets.context_bar import ContextBar
-from tui.widgets.vim import VimTable
-from tui.workers import deliver
+from hotclone.tui.screens.base import ReportingScreen
+from hotclone.tui.widgets.banner import ConnectionBanner
+from hotclone.tui.widgets.context_bar import ContextBar
+from hotclone.tui.widgets.vim import VimTable
+from hotclone.tui.workers import deliver
 
 if TYPE_CHECKING:
-    from tui.app import HotcloneApp
+    from hotclone.tui.app import HotcloneApp
 
 # Keys that change the cluster, and the permission each needs (k9s: dangerous actions in one place).
 GUARDED: dict[str, Action] = {
@@ -341,7 +341,7 @@ class MainScreen(ReportingScreen):
         return (workload, container) if workload else None
 
     def action_clone(self) -> None:
-        from tui.screens.clone import CloneModal
+        from hotclone.tui.screens.clone import CloneModal
 
         env = self.env
         assert env is not None
@@ -353,7 +353,7 @@ class MainScreen(ReportingScreen):
             self.post_message(EnvironmentChanged((env.app, env.name)))
 
     def action_edit_image(self) -> None:
-        from tui.screens.edit_image import EditImageModal
+        from hotclone.tui.screens.edit_image import EditImageModal
 
         selected = self._selected_container()
         if self.env is None or selected is None:
@@ -362,7 +362,7 @@ class MainScreen(ReportingScreen):
         self.app.push_screen(EditImageModal(self.env, workload, container), self._edited)
 
     def action_edit_config(self) -> None:
-        from tui.screens.edit_config import EditConfigModal
+        from hotclone.tui.screens.edit_config import EditConfigModal
 
         if self.env is not None:
             self.app.push_screen(EditConfigModal(self.env), self._edited)
@@ -372,7 +372,7 @@ class MainScreen(ReportingScreen):
             self.post_message(EnvironmentChanged())
 
     def action_diff(self) -> None:
-        from tui.screens.diff import DiffScreen
+        from hotclone.tui.screens.diff import DiffScreen
 
         env = self.env
         assert env is not None
@@ -383,28 +383,28 @@ class MainScreen(ReportingScreen):
         self.app.push_screen(DiffScreen(env.app, names, left, right))
 
     def action_promote(self) -> None:
-        from tui.screens.promote import PromoteModal
+        from hotclone.tui.screens.promote import PromoteModal
 
         env = self.env
         assert env is not None
         self.app.push_screen(PromoteModal.for_promote(env), self.after_apply)
 
     def after_apply(self, plan: object) -> None:
-        from core.models import PromotePlan
-        from tui.screens.rollout import RolloutScreen
+        from hotclone.core.models import PromotePlan
+        from hotclone.tui.screens.rollout import RolloutScreen
 
         if isinstance(plan, PromotePlan):
             self.post_message(EnvironmentChanged((plan.app, plan.target.name)))
             self.app.push_screen(RolloutScreen(plan))
 
     def action_history(self) -> None:
-        from tui.screens.history import HistoryScreen
+        from hotclone.tui.screens.history import HistoryScreen
 
         assert self.env is not None
         self.app.push_screen(HistoryScreen(self.env))
 
     def action_destroy(self) -> None:
-        from tui.screens.confirm import ConfirmModal
+        from hotclone.tui.screens.confirm import ConfirmModal
 
         env = self.env
         assert env is not None
@@ -430,7 +430,7 @@ class MainScreen(ReportingScreen):
         deliver(self, EnvironmentChanged((env.app, env.cloned_from or "")))
 
     def action_matrix(self) -> None:
-        from tui.screens.matrix import MatrixScreen
+        from hotclone.tui.screens.matrix import MatrixScreen
 
         assert self.current_app is not None
         self.app.push_screen(MatrixScreen(self.current_app))

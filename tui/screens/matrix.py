@@ -10,16 +10,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
-from core.models import VersionMatrix
-from tui.messages import MatrixLoaded
-from tui.screens.base import ReportingScreen
-from tui.widgets.banner import ConnectionBanner
-from tui.widgets.context_bar import ContextBar
-from tui.widgets.vim import VimTable
-from tui.workers import deliver
+from hotclone.core.models import VersionMatrix
+from hotclone.tui.messages import MatrixLoaded
+from hotclone.tui.screens.base import ReportingScreen
+from hotclone.tui.widgets.banner import ConnectionBanner
+from hotclone.tui.widgets.context_bar import ContextBar
+from hotclone.tui.widgets.vim import VimTable
+from hotclone.tui.workers import deliver
 
 if TYPE_CHECKING:
-    from tui.app import HotcloneApp
+    from hotclone.tui.app import HotcloneApp
 
 
 class MatrixScreen(ReportingScreen):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 
-from core.models import EnvDiff
-from tui.messages import DiffLoaded
-from tui.screens.diff import DiffScreen
+from hotclone.core.models import EnvDiff
+from hotclone.tui.messages import DiffLoaded
+from hotclone.tui.screens.diff import DiffScreen
 
 # Keys of the environment diff that make no sense for a computed plan.
 _FIXED = {"toggle_scoped", "swap", "cycle_left", "cycle_right"}

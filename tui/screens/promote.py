@@ -13,14 +13,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from core.models import Environment, PromotePlan
-from tui.messages import PlanApplied, PlanLoaded
-from tui.screens.base import report_failure
-from tui.workers import deliver
+from hotclone.core.models import Environment, PromotePlan
+from hotclone.tui.messages import PlanApplied, PlanLoaded
+from hotclone.tui.screens.base import report_failure
+from hotclone.tui.workers import deliver
 
 if TYPE_CHECKING:
-    from core.session import Session
-    from tui.app import HotcloneApp
+    from hotclone.core.session import Session
+    from hotclone.tui.app import HotcloneApp
 
 PlanLoader = Callable[["Session", bool], PromotePlan]  # (session, prune) -> plan
 
@@ -76,7 +76,7 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
             if rev is None:
                 entries = session.history(env.app, env.name)
                 if not entries:
-                    from core.errors import NotFound
+                    from hotclone.core.errors import NotFound
 
                     raise NotFound(f"{env.ref} has no history to roll back")
                 rev = max(e.revision for e in entries)
@@ -129,7 +129,7 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
     @on(Button.Pressed, "#side-by-side")
     def action_side_by_side(self) -> None:
         if self.plan is not None:
-            from tui.screens.plan_diff import PlanDiffScreen
+            from hotclone.tui.screens.plan_diff import PlanDiffScreen
 
             self.app.push_screen(PlanDiffScreen(self.plan.diff))
 

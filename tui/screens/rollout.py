@@ -10,17 +10,17 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
-from core.models import PromotePlan, RolloutStatus
-from core.permissions import Action
-from tui.messages import PermissionsChecked, RolloutPolled
-from tui.screens.base import ReportingScreen
-from tui.widgets.banner import ConnectionBanner
-from tui.widgets.context_bar import ContextBar
-from tui.widgets.vim import VimTable
-from tui.workers import deliver
+from hotclone.core.models import PromotePlan, RolloutStatus
+from hotclone.core.permissions import Action
+from hotclone.tui.messages import PermissionsChecked, RolloutPolled
+from hotclone.tui.screens.base import ReportingScreen
+from hotclone.tui.widgets.banner import ConnectionBanner
+from hotclone.tui.widgets.context_bar import ContextBar
+from hotclone.tui.widgets.vim import VimTable
+from hotclone.tui.workers import deliver
 
 if TYPE_CHECKING:
-    from tui.app import HotcloneApp
+    from hotclone.tui.app import HotcloneApp
 
 
 def failed(status: RolloutStatus) -> bool:
@@ -130,7 +130,7 @@ class RolloutScreen(ReportingScreen):
         return True
 
     def action_rollback(self) -> None:
-        from tui.screens.promote import PromoteModal
+        from hotclone.tui.screens.promote import PromoteModal
 
         self.app.push_screen(PromoteModal.for_rollback(self.plan.target, None), self._rolled_back)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, cast
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from tui.app import HotcloneApp
+    from hotclone.tui.app import HotcloneApp
 
 
 class ConnectionBanner(Static):

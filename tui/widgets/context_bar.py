@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from rich.text import Text
 from textual.widgets import Static
 
-from core.models import ConnectionInfo, Environment
+from hotclone.core.models import ConnectionInfo, Environment
 
 if TYPE_CHECKING:
-    from tui.app import HotcloneApp
+    from hotclone.tui.app import HotcloneApp
 
 
 class ContextBar(Static):

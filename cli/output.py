@@ -7,8 +7,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.envtypes import format_duration
-from core.models import Environment, HistoryEntry
+from hotclone.core.envtypes import format_duration
+from hotclone.core.models import Environment, HistoryEntry
 
 
 def to_jsonable(value: Any) -> Any:

@@ -12,11 +12,11 @@ import copy
 import re
 from dataclasses import dataclass
 
-from core import discovery, history, kinds
-from core.cluster import Cluster, Obj
-from core.diff import compare
-from core.errors import InvalidInput, NotFound, Refused
-from core.models import EnvDiff, Environment
+from hotclone.core import discovery, history, kinds
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.diff import compare
+from hotclone.core.errors import InvalidInput, NotFound, Refused
+from hotclone.core.models import EnvDiff, Environment
 
 _KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from core.cli_options import DashboardOptions
-from core.cluster import Cluster
-from core.controlplane import ADMIN_CONTEXT, ControlPlane, cache_root
-from core.demo import DEMO_APP, seed
+from hotclone.core.cluster import Cluster
+from hotclone.core.controlplane import ADMIN_CONTEXT, ControlPlane, cache_root
+from hotclone.core.demo import DEMO_APP, seed
+from hotclone.core.session import Session
 
 
 def state_file() -> Path:
@@ -64,7 +65,7 @@ def run_demo(
     kubeconfig: str | None,
     context: str | None,
     read_only: bool,
-    open_dashboard: Callable[[DashboardOptions], int],
+    open_dashboard: Callable[[Callable[[], Session]], int],
 ) -> int:
     if args.stop:
         print("demo control plane stopped" if stop() else "no demo control plane was running")
@@ -80,7 +81,9 @@ def run_demo(
         print(f"# demo running at {plane.server}; stop it with: hotclone demo --stop", file=sys.stderr)
         return 0
     try:
-        return open_dashboard(DashboardOptions(str(plane.kubeconfig), ADMIN_CONTEXT, read_only, demo=True))
+        return open_dashboard(
+            functools.partial(Session.connect, str(plane.kubeconfig), ADMIN_CONTEXT, read_only=read_only)
+        )
     finally:
         if started:
             stop()

@@ -1,0 +1,1 @@
+"""The headless `hotclone` commands: a front end of core, like the dashboard."""

@@ -1,0 +1,293 @@
+"""The headless commands, one function each, and the table that says which of them change something.
+
+Every command has --json; changing commands show what they will do and ask first
+(cli.prompts). The read-only rule is applied once, in cli.main, from `changes` here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hotclone.cli import output
+from hotclone.cli.prompts import confirm
+from hotclone.core.configmap_values import parse_assignment
+from hotclone.core.destroy import refuse_protected
+from hotclone.core.diff import side_by_side, summary_lines
+from hotclone.core.errors import HotcloneError, NotFound
+from hotclone.core.images import parse_spec
+from hotclone.core.models import PromotePlan
+from hotclone.core.session import Session
+
+
+def emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _width(args: argparse.Namespace) -> int:
+    return int(args.width) or shutil.get_terminal_size((160, 40)).columns
+
+
+def cmd_whoami(session: Session, args: argparse.Namespace) -> int:
+    info = session.connection_info()
+    emit(output.dumps(info) if args.json else f"context {info.context}\nserver  {info.server}\nuser    {info.user}")
+    return 0
+
+
+def cmd_apps(session: Session, args: argparse.Namespace) -> int:
+    apps = session.applications()
+    if args.json:
+        emit(output.dumps(apps))
+    else:
+        rows = [[a.name, str(len(a.environments)), ", ".join(e.name for e in a.environments)] for a in apps]
+        emit(output.table(["app", "envs", "environments"], rows))
+    return 0
+
+
+def cmd_envs(session: Session, args: argparse.Namespace) -> int:
+    envs = session.environments(args.app)
+    if not envs:
+        raise NotFound(f"unknown application {args.app!r}")
+    if args.json:
+        emit(output.dumps(envs))
+        return 0
+    now = session.now()
+    rows = [
+        [
+            e.name,
+            e.type + (" (incomplete)" if e.incomplete else ""),
+            e.namespace,
+            output.age(e.created, now),
+            output.ttl(e, now),
+            e.cloned_from or "-",
+        ]
+        for e in envs
+    ]
+    emit(output.table(["env", "type", "namespace", "age", "ttl", "cloned-from"], rows))
+    return 0
+
+
+def cmd_types(session: Session, args: argparse.Namespace) -> int:
+    types = session.environment_types()
+    if args.json:
+        emit(output.dumps(types))
+    else:
+        rows = [
+            [t.name, output.format_duration(t.ttl) if t.ttl else "-", ", ".join(t.template_names) or "-"] for t in types
+        ]
+        emit(output.table(["type", "ttl", "templates"], rows))
+    return 0
+
+
+def cmd_clone(session: Session, args: argparse.Namespace) -> int:
+    session.environment(args.app, args.source)  # unknown source: fail before asking
+    from hotclone.core.validation import validate_environment_name
+
+    validate_environment_name(args.app, args.new)
+    lifetime = args.ttl or "the type's default"
+    confirm(args, f"Clone {args.app}/{args.source} into {args.app}-{args.new} (type {args.env_type}, ttl {lifetime})?")
+    result = session.clone(
+        args.app,
+        args.source,
+        args.new,
+        env_type=args.env_type,
+        ttl=args.ttl,
+        allow_prod_references=args.allow_prod_references,
+    )
+    if args.json:
+        emit(output.dumps(result))
+        return 0
+    env = result.environment
+    lines = [
+        f"cloned {args.app}/{args.source} -> {env.ref} (namespace {env.namespace}, type {env.type})"
+        f" in {result.seconds:.1f}s",
+        f"  {len(result.copied)} material objects copied, {len(result.generated)} from templates"
+        + (f" ({', '.join(result.generated)})" if result.generated else ""),
+    ]
+    lines += [f"  preflight: {f.describe()}" for f in result.findings]
+    lines += [f"  warning: {w}" for w in result.warnings]
+    emit("\n".join(lines))
+    return 0
+
+
+def cmd_set_image(session: Session, args: argparse.Namespace) -> int:
+    specs = [parse_spec(text) for text in args.images]
+    changes, _ = session.plan_set_image(args.app, args.env, specs)
+    if not changes:
+        emit(output.dumps([]) if args.json else "nothing to change: the images are already set")
+        return 0
+    if not args.json:
+        emit("\n".join(f"{c.workload} {c.container}: {c.old} -> {c.new}" for c in changes))
+    confirm(args, f"Apply {len(changes)} image change(s) to {args.app}/{args.env}?")
+    applied = session.set_image(args.app, args.env, specs, reason=args.reason)
+    emit(output.dumps(applied) if args.json else f"updated {len(applied)} container(s) in {args.app}/{args.env}")
+    return 0
+
+
+def cmd_set_config(session: Session, args: argparse.Namespace) -> int:
+    values = dict(parse_assignment(text) for text in args.settings)
+    changes, _ = session.plan_set_config(args.app, args.env, args.configmap, values)
+    if not changes:
+        emit(output.dumps([]) if args.json else "nothing to change: the values are already set")
+        return 0
+    if not args.json:
+        emit("\n".join(c.describe() for c in changes))
+    confirm(args, f"Apply {len(changes)} change(s) to ConfigMap/{args.configmap} in {args.app}/{args.env}?")
+    applied = session.set_config(args.app, args.env, args.configmap, values, reason=args.reason)
+    emit(output.dumps(applied) if args.json else f"updated {len(applied)} key(s) of ConfigMap/{args.configmap}")
+    return 0
+
+
+def cmd_diff(session: Session, args: argparse.Namespace) -> int:
+    diff = session.diff(args.app, args.left, args.right, include_env_scoped=args.include_env_scoped)
+    if args.json:
+        emit(output.dumps({"same": diff.same, "counts": diff.counts(), "diff": diff}))
+    elif diff.same:
+        emit(f"{diff.left} and {diff.right} are the same")
+    elif args.side_by_side:
+        emit(side_by_side(diff, _width(args)))
+    else:
+        emit("\n".join(summary_lines(diff)))
+    return 0 if diff.same else 1
+
+
+def _describe_plan(plan: PromotePlan) -> str:
+    counts = plan.diff.counts()
+    lines = [
+        (
+            f"rollback {plan.target.ref} to the state before {plan.source}"
+            if plan.action == "rollback"
+            else f"promote {plan.app}/{plan.source} -> {plan.target.ref}"
+        )
+        + (" (PRODUCTION)" if plan.target.is_production else ""),
+        f"  objects: {counts['changed']} changed, {counts['added']} added, {len(plan.deletions)} deleted;"
+        f" workloads restarting: {', '.join(plan.restarts) or 'none'}",
+    ]
+    lines += [f"  {line}" for line in summary_lines(plan.diff)]
+    lines += [f"  delete {ref}" for ref in plan.deletions]
+    lines += [f"  CONFLICT {c.describe()}" for c in plan.conflicts]
+    return "\n".join(lines)
+
+
+def _run_plan(session: Session, plan: PromotePlan, args: argparse.Namespace, dry_run: bool = False) -> int:
+    if args.json and (dry_run or plan.empty or plan.conflicts):
+        emit(output.dumps(plan))
+    elif not args.json:
+        emit(_describe_plan(plan))
+    if plan.conflicts:
+        raise HotcloneError(
+            f"{len(plan.conflicts)} conflict(s) between the clone and {plan.target.ref}: nothing applied"
+        )
+    if dry_run or plan.empty:
+        if plan.empty and not args.json:
+            emit(f"nothing to {plan.action}: {plan.target.ref} already matches")
+        return 0
+    production = plan.target.name if plan.target.is_production else None
+    confirm(args, f"Apply this {plan.action} to {plan.target.ref}?", production)
+    lines = session.apply(plan, confirm=plan.target.name, reason=args.reason)
+    statuses = []
+    if args.wait and plan.restarts:
+        from hotclone.core.promote import wait_for_rollout
+
+        if not args.json:
+            emit(f"applied; waiting for the rollout of {', '.join(plan.restarts)} (up to {args.timeout:.0f}s)")
+        statuses = wait_for_rollout(session.cluster, plan.target, list(plan.restarts), timeout=args.timeout)
+    if args.json:
+        emit(output.dumps({"applied": lines, "target": plan.target, "rollout": statuses}))
+    else:
+        emit(f"{plan.action} applied to {plan.target.ref}: {len(lines)} change(s)")
+        emit("\n".join(f"  rollout {s.workload}: {s.message}" for s in statuses))
+    stuck = [s for s in statuses if not s.done]
+    if stuck:
+        raise HotcloneError(
+            f"applied, but the rollout of {', '.join(s.workload for s in stuck)} did not complete in "
+            f"{args.timeout:.0f}s; see hotclone history {plan.app} {plan.target.name} to roll back"
+        )
+    return 0
+
+
+def cmd_promote(session: Session, args: argparse.Namespace) -> int:
+    plan = session.plan_promote(args.app, args.source, args.target, prune=args.prune)
+    return _run_plan(session, plan, args, dry_run=args.dry_run)
+
+
+def cmd_rollback(session: Session, args: argparse.Namespace) -> int:
+    plan = session.plan_rollback(args.app, args.env, args.revision)
+    return _run_plan(session, plan, args)
+
+
+def cmd_history(session: Session, args: argparse.Namespace) -> int:
+    entries = session.history(args.app, args.env)
+    if args.json:
+        emit(output.dumps(entries))
+    elif args.markdown:
+        emit(output.history_markdown(f"{args.app}/{args.env}", entries))
+    else:
+        rows = [
+            [
+                str(e.revision),
+                e.timestamp.strftime("%Y-%m-%d %H:%M:%S"),
+                e.user,
+                e.action,
+                e.reason or "-",
+                "; ".join(e.summary)[:80],
+            ]
+            for e in entries
+        ]
+        emit(output.table(["rev", "when (utc)", "who", "action", "reason", "what"], rows))
+    return 0
+
+
+def cmd_destroy(session: Session, args: argparse.Namespace) -> int:
+    environment = session.environment(args.app, args.env)
+    refuse_protected(environment)  # before asking, not after
+    confirm(args, f"Delete {environment.ref}: namespace {environment.namespace} and everything in it?")
+    session.destroy(args.app, args.env)
+    emit(output.dumps(environment) if args.json else f"destroyed {environment.ref} (namespace {environment.namespace})")
+    return 0
+
+
+def cmd_gc(session: Session, args: argparse.Namespace) -> int:
+    candidates = session.expired()
+    if args.dry_run or not candidates:
+        emit(output.dumps(candidates) if args.json else "\n".join(e.ref for e in candidates) or "nothing expired")
+        return 0
+    if not args.json:
+        emit("\n".join(f"expired: {e.ref} ({e.namespace})" for e in candidates))
+    confirm(args, f"Delete {len(candidates)} expired environment(s)?")
+    removed = session.gc()
+    emit(output.dumps(removed) if args.json else f"removed {len(removed)} environment(s)")
+    return 0
+
+
+Run = Callable[[Session, argparse.Namespace], int]
+
+
+@dataclass(frozen=True)
+class Command:
+    run: Run
+    changes: bool = False  # refused in read-only mode; gets --yes
+    dry_run: bool = False  # has --dry-run, which makes it change nothing
+
+    def changes_with(self, args: argparse.Namespace) -> bool:
+        return self.changes and not (self.dry_run and getattr(args, "dry_run", False))
+
+
+COMMANDS: dict[str, Command] = {
+    "whoami": Command(cmd_whoami),
+    "apps": Command(cmd_apps),
+    "envs": Command(cmd_envs),
+    "types": Command(cmd_types),
+    "clone": Command(cmd_clone, changes=True),
+    "set-image": Command(cmd_set_image, changes=True),
+    "set-config": Command(cmd_set_config, changes=True),
+    "diff": Command(cmd_diff),
+    "promote": Command(cmd_promote, changes=True, dry_run=True),
+    "rollback": Command(cmd_rollback, changes=True),
+    "history": Command(cmd_history),
+    "destroy": Command(cmd_destroy, changes=True),
+    "gc": Command(cmd_gc, changes=True, dry_run=True),
+}

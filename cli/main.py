@@ -1,0 +1,56 @@
+"""The `hotclone` console script: parse argv, apply the read-only rule, run one command.
+
+Errors are one line on stderr and exit 2, never a traceback. Textual is imported only
+when the dashboard opens, so the headless commands start quickly.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+
+from hotclone.cli.commands import COMMANDS
+from hotclone.cli.parser import build_parser
+from hotclone.core.cluster import Cluster
+from hotclone.core.errors import Forbidden, HotcloneError
+from hotclone.core.session import Session
+
+Connect = Callable[[], Session]
+
+
+def open_dashboard(connect: Connect) -> int:
+    from hotclone.tui.app import run_dashboard
+
+    return run_dashboard(connect)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    kubeconfig = getattr(args, "kubeconfig", None)
+    context = getattr(args, "context", None)
+    read_only = bool(getattr(args, "read_only", False))
+    try:
+        if args.command is None:
+            # A kubeconfig problem will not fix itself: say so now instead of retrying in the
+            # dashboard. (Loading it makes no network call; an unreachable server is retried.)
+            Cluster.connect(kubeconfig, context).close()
+            return open_dashboard(functools.partial(Session.connect, kubeconfig, context, read_only=read_only))
+        if args.command == "demo":
+            from hotclone.cli.demo import run_demo
+
+            return run_demo(args, kubeconfig, context, read_only, open_dashboard)
+        command = COMMANDS[args.command]
+        if read_only and command.changes_with(args):
+            raise Forbidden(f"read-only mode: {args.command} is disabled")
+        session = Session.connect(kubeconfig, context, read_only=read_only)
+        try:
+            return command.run(session, args)
+        finally:
+            session.close()
+    except HotcloneError as error:
+        print(f"hotclone: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hotclone: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,130 @@
+"""The command line's grammar: global options accepted before or after every subcommand."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from hotclone.cli.commands import COMMANDS
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hotclone")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+class _Version(argparse.Action):
+    """Like argparse's "version", but reads the installed metadata only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str, **_: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        parser.exit(0, f"hotclone {_version()}\n")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse's usage dump is several lines; keep errors to one.
+        self.exit(2, f"hotclone: error: {message} (see hotclone --help)\n")
+
+
+def _common() -> _Parser:
+    """Options accepted before or after the subcommand."""
+    common = _Parser(add_help=False)
+    s = argparse.SUPPRESS
+    common.add_argument("--context", default=s, help="kube context (default: the kubeconfig's current context)")
+    common.add_argument("--kubeconfig", default=s, help="kubeconfig path (default: $KUBECONFIG or ~/.kube/config)")
+    common.add_argument("--read-only", action="store_true", default=s, help="disable every change")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(
+        prog="hotclone",
+        parents=[common],
+        description="Clone production into a temporary environment, fix it, diff it, promote it back.",
+    )
+    parser.add_argument("--version", action=_Version)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        if name in COMMANDS and COMMANDS[name].changes:
+            p.add_argument("--yes", "-y", action="store_true", help="do not ask (scripts)")
+        return p
+
+    demo = command("demo", "local control plane + TopicShare demo, then the dashboard")
+    demo.add_argument("--no-ui", action="store_true", help="start (or reuse) it, print KUBECONFIG, leave it running")
+    demo.add_argument("--seed-only", action="store_true", help="only seed TopicShare into the current context")
+    demo.add_argument("--stop", action="store_true", help="stop the demo control plane")
+    command("whoami", "context, cluster and the user the API server sees")
+    command("apps", "list applications")
+    envs = command("envs", "list an application's environments")
+    envs.add_argument("app")
+    command("types", "list environment types")
+
+    clone = command("clone", "clone an environment into a new one")
+    clone.add_argument("app")
+    clone.add_argument("source")
+    clone.add_argument("new")
+    clone.add_argument("--type", default="temporary", dest="env_type", help="environment type (default: temporary)")
+    clone.add_argument("--ttl", help="lifetime, e.g. 24h (default: the type's)")
+    clone.add_argument(
+        "--allow-prod-references", action="store_true", help="clone even if values still point at the source"
+    )
+
+    set_image = command("set-image", "change container images (not in production)")
+    set_image.add_argument("app")
+    set_image.add_argument("env")
+    set_image.add_argument("images", nargs="+", metavar="WORKLOAD[/CONTAINER]=IMAGE")
+    set_image.add_argument("--reason", default="", help="recorded in history")
+
+    set_config = command("set-config", "change ConfigMap values (not in production)")
+    set_config.add_argument("app")
+    set_config.add_argument("env")
+    set_config.add_argument("configmap")
+    set_config.add_argument("settings", nargs="+", metavar="KEY=VALUE")
+    set_config.add_argument("--reason", default="", help="recorded in history")
+
+    diff = command("diff", "diff two environments (exit 0 same, 1 different, 2 error)")
+    diff.add_argument("app")
+    diff.add_argument("left")
+    diff.add_argument("right")
+    diff.add_argument("--side-by-side", action="store_true")
+    diff.add_argument("--include-env-scoped", action="store_true")
+    diff.add_argument("--width", type=int, default=0, help="columns for --side-by-side (default: terminal width)")
+
+    for name, help_text in (("promote", "promote a clone onto its target"), ("rollback", "restore a revision's state")):
+        p = command(name, help_text)
+        p.add_argument("app")
+        if name == "promote":
+            p.add_argument("source")
+            p.add_argument("target", nargs="?")
+            p.add_argument("--prune", action="store_true", help="delete objects only in the target")
+            p.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+        else:
+            p.add_argument("env")
+            p.add_argument("revision", type=int)
+        p.add_argument("--confirm", metavar="NAME", help="the target's name (required for production with --yes)")
+        p.add_argument("--reason", default="", help="recorded in history")
+        p.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True, help="wait for the rollout")
+        p.add_argument("--timeout", type=float, default=180.0, help="rollout timeout in seconds")
+
+    history = command("history", "revisions of an environment")
+    history.add_argument("app")
+    history.add_argument("env")
+    history.add_argument("--markdown", action="store_true", help="incident timeline for a postmortem")
+
+    destroy = command("destroy", "delete a non-production environment")
+    destroy.add_argument("app")
+    destroy.add_argument("env")
+    gc = command("gc", "delete expired temporary environments")
+    gc.add_argument("--dry-run", action="store_true", help="list them only")
+    return parser

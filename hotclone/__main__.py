@@ -1,0 +1,5 @@
+import sys
+
+from hotclone.cli.main import main
+
+sys.exit(main())

@@ -1,5 +1,0 @@
-import sys
-
-from tui.launch import main
-
-sys.exit(main())
