@@ -13,14 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hotclone.cli import output
+from hotclone.cli.progress import live_progress
 from hotclone.cli.prompts import confirm
 from hotclone.core.configmap_values import parse_assignment
+from hotclone.core.contract import SessionContract
 from hotclone.core.destroy import refuse_protected
 from hotclone.core.diff import side_by_side, summary_lines
 from hotclone.core.errors import HotcloneError, NotFound
 from hotclone.core.images import parse_spec
 from hotclone.core.models import PromotePlan
-from hotclone.core.session import Session
 
 
 def emit(text: str) -> None:
@@ -31,13 +32,13 @@ def _width(args: argparse.Namespace) -> int:
     return int(args.width) or shutil.get_terminal_size((160, 40)).columns
 
 
-def cmd_whoami(session: Session, args: argparse.Namespace) -> int:
+def cmd_whoami(session: SessionContract, args: argparse.Namespace) -> int:
     info = session.connection_info()
     emit(output.dumps(info) if args.json else f"context {info.context}\nserver  {info.server}\nuser    {info.user}")
     return 0
 
 
-def cmd_apps(session: Session, args: argparse.Namespace) -> int:
+def cmd_apps(session: SessionContract, args: argparse.Namespace) -> int:
     apps = session.applications()
     if args.json:
         emit(output.dumps(apps))
@@ -47,7 +48,7 @@ def cmd_apps(session: Session, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_envs(session: Session, args: argparse.Namespace) -> int:
+def cmd_envs(session: SessionContract, args: argparse.Namespace) -> int:
     envs = session.environments(args.app)
     if not envs:
         raise NotFound(f"unknown application {args.app!r}")
@@ -70,7 +71,7 @@ def cmd_envs(session: Session, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_types(session: Session, args: argparse.Namespace) -> int:
+def cmd_types(session: SessionContract, args: argparse.Namespace) -> int:
     types = session.environment_types()
     if args.json:
         emit(output.dumps(types))
@@ -82,21 +83,22 @@ def cmd_types(session: Session, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_clone(session: Session, args: argparse.Namespace) -> int:
-    session.environment(args.app, args.source)  # unknown source: fail before asking
+def cmd_clone(session: SessionContract, args: argparse.Namespace) -> int:
+    source = session.environment(args.app, args.source)  # unknown source: fail before asking
     from hotclone.core.validation import validate_environment_name
 
     validate_environment_name(args.app, args.new)
     lifetime = args.ttl or "the type's default"
     confirm(args, f"Clone {args.app}/{args.source} into {args.app}-{args.new} (type {args.env_type}, ttl {lifetime})?")
-    result = session.clone(
-        args.app,
-        args.source,
-        args.new,
-        env_type=args.env_type,
-        ttl=args.ttl,
-        allow_prod_references=args.allow_prod_references,
-    )
+    with live_progress(args, "clone") as progress:
+        result = session.clone(
+            source,
+            args.new,
+            env_type=args.env_type,
+            ttl=args.ttl,
+            allow_prod_references=args.allow_prod_references,
+            progress=progress,
+        )
     if args.json:
         emit(output.dumps(result))
         return 0
@@ -113,36 +115,39 @@ def cmd_clone(session: Session, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_set_image(session: Session, args: argparse.Namespace) -> int:
+def cmd_set_image(session: SessionContract, args: argparse.Namespace) -> int:
     specs = [parse_spec(text) for text in args.images]
-    changes, _ = session.plan_set_image(args.app, args.env, specs)
+    environment = session.environment(args.app, args.env)
+    changes, _ = session.plan_set_image(environment, specs)
     if not changes:
         emit(output.dumps([]) if args.json else "nothing to change: the images are already set")
         return 0
     if not args.json:
         emit("\n".join(f"{c.workload} {c.container}: {c.old} -> {c.new}" for c in changes))
     confirm(args, f"Apply {len(changes)} image change(s) to {args.app}/{args.env}?")
-    applied = session.set_image(args.app, args.env, specs, reason=args.reason)
+    applied = session.set_image(environment, specs, reason=args.reason)
     emit(output.dumps(applied) if args.json else f"updated {len(applied)} container(s) in {args.app}/{args.env}")
     return 0
 
 
-def cmd_set_config(session: Session, args: argparse.Namespace) -> int:
+def cmd_set_config(session: SessionContract, args: argparse.Namespace) -> int:
     values = dict(parse_assignment(text) for text in args.settings)
-    changes, _ = session.plan_set_config(args.app, args.env, args.configmap, values)
+    environment = session.environment(args.app, args.env)
+    changes, _ = session.plan_set_config(environment, args.configmap, values)
     if not changes:
         emit(output.dumps([]) if args.json else "nothing to change: the values are already set")
         return 0
     if not args.json:
         emit("\n".join(c.describe() for c in changes))
     confirm(args, f"Apply {len(changes)} change(s) to ConfigMap/{args.configmap} in {args.app}/{args.env}?")
-    applied = session.set_config(args.app, args.env, args.configmap, values, reason=args.reason)
+    applied = session.set_config(environment, args.configmap, values, reason=args.reason)
     emit(output.dumps(applied) if args.json else f"updated {len(applied)} key(s) of ConfigMap/{args.configmap}")
     return 0
 
 
-def cmd_diff(session: Session, args: argparse.Namespace) -> int:
-    diff = session.diff(args.app, args.left, args.right, include_env_scoped=args.include_env_scoped)
+def cmd_diff(session: SessionContract, args: argparse.Namespace) -> int:
+    left, right = session.environment(args.app, args.left), session.environment(args.app, args.right)
+    diff = session.diff(left, right, include_env_scoped=args.include_env_scoped)
     if args.json:
         emit(output.dumps({"same": diff.same, "counts": diff.counts(), "diff": diff}))
     elif diff.same:
@@ -172,7 +177,7 @@ def _describe_plan(plan: PromotePlan) -> str:
     return "\n".join(lines)
 
 
-def _run_plan(session: Session, plan: PromotePlan, args: argparse.Namespace, dry_run: bool = False) -> int:
+def _run_plan(session: SessionContract, plan: PromotePlan, args: argparse.Namespace, dry_run: bool = False) -> int:
     if args.json and (dry_run or plan.empty or plan.conflicts):
         emit(output.dumps(plan))
     elif not args.json:
@@ -187,14 +192,13 @@ def _run_plan(session: Session, plan: PromotePlan, args: argparse.Namespace, dry
         return 0
     production = plan.target.name if plan.target.is_production else None
     confirm(args, f"Apply this {plan.action} to {plan.target.ref}?", production)
-    lines = session.apply(plan, confirm=plan.target.name, reason=args.reason)
+    with live_progress(args, plan.action) as progress:
+        lines = session.apply(plan, confirm=plan.target.name, reason=args.reason, progress=progress)
     statuses = []
     if args.wait and plan.restarts:
-        from hotclone.core.promote import wait_for_rollout
-
         if not args.json:
             emit(f"applied; waiting for the rollout of {', '.join(plan.restarts)} (up to {args.timeout:.0f}s)")
-        statuses = wait_for_rollout(session.cluster, plan.target, list(plan.restarts), timeout=args.timeout)
+        statuses = session.wait_for_rollout(plan.target, list(plan.restarts), timeout=args.timeout)
     if args.json:
         emit(output.dumps({"applied": lines, "target": plan.target, "rollout": statuses}))
     else:
@@ -209,18 +213,20 @@ def _run_plan(session: Session, plan: PromotePlan, args: argparse.Namespace, dry
     return 0
 
 
-def cmd_promote(session: Session, args: argparse.Namespace) -> int:
-    plan = session.plan_promote(args.app, args.source, args.target, prune=args.prune)
+def cmd_promote(session: SessionContract, args: argparse.Namespace) -> int:
+    source = session.environment(args.app, args.source)
+    target = session.environment(args.app, args.target) if args.target else None
+    plan = session.plan_promote(source, target, prune=args.prune)
     return _run_plan(session, plan, args, dry_run=args.dry_run)
 
 
-def cmd_rollback(session: Session, args: argparse.Namespace) -> int:
-    plan = session.plan_rollback(args.app, args.env, args.revision)
+def cmd_rollback(session: SessionContract, args: argparse.Namespace) -> int:
+    plan = session.plan_rollback(session.environment(args.app, args.env), args.revision)
     return _run_plan(session, plan, args)
 
 
-def cmd_history(session: Session, args: argparse.Namespace) -> int:
-    entries = session.history(args.app, args.env)
+def cmd_history(session: SessionContract, args: argparse.Namespace) -> int:
+    entries = session.history(session.environment(args.app, args.env))
     if args.json:
         emit(output.dumps(entries))
     elif args.markdown:
@@ -241,16 +247,16 @@ def cmd_history(session: Session, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_destroy(session: Session, args: argparse.Namespace) -> int:
+def cmd_destroy(session: SessionContract, args: argparse.Namespace) -> int:
     environment = session.environment(args.app, args.env)
     refuse_protected(environment)  # before asking, not after
     confirm(args, f"Delete {environment.ref}: namespace {environment.namespace} and everything in it?")
-    session.destroy(args.app, args.env)
+    session.destroy(environment)
     emit(output.dumps(environment) if args.json else f"destroyed {environment.ref} (namespace {environment.namespace})")
     return 0
 
 
-def cmd_gc(session: Session, args: argparse.Namespace) -> int:
+def cmd_gc(session: SessionContract, args: argparse.Namespace) -> int:
     candidates = session.expired()
     if args.dry_run or not candidates:
         emit(output.dumps(candidates) if args.json else "\n".join(e.ref for e in candidates) or "nothing expired")
@@ -263,7 +269,7 @@ def cmd_gc(session: Session, args: argparse.Namespace) -> int:
     return 0
 
 
-Run = Callable[[Session, argparse.Namespace], int]
+Run = Callable[[SessionContract, argparse.Namespace], int]
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ from hotclone.core.models import (
     LABEL_ENV,
     LABEL_ENV_TYPE,
     CloneResult,
-    CloneStep,
     Environment,
     PreflightFinding,
+    ProgressStep,
 )
 from hotclone.core.validation import validate_environment_name
 
@@ -39,24 +39,25 @@ _PARALLEL_CREATES = 8
 
 def clone(
     cluster: Cluster,
-    app: str,
-    source: str,
+    origin: Environment,
     new: str,
     *,
     env_type: str = "temporary",
     ttl: str | None = None,
     allow_prod_references: bool = False,
     user: str = "unknown",
-    progress: Callable[[CloneStep], None] | None = None,
+    progress: Callable[[ProgressStep], None] | None = None,
     now: datetime | None = None,
 ) -> CloneResult:
     started = time.monotonic()
     report = progress or (lambda step: None)
     # Everything that can be checked without changing the cluster is checked first.
+    app = origin.app
     validate_environment_name(app, new)
     lifetime = envtypes.parse_duration(ttl) if ttl else None
     definition = envtypes.load(cluster, env_type)
-    origin = discovery.environment(cluster, app, source)
+    origin = discovery.current(cluster, origin)
+    source = origin.name
     if origin.incomplete:
         raise Refused(f"{origin.ref} is incomplete (an interrupted clone); destroy it or wait")
     existing = {e.name for e in discovery.environments(cluster, app)}
@@ -69,7 +70,7 @@ def clone(
     except NotFound:
         pass
 
-    report(CloneStep("read", 0, 1, f"reading {origin.namespace}"))
+    report(ProgressStep("read", 0, 1, f"reading {origin.namespace}"))
     objects = inventory.load(cluster, origin.namespace)
     material = [o for o in objects if not inventory.is_environment_scoped(o)]
     scoped = [o for o in objects if inventory.is_environment_scoped(o)]
@@ -82,7 +83,7 @@ def clone(
         if inventory.ref(o) not in generated_refs
     ]
 
-    report(CloneStep("preflight", 0, 1, "checking references to the source"))
+    report(ProgressStep("preflight", 0, 1, "checking references to the source"))
     copies = [normalize.for_copy(o) for o in material]
     findings = preflight.rewrite_namespace(copies, origin.namespace, namespace)
     remaining = preflight.remaining_references(copies, preflight.endpoints(objects))
@@ -93,13 +94,13 @@ def clone(
             "(make them environment-scoped, or pass --allow-prod-references)"
         )
     findings += remaining
-    report(CloneStep("preflight", 1, 1, f"{len(findings)} reference(s), {len(remaining)} left pointing at {source}"))
+    report(ProgressStep("preflight", 1, 1, f"{len(findings)} reference(s), {len(remaining)} left pointing at {source}"))
 
     expires = None
     if lifetime or definition.ttl:
         expires = (now or datetime.now(UTC)) + (lifetime or definition.ttl)  # type: ignore[operator]
     environment = _create_namespace(cluster, app, new, namespace, definition.name, origin, user, expires, findings)
-    report(CloneStep("namespace", 1, 1, namespace))
+    report(ProgressStep("namespace", 1, 1, namespace))
     try:
         ordered = _in_creation_order(copies + generated)
         total = len(ordered)
@@ -107,8 +108,8 @@ def clone(
         for group in _groups_by_kind(ordered):
             _create_all(cluster, namespace, group)
             done += len(group)
-            report(CloneStep("objects", done, total, f"{group[0]['kind']} x{len(group)}"))
-        report(CloneStep("templates", len(generated), len(generated), ", ".join(sorted(generated_refs))))
+            report(ProgressStep("objects", done, total, f"{group[0]['kind']} x{len(group)}"))
+        report(ProgressStep("templates", len(generated), len(generated), ", ".join(sorted(generated_refs))))
         history.save_base(cluster, namespace, origin.namespace, [normalize.for_copy(o) for o in material])
         history.record(
             cluster,
@@ -118,7 +119,7 @@ def clone(
             summary=[f"cloned from {source} ({len(copies)} objects, {len(generated)} from templates)"],
             before=[],
         )
-        report(CloneStep("history", 1, 1, "revision 1 recorded"))
+        report(ProgressStep("history", 1, 1, "revision 1 recorded"))
         cluster.patch(kinds.NAMESPACE, None, namespace, {"metadata": {"annotations": {ANNOTATION_STATE: None}}})
     except BaseException as error:
         _remove(cluster, namespace)

@@ -53,14 +53,14 @@ def configmaps(cluster: Cluster, environment: Environment) -> dict[str, dict[str
 
 
 def _prepare(
-    cluster: Cluster, app: str, env: str, name: str, values: dict[str, str]
+    cluster: Cluster, environment: Environment, name: str, values: dict[str, str]
 ) -> tuple[Environment, Obj, Obj, list[ConfigChange]]:
     if not values:
         raise InvalidInput("no setting given: expected KEY=VALUE")
     for key in values:
         if not _KEY.match(key):
             raise InvalidInput(f"invalid ConfigMap key {key!r}: use letters, digits, '-', '_' and '.'")
-    environment = discovery.environment(cluster, app, env)
+    environment = discovery.current(cluster, environment)
     if environment.is_production:
         raise Refused(f"{environment.ref} is production: its configuration changes only through promote or rollback")
     try:
@@ -81,8 +81,10 @@ def _prepare(
     return environment, before, after, changes
 
 
-def plan(cluster: Cluster, app: str, env: str, name: str, values: dict[str, str]) -> tuple[list[ConfigChange], EnvDiff]:
-    environment, before, after, changes = _prepare(cluster, app, env, name, values)
+def plan(
+    cluster: Cluster, environment: Environment, name: str, values: dict[str, str]
+) -> tuple[list[ConfigChange], EnvDiff]:
+    environment, before, after, changes = _prepare(cluster, environment, name, values)
     diff = compare(
         [before],
         [after],
@@ -96,9 +98,9 @@ def plan(cluster: Cluster, app: str, env: str, name: str, values: dict[str, str]
 
 
 def apply(
-    cluster: Cluster, app: str, env: str, name: str, values: dict[str, str], *, user: str, reason: str = ""
+    cluster: Cluster, environment: Environment, name: str, values: dict[str, str], *, user: str, reason: str = ""
 ) -> list[ConfigChange]:
-    environment, before, _after, changes = _prepare(cluster, app, env, name, values)
+    environment, before, _after, changes = _prepare(cluster, environment, name, values)
     if not changes:
         return []
     snapshot = history.material_snapshot(cluster, environment.namespace)

@@ -18,8 +18,8 @@ def refuse_protected(environment: Environment) -> None:
         raise Refused(f"{environment.ref} is of type {environment.type}: hotclone never destroys it")
 
 
-def destroy(cluster: Cluster, app: str, env: str) -> Environment:
-    environment = discovery.environment(cluster, app, env)
+def destroy(cluster: Cluster, environment: Environment) -> Environment:
+    environment = discovery.current(cluster, environment)
     refuse_protected(environment)
     cluster.delete(kinds.NAMESPACE, None, environment.namespace)
     return environment

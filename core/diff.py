@@ -16,9 +16,9 @@ from typing import Any
 import yaml
 from deepdiff import DeepDiff
 
-from hotclone.core import discovery, inventory
+from hotclone.core import inventory
 from hotclone.core.cluster import Cluster, Obj
-from hotclone.core.models import EnvDiff, FieldChange, ObjectDiff, ObjectStatus
+from hotclone.core.models import EnvDiff, Environment, FieldChange, ObjectDiff, ObjectStatus
 from hotclone.core.normalize import for_compare, is_keyed, unkey_named_lists
 
 # libyaml's emitter is several times faster than PyYAML's pure-Python one.
@@ -28,11 +28,7 @@ HIDDEN_CHANGED = "<hidden, differs>"
 _POD_SPEC_PREFIXES = ("spec.jobTemplate.spec.template.spec.", "spec.template.spec.")
 
 
-def diff_environments(
-    cluster: Cluster, app: str, left: str, right: str, *, include_env_scoped: bool = False
-) -> EnvDiff:
-    a = discovery.environment(cluster, app, left)
-    b = discovery.environment(cluster, app, right)
+def diff_environments(cluster: Cluster, a: Environment, b: Environment, *, include_env_scoped: bool = False) -> EnvDiff:
     return compare(
         inventory.load(cluster, a.namespace),
         inventory.load(cluster, b.namespace),

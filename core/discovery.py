@@ -69,6 +69,17 @@ def environments(cluster: Cluster, app: str) -> list[Environment]:
     return sorted(found, key=sort_key)
 
 
+def current(cluster: Cluster, environment: Environment) -> Environment:
+    """The environment as the cluster labels it now (one GET): writes check safety rules on fresh labels."""
+    try:
+        fresh = from_namespace(cluster.get(kinds.NAMESPACE, None, environment.namespace))
+    except NotFound:
+        raise NotFound(f"{environment.ref} no longer exists (namespace {environment.namespace})") from None
+    if (fresh.app, fresh.name) != (environment.app, environment.name):
+        raise NotFound(f"namespace {environment.namespace} is no longer {environment.ref} (now {fresh.ref})")
+    return fresh
+
+
 def environment(cluster: Cluster, app: str, env: str) -> Environment:
     validate_label(env, "environment name")
     known = environments(cluster, app)

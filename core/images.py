@@ -57,13 +57,13 @@ def _resolve(obj: Obj, spec: ImageSpec) -> tuple[Obj, bool]:
 
 
 def _prepare(
-    cluster: Cluster, app: str, env: str, specs: list[ImageSpec]
+    cluster: Cluster, environment: Environment, specs: list[ImageSpec]
 ) -> tuple[Environment, list[Obj], list[Obj], list[ImageChange]]:
     if not specs:
         raise InvalidInput("no image change given: expected WORKLOAD[/CONTAINER]=IMAGE")
     for spec in specs:
         validate_image(spec.image)
-    environment = discovery.environment(cluster, app, env)
+    environment = discovery.current(cluster, environment)
     if environment.is_production:
         raise Refused(f"{environment.ref} is production: images there change only through promote or rollback")
     if environment.incomplete:
@@ -88,8 +88,8 @@ def _prepare(
     return environment, touched, [updated[inventory.ref(o)] for o in touched], changes
 
 
-def plan(cluster: Cluster, app: str, env: str, specs: list[ImageSpec]) -> tuple[list[ImageChange], EnvDiff]:
-    environment, before, after, changes = _prepare(cluster, app, env, specs)
+def plan(cluster: Cluster, environment: Environment, specs: list[ImageSpec]) -> tuple[list[ImageChange], EnvDiff]:
+    environment, before, after, changes = _prepare(cluster, environment, specs)
     diff = compare(
         before,
         after,
@@ -102,7 +102,7 @@ def plan(cluster: Cluster, app: str, env: str, specs: list[ImageSpec]) -> tuple[
 
 
 def apply(
-    cluster: Cluster, app: str, env: str, specs: list[ImageSpec], *, user: str, reason: str = ""
+    cluster: Cluster, environment: Environment, specs: list[ImageSpec], *, user: str, reason: str = ""
 ) -> list[ImageChange]:
     """Patch each workload's images, each patch guarded by a test of the old image.
 
@@ -110,7 +110,7 @@ def apply(
     so controllers updating the status meanwhile do not make it fail, while someone
     else changing the same image does (and then earlier patches are undone).
     """
-    environment, before, after, changes = _prepare(cluster, app, env, specs)
+    environment, before, after, changes = _prepare(cluster, environment, specs)
     if not changes:
         return []
     snapshot = history.material_snapshot(cluster, environment.namespace)

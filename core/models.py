@@ -112,10 +112,10 @@ class PreflightFinding:
 
 
 @dataclass
-class CloneStep:
-    """Progress of a clone, reported as it happens."""
+class ProgressStep:
+    """Progress of a long change (clone, promote, rollback), reported as it happens."""
 
-    name: str  # "namespace", "objects", "templates", "preflight", "history"
+    name: str  # clone: "namespace", "objects", "templates", "preflight", "history"; apply: "apply", "history"
     done: int
     total: int
     detail: str = ""

@@ -16,6 +16,7 @@ import copy
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -24,7 +25,7 @@ from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import compare, format_path, show, summary_lines
 from hotclone.core.errors import Conflict, HotcloneError, InvalidInput, NotFound, Refused
 from hotclone.core.merge3 import FieldConflict, merge
-from hotclone.core.models import Conflict3, Environment, FieldChange, PromotePlan, RolloutStatus
+from hotclone.core.models import Conflict3, Environment, FieldChange, ProgressStep, PromotePlan, RolloutStatus
 
 _RESTARTING = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -39,17 +40,21 @@ def _material(cluster: Cluster, environment: Environment) -> dict[str, Obj]:
     return {inventory.ref(o): o for o in inventory.material(cluster, environment.namespace)}
 
 
-def plan(cluster: Cluster, app: str, source: str, target: str | None = None, *, prune: bool = False) -> PromotePlan:
-    origin = discovery.environment(cluster, app, source)
-    if target is None:
+def plan(
+    cluster: Cluster, origin: Environment, destination: Environment | None = None, *, prune: bool = False
+) -> PromotePlan:
+    """Promote `origin` onto `destination` (default: the environment it was cloned from)."""
+    origin = discovery.current(cluster, origin)
+    if destination is None:
         if not origin.cloned_from:
             raise InvalidInput(
                 f"{origin.ref} was not cloned from another environment: name the target (promote APP FROM TO)"
             )
-        target = origin.cloned_from
-    if target == source:
+        destination = discovery.environment(cluster, origin.app, origin.cloned_from)
+    else:
+        destination = discovery.current(cluster, destination)
+    if destination.namespace == origin.namespace:
         raise InvalidInput(f"cannot promote {origin.ref} onto itself")
-    destination = discovery.environment(cluster, app, target)
     for environment in (origin, destination):
         if environment.incomplete:
             raise Refused(f"{environment.ref} is incomplete (an interrupted clone)")
@@ -88,7 +93,7 @@ def plan(cluster: Cluster, app: str, source: str, target: str | None = None, *, 
         if not found and merged != t_m:
             desired[ref] = normalize.from_merge(merged, destination.namespace)
     deletions = sorted(set(theirs) - set(ours)) if prune else []
-    return _dry_run(cluster, app, source, destination, theirs, desired, deletions, tuple(conflicts), "promote")
+    return _dry_run(cluster, origin.name, destination, theirs, desired, deletions, tuple(conflicts), "promote")
 
 
 def _shown(value: Any, secret: bool) -> str | None:
@@ -105,8 +110,14 @@ def _restarts_pods(change: FieldChange) -> bool:
     return path.startswith("spec.template") or not path.startswith("spec.")
 
 
-def plan_rollback(cluster: Cluster, app: str, env: str, revision: int) -> PromotePlan:
-    environment = discovery.environment(cluster, app, env)
+def plan_rollback(cluster: Cluster, environment: Environment, revision: int | None = None) -> PromotePlan:
+    """Restore the state from just before `revision` (default: the latest revision, i.e. undo it)."""
+    environment = discovery.current(cluster, environment)
+    if revision is None:
+        entries = history.entries(cluster, environment)
+        if not entries:
+            raise NotFound(f"{environment.ref} has no history to roll back")
+        revision = max(e.revision for e in entries)
     entry, snapshot = history.snapshot(cluster, environment, revision)
     if entry.action == "clone":
         raise Refused(
@@ -127,12 +138,11 @@ def plan_rollback(cluster: Cluster, app: str, env: str, revision: int) -> Promot
         desired[ref] = body
     # Restoring a state means removing what the change added.
     deletions = sorted(set(current) - set(wanted))
-    return _dry_run(cluster, app, f"revision {revision}", environment, current, desired, deletions, (), "rollback")
+    return _dry_run(cluster, f"revision {revision}", environment, current, desired, deletions, (), "rollback")
 
 
 def _dry_run(
     cluster: Cluster,
-    app: str,
     source: str,
     target: Environment,
     live: dict[str, Obj],
@@ -169,7 +179,7 @@ def _dry_run(
     restarts = tuple(o.ref for o in diff.changed if o.kind in _RESTARTING and any(map(_restarts_pods, o.changes)))
     preconditions = {ref: fingerprint(live[ref], target.namespace) for ref in [*desired, *deletions] if ref in live}
     return PromotePlan(
-        app=app,
+        app=target.app,
         source=source,
         target=target,
         diff=diff,
@@ -182,8 +192,17 @@ def _dry_run(
     )
 
 
-def apply(cluster: Cluster, plan: PromotePlan, *, confirm: str | None, reason: str, user: str) -> list[str]:
+def apply(
+    cluster: Cluster,
+    plan: PromotePlan,
+    *,
+    confirm: str | None,
+    reason: str,
+    user: str,
+    progress: Callable[[ProgressStep], None] | None = None,
+) -> list[str]:
     """Apply a plan; returns its summary lines. All or nothing."""
+    report = progress or (lambda step: None)
     target = plan.target
     if plan.conflicts:
         listed = "; ".join(c.describe() for c in plan.conflicts)
@@ -202,9 +221,11 @@ def apply(cluster: Cluster, plan: PromotePlan, *, confirm: str | None, reason: s
         raise Conflict(f"{inventory.ref(appeared[0])} appeared in {target.ref} since the diff; nothing applied")
     before = [normalize.for_copy(o) for o in current.values()]
     done: list[tuple[str, str]] = []  # (verb, ref) for undo
+    total = len(plan.writes) + len(plan.deletions)
     try:
         for body in plan.writes:
             ref, kind = inventory.ref(body), kinds.kind_named(body["kind"])
+            report(ProgressStep("apply", len(done), total, ref))
             if ref in plan.preconditions:
                 _replace_unchanged(cluster, kind, target.namespace, body, current[ref], plan.preconditions[ref])
                 done.append(("replaced", ref))
@@ -213,6 +234,7 @@ def apply(cluster: Cluster, plan: PromotePlan, *, confirm: str | None, reason: s
                 done.append(("created", ref))
         for ref in plan.deletions:
             kind_name, name = ref.split("/", 1)
+            report(ProgressStep("apply", len(done), total, f"delete {ref}"))
             cluster.delete(
                 kinds.kind_named(kind_name),
                 target.namespace,
@@ -223,7 +245,9 @@ def apply(cluster: Cluster, plan: PromotePlan, *, confirm: str | None, reason: s
     except HotcloneError as error:
         _undo(cluster, target, current, done)
         raise type(error)(f"{plan.action} of {target.ref} stopped and was undone, nothing changed: {error}") from None
+    report(ProgressStep("apply", total, total))
     lines = summary_lines(plan.diff) + [f"{ref} deleted" for ref in plan.deletions]
+    report(ProgressStep("history", 0, 1))
     history.record(
         cluster,
         target.namespace,

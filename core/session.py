@@ -1,13 +1,13 @@
 """The one entry point front ends use: a connected, permission-aware hotclone session.
 
-The CLI and the dashboard both drive core through this class only. Every method
+The CLI and the dashboard both drive core through this class only, typed against
+core.contract.SessionContract; the cluster connection stays private to it. Every method
 blocks on the network (the dashboard calls them from thread workers) and raises
 only core.errors.HotcloneError subclasses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from hotclone.core import clone as clone_ops
@@ -19,11 +19,11 @@ from hotclone.core import history as history_ops
 from hotclone.core import promote as promote_ops
 from hotclone.core.cluster import Cluster, Identity
 from hotclone.core.configmap_values import ConfigChange
+from hotclone.core.contract import Progress
 from hotclone.core.errors import Forbidden
 from hotclone.core.models import (
     Application,
     CloneResult,
-    CloneStep,
     ConnectionInfo,
     EnvDiff,
     Environment,
@@ -38,12 +38,12 @@ from hotclone.core.models import (
 )
 from hotclone.core.permissions import Action
 
-Progress = Callable[[CloneStep], None]
-
 
 class Session:
+    """The real implementation of `core.contract.SessionContract`, over one cluster connection."""
+
     def __init__(self, cluster: Cluster, *, read_only: bool = False) -> None:
-        self.cluster = cluster
+        self._cluster = cluster
         self.read_only = read_only
         self._identity: Identity | None = None
 
@@ -52,18 +52,18 @@ class Session:
         return cls(Cluster.connect(kubeconfig, context), read_only=read_only)
 
     def close(self) -> None:
-        self.cluster.close()
+        self._cluster.close()
 
     # -- who and where ---------------------------------------------------------------
 
     @property
     def identity(self) -> Identity:
         if self._identity is None:
-            self._identity = self.cluster.whoami()
+            self._identity = self._cluster.whoami()
         return self._identity
 
     def connection_info(self) -> ConnectionInfo:
-        return ConnectionInfo(self.cluster.context, self.cluster.server, self.identity.username, self.read_only)
+        return ConnectionInfo(self._cluster.context, self._cluster.server, self.identity.username, self.read_only)
 
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -72,20 +72,20 @@ class Session:
 
     def applications(self) -> list[Application]:
         """All applications and their environments: one LIST of namespaces."""
-        return discovery.applications(self.cluster)
+        return discovery.applications(self._cluster)
 
     def environments(self, app: str) -> list[Environment]:
-        return discovery.environments(self.cluster, app)
+        return discovery.environments(self._cluster, app)
 
     def environment(self, app: str, env: str) -> Environment:
-        return discovery.environment(self.cluster, app, env)
+        return discovery.environment(self._cluster, app, env)
 
     def workloads(self, environment: Environment) -> list[Workload]:
         """Workloads of one environment with ready/desired: one LIST per workload kind."""
-        return inventory.workloads(self.cluster, environment.namespace)
+        return inventory.workloads(self._cluster, environment.namespace)
 
     def environment_types(self) -> list[EnvironmentType]:
-        return [t.summary() for t in envtypes.load_all(self.cluster)]
+        return [t.summary() for t in envtypes.load_all(self._cluster)]
 
     def version_matrix(self, app: str) -> VersionMatrix:
         return self.version_matrices([Application(app, tuple(self.environments(app)))])[app]
@@ -93,22 +93,22 @@ class Session:
     def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]:
         """One matrix per application, from one cluster-wide LIST per workload kind."""
         namespaces = [e.namespace for a in apps for e in a.environments]
-        loaded = inventory.workloads_by_namespace(self.cluster, namespaces)
+        loaded = inventory.workloads_by_namespace(self._cluster, namespaces)
         return {a.name: matrix.build(list(a.environments), [loaded[e.namespace] for e in a.environments]) for a in apps}
 
     def image_suggestions(self, app: str) -> dict[str, list[str]]:
         """Images seen per container name across the app's environments, newest first."""
         envs = self.environments(app)
-        loaded = inventory.workloads_by_namespace(self.cluster, [e.namespace for e in envs])
+        loaded = inventory.workloads_by_namespace(self._cluster, [e.namespace for e in envs])
         return matrix.image_suggestions([w for ws in loaded.values() for w in ws])
 
     def preflight(self, environment: Environment) -> list[str]:
         """Preflight findings recorded on a clone (shown beside its workloads)."""
-        return clone_ops.recorded_findings(self.cluster, environment)
+        return clone_ops.recorded_findings(self._cluster, environment)
 
     def allowed(self, action: Action, environment: Environment | None) -> tuple[bool, str]:
         """May this user do `action` here? Asks the API server; read-only and safety rules first."""
-        return permissions.check(self.cluster, action, environment, read_only=self.read_only)
+        return permissions.check(self._cluster, action, environment, read_only=self.read_only)
 
     # -- changing --------------------------------------------------------------------------
 
@@ -119,8 +119,7 @@ class Session:
 
     def clone(
         self,
-        app: str,
-        source: str,
+        source: Environment,
         new: str,
         *,
         env_type: str = "temporary",
@@ -130,8 +129,7 @@ class Session:
     ) -> CloneResult:
         self._guard(Action.CLONE)
         return clone_ops.clone(
-            self.cluster,
-            app,
+            self._cluster,
             source,
             new,
             env_type=env_type,
@@ -141,55 +139,66 @@ class Session:
             progress=progress,
         )
 
-    def plan_set_image(self, app: str, env: str, specs: list[ImageSpec]) -> tuple[list[ImageChange], EnvDiff]:
+    def plan_set_image(self, environment: Environment, specs: list[ImageSpec]) -> tuple[list[ImageChange], EnvDiff]:
         """Validate and compute the change (and its diff) without applying it."""
-        return images.plan(self.cluster, app, env, specs)
+        return images.plan(self._cluster, environment, specs)
 
-    def set_image(self, app: str, env: str, specs: list[ImageSpec], *, reason: str = "") -> list[ImageChange]:
+    def set_image(self, environment: Environment, specs: list[ImageSpec], *, reason: str = "") -> list[ImageChange]:
         self._guard(Action.SET_IMAGE)
-        return images.apply(self.cluster, app, env, specs, user=self.identity.username, reason=reason)
+        return images.apply(self._cluster, environment, specs, user=self.identity.username, reason=reason)
 
     def configmaps(self, environment: Environment) -> dict[str, dict[str, str]]:
-        return config_ops.configmaps(self.cluster, environment)
+        return config_ops.configmaps(self._cluster, environment)
 
     def plan_set_config(
-        self, app: str, env: str, configmap: str, values: dict[str, str]
+        self, environment: Environment, configmap: str, values: dict[str, str]
     ) -> tuple[list[ConfigChange], EnvDiff]:
-        return config_ops.plan(self.cluster, app, env, configmap, values)
+        return config_ops.plan(self._cluster, environment, configmap, values)
 
     def set_config(
-        self, app: str, env: str, configmap: str, values: dict[str, str], *, reason: str = ""
+        self, environment: Environment, configmap: str, values: dict[str, str], *, reason: str = ""
     ) -> list[ConfigChange]:
         self._guard(Action.SET_CONFIG)
-        return config_ops.apply(self.cluster, app, env, configmap, values, user=self.identity.username, reason=reason)
+        user = self.identity.username
+        return config_ops.apply(self._cluster, environment, configmap, values, user=user, reason=reason)
 
-    def diff(self, app: str, left: str, right: str, *, include_env_scoped: bool = False) -> EnvDiff:
-        return diff_ops.diff_environments(self.cluster, app, left, right, include_env_scoped=include_env_scoped)
+    def diff(self, left: Environment, right: Environment, *, include_env_scoped: bool = False) -> EnvDiff:
+        return diff_ops.diff_environments(self._cluster, left, right, include_env_scoped=include_env_scoped)
 
-    def plan_promote(self, app: str, source: str, target: str | None = None, *, prune: bool = False) -> PromotePlan:
-        return promote_ops.plan(self.cluster, app, source, target, prune=prune)
+    def plan_promote(
+        self, source: Environment, target: Environment | None = None, *, prune: bool = False
+    ) -> PromotePlan:
+        return promote_ops.plan(self._cluster, source, target, prune=prune)
 
-    def plan_rollback(self, app: str, env: str, revision: int) -> PromotePlan:
-        return promote_ops.plan_rollback(self.cluster, app, env, revision)
+    def plan_rollback(self, environment: Environment, revision: int | None = None) -> PromotePlan:
+        return promote_ops.plan_rollback(self._cluster, environment, revision)
 
-    def apply(self, plan: PromotePlan, *, confirm: str | None = None, reason: str = "") -> list[str]:
+    def apply(
+        self, plan: PromotePlan, *, confirm: str | None = None, reason: str = "", progress: Progress | None = None
+    ) -> list[str]:
         """Apply a promote or rollback plan; production targets need confirm == target name."""
         self._guard(Action.ROLLBACK if plan.action == "rollback" else Action.PROMOTE)
-        return promote_ops.apply(self.cluster, plan, confirm=confirm, reason=reason, user=self.identity.username)
+        user = self.identity.username
+        return promote_ops.apply(self._cluster, plan, confirm=confirm, reason=reason, user=user, progress=progress)
 
     def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
-        return promote_ops.rollout_status(self.cluster, environment, workloads)
+        return promote_ops.rollout_status(self._cluster, environment, workloads)
 
-    def history(self, app: str, env: str) -> list[HistoryEntry]:
-        return history_ops.entries(self.cluster, discovery.environment(self.cluster, app, env))
+    def wait_for_rollout(
+        self, environment: Environment, workloads: list[str], *, timeout: float = 180.0
+    ) -> list[RolloutStatus]:
+        return promote_ops.wait_for_rollout(self._cluster, environment, workloads, timeout=timeout)
 
-    def destroy(self, app: str, env: str) -> Environment:
+    def history(self, environment: Environment) -> list[HistoryEntry]:
+        return history_ops.entries(self._cluster, environment)
+
+    def destroy(self, environment: Environment) -> Environment:
         self._guard(Action.DESTROY)
-        return destroy_ops.destroy(self.cluster, app, env)
+        return destroy_ops.destroy(self._cluster, environment)
 
     def expired(self) -> list[Environment]:
-        return destroy_ops.expired(self.cluster, self.now())
+        return destroy_ops.expired(self._cluster, self.now())
 
     def gc(self) -> list[Environment]:
         self._guard(Action.DESTROY)
-        return destroy_ops.gc(self.cluster, self.now())
+        return destroy_ops.gc(self._cluster, self.now())

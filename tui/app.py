@@ -23,7 +23,7 @@ from hotclone.tui.screens.help import HelpScreen, help_rows
 from hotclone.tui.screens.main import MainScreen
 
 if TYPE_CHECKING:
-    from hotclone.core.session import Session
+    from hotclone.core.contract import SessionContract
 
 Permissions = dict[Action, tuple[bool, str]]
 
@@ -47,7 +47,7 @@ class HotcloneApp(App[int]):
 
     def __init__(
         self,
-        connect: Callable[[], Session],
+        connect: Callable[[], SessionContract],
         *,
         refresh_interval: float = 10.0,
         poll_interval: float = 1.0,
@@ -56,7 +56,7 @@ class HotcloneApp(App[int]):
     ) -> None:
         super().__init__()
         self._connect = connect
-        self.session: Session | None = None
+        self.session: SessionContract | None = None
         self.refresh_interval = refresh_interval
         self.poll_interval = poll_interval
         self.retry_interval = retry_interval
@@ -84,7 +84,7 @@ class HotcloneApp(App[int]):
         info = session.connection_info()
         self.call_from_thread(self._connected, session, info)
 
-    def _connected(self, session: Session, info: ConnectionInfo) -> None:
+    def _connected(self, session: SessionContract, info: ConnectionInfo) -> None:
         self.session = session
         self.connection = info
         self.unreachable = ""
@@ -155,7 +155,7 @@ class HotcloneApp(App[int]):
             self.session.close()
 
 
-def run_dashboard(connect: Callable[[], Session]) -> int:
+def run_dashboard(connect: Callable[[], SessionContract]) -> int:
     """Open the dashboard; `connect` blocks (it runs in a worker) and returns the session."""
     app = HotcloneApp(connect)
     result = app.run()

@@ -11,13 +11,13 @@ from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.models import (
     Application,
     CloneResult,
-    CloneStep,
     ConnectionInfo,
     EnvDiff,
     Environment,
     EnvironmentType,
     HistoryEntry,
     ImageChange,
+    ProgressStep,
     PromotePlan,
     RolloutStatus,
     VersionMatrix,
@@ -60,7 +60,7 @@ class PermissionsChecked(Message):
 
 @dataclass
 class CloneProgressed(Message):
-    step: CloneStep
+    step: ProgressStep
 
 
 @dataclass

@@ -18,7 +18,6 @@ from hotclone.core.errors import AlreadyExists, Forbidden, InvalidInput, NotFoun
 from hotclone.core.models import (
     Application,
     CloneResult,
-    CloneStep,
     Conflict3,
     ConnectionInfo,
     Container,
@@ -31,6 +30,7 @@ from hotclone.core.models import (
     ImageSpec,
     ObjectDiff,
     PreflightFinding,
+    ProgressStep,
     PromotePlan,
     RolloutStatus,
     VersionMatrix,
@@ -325,7 +325,7 @@ class FakeSession:
         env_type: str = "temporary",
         ttl: str | None = None,
         allow_prod_references: bool = False,
-        progress: Callable[[CloneStep], None] | None = None,
+        progress: Callable[[ProgressStep], None] | None = None,
     ) -> CloneResult:
         self._record("clone", app, source, new, env_type=env_type, ttl=ttl, allow_prod_references=allow_prod_references)
         self._guard()
@@ -339,7 +339,7 @@ class FakeSession:
         for name, total in steps:
             for i in range(1, total + 1):
                 if progress:
-                    progress(CloneStep(name, i, total, f"{name} {i}/{total}"))
+                    progress(ProgressStep(name, i, total, f"{name} {i}/{total}"))
         hours = int(ttl[:-1]) if ttl and ttl.endswith("h") else 24
         env = Environment(app, new, f"{app}-{new}", env_type, NOW, NOW + timedelta(hours=hours), source, USER)
         self._add(app, env)

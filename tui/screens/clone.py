@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Log, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
-from hotclone.core.models import CloneStep, Environment, EnvironmentType
+from hotclone.core.models import Environment, EnvironmentType, ProgressStep
 from hotclone.tui import fmt
 from hotclone.tui.messages import CloneFinished, CloneProgressed, TypesLoaded
 from hotclone.tui.screens.base import report_failure
@@ -145,8 +145,7 @@ class CloneModal(ModalScreen[Environment | None]):
         session = self.hc.session
         assert session is not None
         result = session.clone(
-            self.source.app,
-            self.source.name,
+            self.source,
             name,
             env_type=env_type,
             ttl=ttl,
@@ -155,7 +154,7 @@ class CloneModal(ModalScreen[Environment | None]):
         )
         self.post_message(CloneFinished(result))
 
-    def _progress(self, step: CloneStep) -> None:
+    def _progress(self, step: ProgressStep) -> None:
         """Called on the worker thread; post_message is thread-safe."""
         self.post_message(CloneProgressed(step))
 

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from hotclone.core.models import EnvDiff, ObjectDiff
+from hotclone.core.models import EnvDiff, Environment, ObjectDiff
 from hotclone.tui.messages import DiffLoaded
 from hotclone.tui.screens.base import ReportingScreen
 from hotclone.tui.widgets.banner import ConnectionBanner
@@ -37,9 +37,11 @@ class DiffScreen(ReportingScreen):
         Binding("]", "cycle_right", "Right env", show=False),
     ]
 
-    def __init__(self, app_name: str, environments: list[str], left: str, right: str) -> None:
+    def __init__(self, app_name: str, environments: list[Environment], left: str, right: str) -> None:
         super().__init__()
-        self.app_name, self.environments = app_name, environments
+        self.app_name = app_name
+        self.by_name = {e.name: e for e in environments}
+        self.environments = list(self.by_name)
         self.left, self.right = left, right
         self.include_env_scoped = False
         self.diff: EnvDiff | None = None
@@ -83,7 +85,8 @@ class DiffScreen(ReportingScreen):
     def load(self, left: str, right: str, include_env_scoped: bool) -> None:
         session = self.hc.session
         assert session is not None
-        deliver(self, DiffLoaded(session.diff(self.app_name, left, right, include_env_scoped=include_env_scoped)))
+        a, b = self.by_name[left], self.by_name[right]
+        deliver(self, DiffLoaded(session.diff(a, b, include_env_scoped=include_env_scoped)))
 
     def on_diff_loaded(self, message: DiffLoaded) -> None:
         self.diff = message.diff

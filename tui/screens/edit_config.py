@@ -136,7 +136,7 @@ class EditConfigModal(ModalScreen[bool]):
     def plan(self, configmap: str) -> None:
         session = self.hc.session
         assert session is not None
-        changes, diff = session.plan_set_config(self.env.app, self.env.name, configmap, self.values)
+        changes, diff = session.plan_set_config(self.env, configmap, self.values)
         deliver(self, ConfigPlanned(changes, diff))
 
     def on_config_planned(self, message: ConfigPlanned) -> None:
@@ -164,7 +164,7 @@ class EditConfigModal(ModalScreen[bool]):
     def apply(self, configmap: str, reason: str) -> None:
         session = self.hc.session
         assert session is not None
-        changes = session.set_config(self.env.app, self.env.name, configmap, self.values, reason=reason.strip())
+        changes = session.set_config(self.env, configmap, self.values, reason=reason.strip())
         deliver(self, ConfigApplied(changes))
 
     def on_config_applied(self, message: ConfigApplied) -> None:

@@ -144,7 +144,7 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
     def plan(self) -> None:
         session = self.hc.session
         assert session is not None
-        changes, diff = session.plan_set_image(self.env.app, self.env.name, self.specs)
+        changes, diff = session.plan_set_image(self.env, self.specs)
         deliver(self, ImagePlanned(changes, diff))
 
     def on_image_planned(self, message: ImagePlanned) -> None:
@@ -171,7 +171,7 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
     def apply(self, reason: str) -> None:
         session = self.hc.session
         assert session is not None
-        deliver(self, ImageApplied(session.set_image(self.env.app, self.env.name, self.specs, reason=reason)))
+        deliver(self, ImageApplied(session.set_image(self.env, self.specs, reason=reason)))
 
     def on_image_applied(self, message: ImageApplied) -> None:
         changed = ", ".join(f"{c.container} -> {c.new}" for c in message.changes) or "nothing changed"

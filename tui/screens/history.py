@@ -60,7 +60,7 @@ class HistoryScreen(ReportingScreen):
     def load(self) -> None:
         session = self.hc.session
         assert session is not None
-        deliver(self, HistoryLoaded(session.history(self.env.app, self.env.name), session.now()))
+        deliver(self, HistoryLoaded(session.history(self.env), session.now()))
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         self.entries = sorted(message.entries, key=lambda e: e.revision, reverse=True)

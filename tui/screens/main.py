@@ -376,11 +376,12 @@ class MainScreen(ReportingScreen):
 
         env = self.env
         assert env is not None
-        names = [e.name for a in self.applications if a.name == env.app for e in a.environments]
+        environments = [e for a in self.applications if a.name == env.app for e in a.environments]
+        names = [e.name for e in environments]
         production = next((e.name for e in self.envs.values() if e.app == env.app and e.is_production), None)
         left = env.cloned_from or production or names[0]
         right = env.name if env.name != left else next((n for n in names if n != left), left)
-        self.app.push_screen(DiffScreen(env.app, names, left, right))
+        self.app.push_screen(DiffScreen(env.app, environments, left, right))
 
     def action_promote(self) -> None:
         from hotclone.tui.screens.promote import PromoteModal
@@ -425,7 +426,7 @@ class MainScreen(ReportingScreen):
     def destroy(self, env: Environment) -> None:
         session = self.hc.session
         assert session is not None
-        session.destroy(env.app, env.name)
+        session.destroy(env)
         self.app.call_from_thread(self.app.notify, f"{env.ref} destroyed", title="Destroyed")
         deliver(self, EnvironmentChanged((env.app, env.cloned_from or "")))
 

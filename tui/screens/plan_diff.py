@@ -16,7 +16,8 @@ class PlanDiffScreen(DiffScreen):
     """Read-only: opened from a preview (set image, promote, rollback) before anything is applied."""
 
     def __init__(self, diff: EnvDiff) -> None:
-        super().__init__("", [diff.left, diff.right], diff.left, diff.right)
+        super().__init__("", [], diff.left, diff.right)
+        self.environments = [diff.left, diff.right]  # labels of the hidden pickers; nothing is loaded
         self.fixed = diff
 
     def compose(self) -> ComposeResult:

@@ -19,10 +19,10 @@ from hotclone.tui.screens.base import report_failure
 from hotclone.tui.workers import deliver
 
 if TYPE_CHECKING:
-    from hotclone.core.session import Session
+    from hotclone.core.contract import SessionContract
     from hotclone.tui.app import HotcloneApp
 
-PlanLoader = Callable[["Session", bool], PromotePlan]  # (session, prune) -> plan
+PlanLoader = Callable[["SessionContract", bool], PromotePlan]  # (session, prune) -> plan
 
 
 def plan_counts(plan: PromotePlan) -> str:
@@ -63,7 +63,7 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         target = source.cloned_from or "its source"
         return cls(
             f"Promote {source.ref} → {target}",
-            lambda session, prune: session.plan_promote(source.app, source.name, prune=prune),
+            lambda session, prune: session.plan_promote(source, prune=prune),
             can_prune=True,
         )
 
@@ -71,16 +71,8 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
     def for_rollback(cls, env: Environment, revision: int | None) -> PromoteModal:
         """Roll back to just before `revision`; None means the latest revision."""
 
-        def load(session: Session, _prune: bool) -> PromotePlan:
-            rev = revision
-            if rev is None:
-                entries = session.history(env.app, env.name)
-                if not entries:
-                    from hotclone.core.errors import NotFound
-
-                    raise NotFound(f"{env.ref} has no history to roll back")
-                rev = max(e.revision for e in entries)
-            return session.plan_rollback(env.app, env.name, rev)
+        def load(session: SessionContract, _prune: bool) -> PromotePlan:
+            return session.plan_rollback(env, revision)
 
         label = f"revision {revision}" if revision is not None else "the latest revision"
         return cls(f"Roll back {env.ref}: undo {label}", load)

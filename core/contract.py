@@ -1,0 +1,102 @@
+"""The typed contract between core and its front ends: everything the CLI and the dashboard call.
+
+`core.session.Session` implements it against a cluster; the dashboard's tests implement
+it in memory on core's own pure functions (tests/tui/fake_session.py). A contract test
+runs the same behaviours against both. Every method may block on the network and raises
+only `core.errors.HotcloneError` subclasses. Environments are resolved once, by
+`environment(app, env)`, and passed back in; writes re-read their labels before acting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from hotclone.core.configmap_values import ConfigChange
+from hotclone.core.models import (
+    Application,
+    CloneResult,
+    ConnectionInfo,
+    EnvDiff,
+    Environment,
+    EnvironmentType,
+    HistoryEntry,
+    ImageChange,
+    ImageSpec,
+    ProgressStep,
+    PromotePlan,
+    RolloutStatus,
+    VersionMatrix,
+    Workload,
+)
+from hotclone.core.permissions import Action
+
+Progress = Callable[[ProgressStep], None]
+
+
+class SessionContract(Protocol):
+    read_only: bool
+
+    # -- who and where
+    def connection_info(self) -> ConnectionInfo: ...
+    def now(self) -> datetime: ...
+    def close(self) -> None: ...
+
+    # -- reading
+    def applications(self) -> list[Application]: ...
+    def environments(self, app: str) -> list[Environment]: ...
+    def environment(self, app: str, env: str) -> Environment: ...
+    def workloads(self, environment: Environment) -> list[Workload]: ...
+    def environment_types(self) -> list[EnvironmentType]: ...
+    def version_matrix(self, app: str) -> VersionMatrix: ...
+    def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]: ...
+    def image_suggestions(self, app: str) -> dict[str, list[str]]: ...
+    def preflight(self, environment: Environment) -> list[str]: ...
+    def configmaps(self, environment: Environment) -> dict[str, dict[str, str]]: ...
+    def history(self, environment: Environment) -> list[HistoryEntry]: ...
+    def allowed(self, action: Action, environment: Environment | None) -> tuple[bool, str]: ...
+    def diff(self, left: Environment, right: Environment, *, include_env_scoped: bool = False) -> EnvDiff: ...
+    def expired(self) -> list[Environment]: ...
+
+    # -- planning (changes nothing)
+    def plan_set_image(self, environment: Environment, specs: list[ImageSpec]) -> tuple[list[ImageChange], EnvDiff]: ...
+    def plan_set_config(
+        self, environment: Environment, configmap: str, values: dict[str, str]
+    ) -> tuple[list[ConfigChange], EnvDiff]: ...
+    def plan_promote(
+        self, source: Environment, target: Environment | None = None, *, prune: bool = False
+    ) -> PromotePlan: ...
+    def plan_rollback(self, environment: Environment, revision: int | None = None) -> PromotePlan:
+        """The state from just before `revision`; None undoes the latest revision."""
+        ...
+
+    # -- changing (refused in read-only mode)
+    def clone(
+        self,
+        source: Environment,
+        new: str,
+        *,
+        env_type: str = "temporary",
+        ttl: str | None = None,
+        allow_prod_references: bool = False,
+        progress: Progress | None = None,
+    ) -> CloneResult: ...
+    def set_image(self, environment: Environment, specs: list[ImageSpec], *, reason: str = "") -> list[ImageChange]: ...
+    def set_config(
+        self, environment: Environment, configmap: str, values: dict[str, str], *, reason: str = ""
+    ) -> list[ConfigChange]: ...
+    def apply(
+        self, plan: PromotePlan, *, confirm: str | None = None, reason: str = "", progress: Progress | None = None
+    ) -> list[str]:
+        """Apply a promote or rollback plan; production targets need confirm == the target's name."""
+        ...
+
+    def destroy(self, environment: Environment) -> Environment: ...
+    def gc(self) -> list[Environment]: ...
+
+    # -- after a change
+    def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]: ...
+    def wait_for_rollout(
+        self, environment: Environment, workloads: list[str], *, timeout: float = 180.0
+    ) -> list[RolloutStatus]: ...
