@@ -6,6 +6,7 @@ import argparse
 from typing import NoReturn
 
 from hotclone.cli.commands import COMMANDS
+from hotclone.cli.completion import SHELLS, PrintScript
 
 
 def _version() -> str:
@@ -127,4 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     destroy.add_argument("env")
     gc = command("gc", "delete expired temporary environments")
     gc.add_argument("--dry-run", action="store_true", help="list them only")
+
+    completion_help = "print a shell completion script: hotclone completion bash|zsh"
+    completion = sub.add_parser("completion", parents=[common], help=completion_help, description=completion_help)
+    completion.add_argument("shell", choices=SHELLS, action=PrintScript)
     return parser
