@@ -13,8 +13,9 @@ import pytest
 
 from hotclone.core import demo, kinds
 from hotclone.core.cluster import Cluster
-from hotclone.core.controlplane import ADMIN_CONTEXT, RESTRICTED_CONTEXT, ControlPlane
+from hotclone.core.demo.controlplane import ADMIN_CONTEXT, RESTRICTED_CONTEXT, ControlPlane
 from hotclone.core.errors import HotcloneError
+from hotclone.core.models import Environment
 from hotclone.core.session import Session
 
 _counter = itertools.count(1)
@@ -55,11 +56,16 @@ def fresh_app() -> str:
 @dataclass
 class Seeded:
     session: Session
+    cluster: Cluster  # the admin connection the session uses, for tests that look behind it
     app: str
     kubeconfig: str
 
     def namespace(self, env: str) -> str:
         return f"{self.app}-{env}"
+
+    def env(self, name: str) -> Environment:
+        """The environment as the cluster labels it now (one LIST of namespaces)."""
+        return self.session.environment(self.app, name)
 
 
 @pytest.fixture
@@ -67,7 +73,7 @@ def seeded(admin: Cluster, kubeconfig: str) -> Iterator[Seeded]:
     """A freshly seeded TopicShare-shaped app (production, qa, development), removed afterwards."""
     app = fresh_app()
     demo.seed(admin, app)
-    yield Seeded(Session(admin), app, kubeconfig)
+    yield Seeded(Session(admin), admin, app, kubeconfig)
     # Keep the shared control plane light: later tests should not wait behind old pods.
     for namespace in admin.list(kinds.NAMESPACE, label_selector=f"hotclone.io/app={app}"):
         with contextlib.suppress(HotcloneError):

@@ -11,7 +11,8 @@ from pathlib import Path
 import yaml
 
 from hotclone.cli.main import main
-from hotclone.core.controlplane import ADMIN_CONTEXT
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.demo.controlplane import ADMIN_CONTEXT
 
 
 @dataclass
@@ -48,11 +49,11 @@ def run_cli(*argv: str, kubeconfig: str | None = None, context: str = ADMIN_CONT
     return Result(code, out.getvalue(), err.getvalue())
 
 
-def namespace_objects(cluster: object, namespace: str) -> dict[str, dict[str, object]]:
+def namespace_objects(cluster: Cluster, namespace: str) -> dict[str, Obj]:
     """kind/name -> object, read straight from the cluster (never trust return values)."""
     from hotclone.core import inventory
 
-    return {inventory.ref(o): o for o in inventory.load(cluster, namespace)}  # type: ignore[arg-type]
+    return {inventory.ref(o): o for o in inventory.load(cluster, namespace)}
 
 
 def kubeconfig_variant(kubeconfig: str, folder: Path, **changes: str) -> str:

@@ -13,7 +13,8 @@ import pytest
 from hotclone.core import demo, envtypes, inventory, kinds, normalize
 from hotclone.core.clone import clone
 from hotclone.core.cluster import Cluster
-from hotclone.core.controlplane import RESTRICTED_CONTEXT, free_port
+from hotclone.core.demo.controlplane import RESTRICTED_CONTEXT, free_port
+from hotclone.core.discovery import environment
 from hotclone.core.images import apply, parse_spec
 from hotclone.core.models import SYSTEM_NAMESPACE
 from tests.conftest import fresh_app
@@ -25,8 +26,8 @@ def world(admin: Cluster) -> Iterator[dict[str, str]]:
     """One app with a clone `hotfix` and its set-image, plus a type with a broken template."""
     app = fresh_app()
     demo.seed(admin, app)
-    clone(admin, app, "production", "hotfix")
-    apply(admin, app, "hotfix", [parse_spec(f"web={app}/web:1.9.4")], user="test")
+    clone(admin, environment(admin, app, "production"), "hotfix")
+    apply(admin, environment(admin, app, "hotfix"), [parse_spec(f"web={app}/web:1.9.4")], user="test")
     broken = f"broken-{app}"
     configmap = envtypes.type_configmap(broken, "kind: ConfigMap\nmetadata:\n  name: x-${oops}\n", "1h")
     configmap["metadata"]["name"] = broken
@@ -36,7 +37,7 @@ def world(admin: Cluster) -> Iterator[dict[str, str]]:
 
 def _state(cluster: Cluster, app: str) -> str:
     """A fingerprint of everything the app owns: namespaces and their objects' content."""
-    parts = []
+    parts: list[tuple[str, str, object]] = []
     for namespace in sorted(
         n["metadata"]["name"] for n in cluster.list(kinds.NAMESPACE, label_selector=f"hotclone.io/app={app}")
     ):

@@ -30,8 +30,8 @@ def _wait_gone(cluster: object, namespace: str, timeout: float = 60) -> None:
 
 
 def test_clone_copies_exactly_the_material_objects(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
-    result = clone(cluster, seeded.app, "production", "hotfix", user="alice")
+    cluster = seeded.cluster
+    result = clone(cluster, seeded.env("production"), "hotfix", user="alice")
     source = namespace_objects(cluster, seeded.namespace("production"))
     cloned = namespace_objects(cluster, seeded.namespace("hotfix"))
     material = {ref for ref, o in source.items() if not inventory.is_environment_scoped(o)}
@@ -56,8 +56,8 @@ def test_clone_copies_exactly_the_material_objects(seeded: Seeded) -> None:
 
 
 def test_clone_records_labels_annotations_and_ttl(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
-    clone(cluster, seeded.app, "production", "hotfix", user="alice", ttl="2h")
+    cluster = seeded.cluster
+    clone(cluster, seeded.env("production"), "hotfix", user="alice", ttl="2h")
     namespace = cluster.get(kinds.NAMESPACE, None, seeded.namespace("hotfix"))
     meta = namespace["metadata"]
     assert meta["labels"][LABEL_ENV_TYPE] == "temporary"
@@ -71,7 +71,7 @@ def test_clone_records_labels_annotations_and_ttl(seeded: Seeded) -> None:
 
 
 def test_clone_strips_server_fields(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     source_ns = seeded.namespace("production")
     cluster.create(
         kinds.PVC,
@@ -82,7 +82,7 @@ def test_clone_strips_server_fields(seeded: Seeded) -> None:
         },
     )
     source_web = cluster.get(kinds.SERVICE, source_ns, "web")
-    clone(cluster, seeded.app, "production", "hotfix")
+    clone(cluster, seeded.env("production"), "hotfix")
     new_ns = seeded.namespace("hotfix")
     copied = cluster.get(kinds.SERVICE, new_ns, "web")
     # The server gave the copy its own identity and its own cluster IP.
@@ -99,8 +99,8 @@ def test_clone_strips_server_fields(seeded: Seeded) -> None:
 
 
 def test_no_source_secret_value_in_the_clone(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
-    clone(cluster, seeded.app, "production", "hotfix")
+    cluster = seeded.cluster
+    clone(cluster, seeded.env("production"), "hotfix")
     prod_password = demo.secret_value(seeded.app, "production", "db-password")
     for obj in namespace_objects(cluster, seeded.namespace("hotfix")).values():
         if obj["kind"] == "Secret":
@@ -112,7 +112,7 @@ def test_no_source_secret_value_in_the_clone(seeded: Seeded) -> None:
 
 
 def test_scoped_object_without_template_is_reported(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     cluster.create(
         kinds.CONFIGMAP,
         seeded.namespace("production"),
@@ -121,7 +121,7 @@ def test_scoped_object_without_template_is_reported(seeded: Seeded) -> None:
             "data": {"origin": "cdn.example.com"},
         },
     )
-    result = clone(cluster, seeded.app, "production", "hotfix", allow_prod_references=True)
+    result = clone(cluster, seeded.env("production"), "hotfix", allow_prod_references=True)
     assert any("ConfigMap/cdn" in warning for warning in result.warnings)
     with pytest.raises(NotFound):
         cluster.get(kinds.CONFIGMAP, seeded.namespace("hotfix"), "cdn")
@@ -148,13 +148,13 @@ spec:
 
 def test_failed_clone_leaves_nothing_behind(seeded: Seeded) -> None:
     """The server refuses one object half-way (invalid port): everything made so far goes."""
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     type_name = f"broken-{seeded.app}"
     configmap = type_configmap(type_name, BROKEN_TEMPLATES, "1h")
     configmap["metadata"]["name"] = type_name
     cluster.create(kinds.CONFIGMAP, "hotclone-system", configmap)
     with pytest.raises(InvalidInput, match="Service/postgres") as error:
-        clone(cluster, seeded.app, "production", "broken", env_type=type_name)
+        clone(cluster, seeded.env("production"), "broken", env_type=type_name)
     message = str(error.value)
     assert "removed again" in message and "\n" not in message
     _wait_gone(cluster, seeded.namespace("broken"))
@@ -162,20 +162,21 @@ def test_failed_clone_leaves_nothing_behind(seeded: Seeded) -> None:
 
 
 def test_existing_name_and_invalid_name_are_refused_before_any_change(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
+    production = seeded.env("production")
     before = cluster.request_count
     with pytest.raises(InvalidInput, match="RFC 1123"):
-        clone(cluster, seeded.app, "production", "Hotfix_KO")
+        clone(cluster, production, "Hotfix_KO")
     with pytest.raises(InvalidInput, match="too long"):
-        clone(cluster, seeded.app, "production", "x" * 60)
+        clone(cluster, production, "x" * 60)
     assert cluster.request_count == before  # validated before any call
     with pytest.raises(AlreadyExists):
-        clone(cluster, seeded.app, "production", "qa")
+        clone(cluster, seeded.env("production"), "qa")
 
 
 def test_headless_services_stay_headless(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
-    clone(cluster, seeded.app, "production", "hotfix")
+    cluster = seeded.cluster
+    clone(cluster, seeded.env("production"), "hotfix")
     search = cluster.get(kinds.SERVICE, seeded.namespace("hotfix"), "search")
     assert search["spec"]["clusterIP"] == "None"  # StatefulSet pod DNS keeps working
     web = cluster.get(kinds.SERVICE, seeded.namespace("hotfix"), "web")

@@ -16,7 +16,7 @@ from tests.conftest import Seeded
 
 def _gone(seeded: Seeded, env: str) -> bool:
     try:
-        namespace = seeded.session.cluster.get(kinds.NAMESPACE, None, seeded.namespace(env))
+        namespace = seeded.cluster.get(kinds.NAMESPACE, None, seeded.namespace(env))
     except NotFound:
         return True
     return bool(namespace["metadata"].get("deletionTimestamp"))
@@ -25,20 +25,20 @@ def _gone(seeded: Seeded, env: str) -> bool:
 def test_destroy_refuses_production_and_qa(seeded: Seeded) -> None:
     for env in ("production", "qa"):
         with pytest.raises(Refused, match="never destroys"):
-            destroy(seeded.session.cluster, seeded.app, env)
+            destroy(seeded.cluster, seeded.env(env))
         assert not _gone(seeded, env)
 
 
 def test_destroy_deletes_a_clone(seeded: Seeded) -> None:
-    clone(seeded.session.cluster, seeded.app, "production", "tmp")
-    destroy(seeded.session.cluster, seeded.app, "tmp")
+    clone(seeded.cluster, seeded.env("production"), "tmp")
+    destroy(seeded.cluster, seeded.env("tmp"))
     assert _gone(seeded, "tmp")
 
 
 def test_gc_removes_only_expired_environments(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
-    clone(cluster, seeded.app, "production", "short", ttl="1m")
-    clone(cluster, seeded.app, "production", "long", ttl="48h")
+    cluster = seeded.cluster
+    clone(cluster, seeded.env("production"), "short", ttl="1m")
+    clone(cluster, seeded.env("production"), "long", ttl="48h")
     later = seeded.session.now() + timedelta(minutes=2)
     found = [e.name for e in expired(cluster, later) if e.app == seeded.app]
     assert found == ["short"]
@@ -51,7 +51,7 @@ def test_gc_removes_only_expired_environments(seeded: Seeded) -> None:
 
 
 def test_interrupted_clone_is_collected_after_a_grace_period(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     namespace = seeded.namespace("halfway")
     cluster.create(
         kinds.NAMESPACE,

@@ -10,20 +10,20 @@ from tests.conftest import Seeded
 
 
 def test_identical_environments_have_no_diff(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
-    clone(cluster, seeded.app, "production", "copy")
-    diff = diff_environments(cluster, seeded.app, "production", "copy")
+    cluster = seeded.cluster
+    clone(cluster, seeded.env("production"), "copy")
+    diff = diff_environments(cluster, seeded.env("production"), seeded.env("copy"))
     assert diff.same, summary_lines(diff)
 
 
 def test_diff_reports_exactly_the_changed_paths(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
-    clone(cluster, seeded.app, "production", "hotfix")
-    apply(cluster, seeded.app, "hotfix", [parse_spec(f"web={seeded.app}/web:1.9.4")], user="u")
+    cluster = seeded.cluster
+    clone(cluster, seeded.env("production"), "hotfix")
+    apply(cluster, seeded.env("hotfix"), [parse_spec(f"web={seeded.app}/web:1.9.4")], user="u")
     settings = cluster.get(kinds.CONFIGMAP, seeded.namespace("hotfix"), "app-settings")
     settings["data"]["CHARSET"] = "UTF-8"
     cluster.replace(kinds.CONFIGMAP, seeded.namespace("hotfix"), settings)
-    diff = diff_environments(cluster, seeded.app, "production", "hotfix")
+    diff = diff_environments(cluster, seeded.env("production"), seeded.env("hotfix"))
     assert summary_lines(diff) == [
         "ConfigMap/app-settings data.CHARSET: ISO-8859-1 -> UTF-8",
         f"Deployment/web containers[web].image: {seeded.app}/web:1.9.3 -> {seeded.app}/web:1.9.4",
@@ -32,15 +32,15 @@ def test_diff_reports_exactly_the_changed_paths(seeded: Seeded) -> None:
 
 
 def test_added_removed_and_reordered(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
-    clone(cluster, seeded.app, "production", "hotfix")
+    cluster = seeded.cluster
+    clone(cluster, seeded.env("production"), "hotfix")
     ns = seeded.namespace("hotfix")
     cluster.delete(kinds.NETWORKPOLICY, ns, "api-from-web")
     cluster.create(kinds.CONFIGMAP, ns, {"metadata": {"name": "feature-flags"}, "data": {"new-editor": "on"}})
     web = cluster.get(kinds.DEPLOYMENT, ns, "web")
     web["spec"]["template"]["spec"]["containers"][0]["env"].reverse()  # order does not matter
     cluster.replace(kinds.DEPLOYMENT, ns, web)
-    diff = diff_environments(cluster, seeded.app, "production", "hotfix")
+    diff = diff_environments(cluster, seeded.env("production"), seeded.env("hotfix"))
     assert {(o.ref, o.status) for o in diff.changed} == {
         ("ConfigMap/feature-flags", "added"),
         ("NetworkPolicy/api-from-web", "removed"),
@@ -48,10 +48,10 @@ def test_added_removed_and_reordered(seeded: Seeded) -> None:
 
 
 def test_env_scoped_objects_only_on_request_and_secrets_masked(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
-    plain = diff_environments(cluster, seeded.app, "production", "qa")
+    cluster = seeded.cluster
+    plain = diff_environments(cluster, seeded.env("production"), seeded.env("qa"))
     assert not any(o.env_scoped for o in plain.objects)
-    full = diff_environments(cluster, seeded.app, "production", "qa", include_env_scoped=True)
+    full = diff_environments(cluster, seeded.env("production"), seeded.env("qa"), include_env_scoped=True)
     secret = next(o for o in full.changed if o.ref == "Secret/db-credentials")
     assert {c.path for c in secret.changes} == {"data.host", "data.password", "data.url"}
     assert all(c.old == "<hidden>" for c in secret.changes)

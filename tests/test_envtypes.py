@@ -17,7 +17,7 @@ def _define(seeded: Seeded, name: str, templates: str, ttl: str | None = "1h") -
     type_name = f"{name}-{seeded.app}"
     configmap = envtypes.type_configmap(type_name, templates, ttl)
     configmap["metadata"]["name"] = type_name
-    seeded.session.cluster.create(kinds.CONFIGMAP, SYSTEM_NAMESPACE, configmap)
+    seeded.cluster.create(kinds.CONFIGMAP, SYSTEM_NAMESPACE, configmap)
     return type_name
 
 
@@ -34,7 +34,7 @@ def test_builtin_temporary_when_none_is_defined() -> None:
 
 
 def test_placeholders_are_expanded(seeded: Seeded) -> None:
-    definition = envtypes.load(seeded.session.cluster, "temporary")
+    definition = envtypes.load(seeded.cluster, "temporary")
     objects = {f"{o['kind']}/{o['metadata']['name']}": o for o in definition.render("shop", "fix", "shop-fix")}
     ingress = objects["Ingress/web"]
     assert ingress["spec"]["rules"][0]["host"] == "fix.shop.preview.example.com"
@@ -45,7 +45,7 @@ def test_placeholders_are_expanded(seeded: Seeded) -> None:
 
 def test_unknown_type_is_an_error(seeded: Seeded) -> None:
     with pytest.raises(NotFound, match=r"unknown environment type 'staging' \(known: .*temporary"):
-        clone(seeded.session.cluster, seeded.app, "production", "x", env_type="staging")
+        clone(seeded.cluster, seeded.env("production"), "x", env_type="staging")
 
 
 def test_unknown_placeholder_names_type_and_document(seeded: Seeded) -> None:
@@ -57,14 +57,14 @@ def test_unknown_placeholder_names_type_and_document(seeded: Seeded) -> None:
     with pytest.raises(
         InvalidInput, match=rf"environment type '{name}', template document 2: unknown placeholder \$\{{nope\}}"
     ):
-        clone(seeded.session.cluster, seeded.app, "production", "x", env_type=name)
+        clone(seeded.cluster, seeded.env("production"), "x", env_type=name)
     assert "x" not in {e.name for e in seeded.session.environments(seeded.app)}
 
 
 def test_invalid_yaml_names_type_and_document(seeded: Seeded) -> None:
     name = _define(seeded, "badyaml", "kind: ConfigMap\nmetadata:\n  name: [unclosed\n")
     with pytest.raises(InvalidInput, match=rf"environment type '{name}', template document 1: invalid YAML"):
-        clone(seeded.session.cluster, seeded.app, "production", "x", env_type=name)
+        clone(seeded.cluster, seeded.env("production"), "x", env_type=name)
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("24h", 86400), ("90m", 5400), ("1h30m", 5400), ("7d", 604800)])

@@ -13,7 +13,7 @@ from tests.conftest import Seeded
 
 
 def _add_setting(seeded: Seeded, key: str, value: str) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     settings = cluster.get(kinds.CONFIGMAP, seeded.namespace("production"), "app-settings")
     settings["data"][key] = value
     cluster.replace(kinds.CONFIGMAP, seeded.namespace("production"), settings)
@@ -24,7 +24,7 @@ def test_material_object_naming_production_database_blocks_the_clone(seeded: See
     _add_setting(seeded, "REPORTING_DB", f"postgres://reporting@{db_host}:5432/reports")
     before = {e.name for e in seeded.session.environments(seeded.app)}
     with pytest.raises(Refused) as error:
-        clone(seeded.session.cluster, seeded.app, "production", "hotfix")
+        clone(seeded.cluster, seeded.env("production"), "hotfix")
     message = str(error.value)
     assert "ConfigMap/app-settings data.REPORTING_DB" in message
     assert "Secret/db-credentials key host" in message
@@ -36,13 +36,13 @@ def test_ingress_host_reference_is_listed(seeded: Seeded) -> None:
     host = demo.public_host(seeded.app, "production")
     _add_setting(seeded, "CALLBACK_URL", f"https://{host}/oauth/callback")
     with pytest.raises(Refused, match="CALLBACK_URL"):
-        clone(seeded.session.cluster, seeded.app, "production", "hotfix")
+        clone(seeded.cluster, seeded.env("production"), "hotfix")
 
 
 def test_allow_prod_references_clones_and_reports_them(seeded: Seeded) -> None:
     host = demo.public_host(seeded.app, "production")
     _add_setting(seeded, "CALLBACK_URL", f"https://{host}/oauth/callback")
-    result = clone(seeded.session.cluster, seeded.app, "production", "hotfix", allow_prod_references=True)
+    result = clone(seeded.cluster, seeded.env("production"), "hotfix", allow_prod_references=True)
     remaining = [f for f in result.findings if not f.rewritten]
     assert [(f.object, f.path) for f in remaining] == [("ConfigMap/app-settings", "data.CALLBACK_URL")]
     shown = seeded.session.preflight(result.environment)
@@ -50,7 +50,7 @@ def test_allow_prod_references_clones_and_reports_them(seeded: Seeded) -> None:
 
 
 def test_namespace_references_are_rewritten_everywhere(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     prod_ns = seeded.namespace("production")
     cluster.create(
         kinds.SECRET,
@@ -60,7 +60,7 @@ def test_namespace_references_are_rewritten_everywhere(seeded: Seeded) -> None:
             "data": {"cache": base64.b64encode(f"redis://cache.{prod_ns}.svc:6379".encode()).decode()},
         },
     )
-    result = clone(cluster, seeded.app, "production", "hotfix")
+    result = clone(cluster, seeded.env("production"), "hotfix")
     new_ns = seeded.namespace("hotfix")
     rewritten = {(f.object, f.path) for f in result.findings if f.rewritten}
     assert ("ConfigMap/app-settings", "data.API_URL") in rewritten

@@ -11,27 +11,27 @@ from tests.conftest import Seeded
 
 
 def _settings(seeded: Seeded, env: str) -> dict[str, str]:
-    return dict(seeded.session.cluster.get(kinds.CONFIGMAP, seeded.namespace(env), "app-settings")["data"])
+    return dict(seeded.cluster.get(kinds.CONFIGMAP, seeded.namespace(env), "app-settings")["data"])
 
 
 def test_set_config_changes_only_the_named_key_and_records_history(seeded: Seeded) -> None:
     before = _settings(seeded, "qa")
-    changes, diff = plan(seeded.session.cluster, seeded.app, "qa", "app-settings", {"CHARSET": "EUC-KR"})
+    changes, diff = plan(seeded.cluster, seeded.env("qa"), "app-settings", {"CHARSET": "EUC-KR"})
     assert [(c.key, c.old, c.new) for c in changes] == [("CHARSET", "UTF-8", "EUC-KR")]
     assert [c.describe() for o in diff.changed for c in o.changes] == ["data.CHARSET: UTF-8 -> EUC-KR"]
     assert _settings(seeded, "qa") == before  # planning changes nothing
-    apply(seeded.session.cluster, seeded.app, "qa", "app-settings", {"CHARSET": "EUC-KR", "NEW_KEY": "a=b"}, user="u")
+    apply(seeded.cluster, seeded.env("qa"), "app-settings", {"CHARSET": "EUC-KR", "NEW_KEY": "a=b"}, user="u")
     assert _settings(seeded, "qa") == {**before, "CHARSET": "EUC-KR", "NEW_KEY": "a=b"}
-    (entry,) = [e for e in seeded.session.history(seeded.app, "qa") if e.action == "set-config"]
+    (entry,) = [e for e in seeded.session.history(seeded.env("qa")) if e.action == "set-config"]
     assert "ConfigMap/app-settings data.CHARSET: UTF-8 -> EUC-KR" in entry.summary
 
 
 def test_production_unknown_configmap_and_bad_keys(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     with pytest.raises(Refused, match="promote or rollback"):
-        apply(cluster, seeded.app, "production", "app-settings", {"CHARSET": "UTF-8"}, user="u")
+        apply(cluster, seeded.env("production"), "app-settings", {"CHARSET": "UTF-8"}, user="u")
     with pytest.raises(NotFound, match="no ConfigMap 'nope'"):
-        apply(cluster, seeded.app, "qa", "nope", {"A": "1"}, user="u")
+        apply(cluster, seeded.env("qa"), "nope", {"A": "1"}, user="u")
     with pytest.raises(InvalidInput, match="invalid ConfigMap key"):
         parse_assignment("bad key=1")
     with pytest.raises(InvalidInput, match="expected KEY=VALUE"):
@@ -40,7 +40,7 @@ def test_production_unknown_configmap_and_bad_keys(seeded: Seeded) -> None:
 
 
 def test_racing_edit_of_the_same_key_is_refused(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     original = cluster.json_patch
 
     def someone_else_first(*args: object, **kwargs: object) -> object:
@@ -51,5 +51,5 @@ def test_racing_edit_of_the_same_key_is_refused(seeded: Seeded, monkeypatch: pyt
 
     monkeypatch.setattr(cluster, "json_patch", someone_else_first)
     with pytest.raises(Conflict, match="changed while it was being edited"):
-        apply(cluster, seeded.app, "qa", "app-settings", {"CHARSET": "EUC-KR"}, user="u")
+        apply(cluster, seeded.env("qa"), "app-settings", {"CHARSET": "EUC-KR"}, user="u")
     assert _settings(seeded, "qa")["CHARSET"] == "Shift_JIS"

@@ -13,7 +13,7 @@ from tests.conftest import Seeded
 
 
 def _containers(seeded: Seeded, env: str, kind: kinds.Kind, name: str) -> dict[str, str]:
-    obj = seeded.session.cluster.get(kind, seeded.namespace(env), name)
+    obj = seeded.cluster.get(kind, seeded.namespace(env), name)
     spec = obj["spec"]
     if kind is kinds.CRONJOB:
         spec = spec["jobTemplate"]["spec"]
@@ -22,11 +22,11 @@ def _containers(seeded: Seeded, env: str, kind: kinds.Kind, name: str) -> dict[s
 
 
 def test_set_image_changes_only_the_named_container(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     before_api = _containers(seeded, "qa", kinds.DEPLOYMENT, "api")
     before_worker = _containers(seeded, "qa", kinds.DEPLOYMENT, "worker")
     changes = apply(
-        cluster, seeded.app, "qa", [parse_spec("api/migrations=registry.local:5000/topicshare/api:2.0.1")], user="u"
+        cluster, seeded.env("qa"), [parse_spec("api/migrations=registry.local:5000/topicshare/api:2.0.1")], user="u"
     )
     assert [(c.workload, c.container, c.init) for c in changes] == [("Deployment/api", "migrations", True)]
     after_api = _containers(seeded, "qa", kinds.DEPLOYMENT, "api")
@@ -35,11 +35,10 @@ def test_set_image_changes_only_the_named_container(seeded: Seeded) -> None:
 
 
 def test_set_image_on_cronjob_and_single_container_default(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     apply(
         cluster,
-        seeded.app,
-        "development",
+        seeded.env("development"),
         [parse_spec("digest-mailer=topicshare/mailer:2.1.1"), parse_spec("web=topicshare/web@sha256:" + "a" * 64)],
         user="u",
     )
@@ -50,29 +49,27 @@ def test_set_image_on_cronjob_and_single_container_default(seeded: Seeded) -> No
 def test_production_is_refused(seeded: Seeded) -> None:
     before = _containers(seeded, "production", kinds.DEPLOYMENT, "web")
     with pytest.raises(Refused, match="promote or rollback"):
-        apply(
-            seeded.session.cluster, seeded.app, "production", [ImageSpec("web", None, "topicshare/web:1.9.4")], user="u"
-        )
+        apply(seeded.cluster, seeded.env("production"), [ImageSpec("web", None, "topicshare/web:1.9.4")], user="u")
     assert _containers(seeded, "production", kinds.DEPLOYMENT, "web") == before
 
 
 def test_unknown_workload_or_container_and_ambiguity(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
-    clone(cluster, seeded.app, "production", "fix")
+    cluster = seeded.cluster
+    clone(cluster, seeded.env("production"), "fix")
     with pytest.raises(NotFound, match="no workload 'nope'"):
-        apply(cluster, seeded.app, "fix", [ImageSpec("nope", None, "a:1")], user="u")
+        apply(cluster, seeded.env("fix"), [ImageSpec("nope", None, "a:1")], user="u")
     with pytest.raises(NotFound, match="no container 'sidecar'"):
-        apply(cluster, seeded.app, "fix", [ImageSpec("web", "sidecar", "a:1")], user="u")
+        apply(cluster, seeded.env("fix"), [ImageSpec("web", "sidecar", "a:1")], user="u")
     # An init container does not count: `api` names its one main container.
     worker = cluster.get(kinds.DEPLOYMENT, seeded.namespace("fix"), "worker")
     worker["spec"]["template"]["spec"]["containers"].append({"name": "log-shipper", "image": "fluent-bit:3.1"})
     cluster.replace(kinds.DEPLOYMENT, seeded.namespace("fix"), worker)
     with pytest.raises(InvalidInput, match="several containers"):
-        apply(cluster, seeded.app, "fix", [ImageSpec("worker", None, "a:1")], user="u")
+        apply(cluster, seeded.env("fix"), [ImageSpec("worker", None, "a:1")], user="u")
     # One bad spec among good ones: nothing is applied.
     before = _containers(seeded, "fix", kinds.DEPLOYMENT, "web")
     with pytest.raises(NotFound):
-        apply(cluster, seeded.app, "fix", [ImageSpec("web", None, "a:2"), ImageSpec("nope", None, "a:1")], user="u")
+        apply(cluster, seeded.env("fix"), [ImageSpec("web", None, "a:2"), ImageSpec("nope", None, "a:1")], user="u")
     assert _containers(seeded, "fix", kinds.DEPLOYMENT, "web") == before
 
 
@@ -104,7 +101,7 @@ def test_invalid_image_references(reference: str) -> None:
 def test_racing_image_change_is_refused_and_earlier_patches_undone(
     seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     namespace = seeded.namespace("qa")
     original = cluster.json_patch
     calls: list[str] = []
@@ -120,6 +117,6 @@ def test_racing_image_change_is_refused_and_earlier_patches_undone(
     monkeypatch.setattr(cluster, "json_patch", racing)
     before_web = _containers(seeded, "qa", kinds.DEPLOYMENT, "web")
     with pytest.raises(Conflict, match="Deployment/worker changed"):
-        apply(cluster, seeded.app, "qa", [parse_spec("web=a/web:9"), parse_spec("worker=a/worker:9")], user="u")
+        apply(cluster, seeded.env("qa"), [parse_spec("web=a/web:9"), parse_spec("worker=a/worker:9")], user="u")
     assert _containers(seeded, "qa", kinds.DEPLOYMENT, "web") == before_web  # undone
     assert _containers(seeded, "qa", kinds.DEPLOYMENT, "worker") == {"worker": "someone/else:1"}
