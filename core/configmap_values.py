@@ -52,22 +52,33 @@ def configmaps(cluster: Cluster, environment: Environment) -> dict[str, dict[str
     }
 
 
-def _prepare(
-    cluster: Cluster, environment: Environment, name: str, values: dict[str, str]
-) -> tuple[Environment, Obj, Obj, list[ConfigChange]]:
+def _check_values(values: dict[str, str]) -> None:
     if not values:
         raise InvalidInput("no setting given: expected KEY=VALUE")
     for key in values:
         if not _KEY.match(key):
             raise InvalidInput(f"invalid ConfigMap key {key!r}: use letters, digits, '-', '_' and '.'")
-    environment = discovery.current(cluster, environment)
+
+
+def _check_environment(environment: Environment) -> None:
     if environment.is_production:
         raise Refused(f"{environment.ref} is production: its configuration changes only through promote or rollback")
-    try:
-        before = cluster.get(kinds.CONFIGMAP, environment.namespace, name)
-    except NotFound:
-        known = ", ".join(sorted(configmaps(cluster, environment))) or "none"
-        raise NotFound(f"no ConfigMap {name!r} in {environment.ref} (ConfigMaps: {known})") from None
+
+
+def edit(
+    environment: Environment, configmap: Obj | None, name: str, values: dict[str, str], known: list[str]
+) -> tuple[Obj, Obj, list[ConfigChange]]:
+    """ConfigMap `name` before and after setting `values`, and the changes. Pure.
+
+    `configmap` is None when the environment has no such ConfigMap; `known` then names
+    the ones it has, for the error.
+    """
+    _check_values(values)
+    _check_environment(environment)
+    if configmap is None:
+        listed = ", ".join(sorted(known)) or "none"
+        raise NotFound(f"no ConfigMap {name!r} in {environment.ref} (ConfigMaps: {listed})")
+    before = configmap
     if before.get("immutable"):
         raise Refused(f"ConfigMap/{name} in {environment.ref} is immutable")
     after = copy.deepcopy(before)
@@ -78,6 +89,22 @@ def _prepare(
         if (before.get("data") or {}).get(key) != value
     ]
     data.update(values)
+    return before, after, changes
+
+
+def _prepare(
+    cluster: Cluster, environment: Environment, name: str, values: dict[str, str]
+) -> tuple[Environment, Obj, Obj, list[ConfigChange]]:
+    _check_values(values)  # bad input is reported before any network call
+    environment = discovery.current(cluster, environment)
+    _check_environment(environment)
+    known: list[str] = []
+    configmap: Obj | None
+    try:
+        configmap = cluster.get(kinds.CONFIGMAP, environment.namespace, name)
+    except NotFound:
+        configmap, known = None, list(configmaps(cluster, environment))
+    before, after, changes = edit(environment, configmap, name, values, known)
     return environment, before, after, changes
 
 

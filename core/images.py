@@ -56,23 +56,31 @@ def _resolve(obj: Obj, spec: ImageSpec) -> tuple[Obj, bool]:
     raise NotFound(f"{inventory.ref(obj)} has no container {spec.container!r} (containers: {names})")
 
 
-def _prepare(
-    cluster: Cluster, environment: Environment, specs: list[ImageSpec]
-) -> tuple[Environment, list[Obj], list[Obj], list[ImageChange]]:
+def _check_specs(specs: list[ImageSpec]) -> None:
     if not specs:
         raise InvalidInput("no image change given: expected WORKLOAD[/CONTAINER]=IMAGE")
     for spec in specs:
         validate_image(spec.image)
-    environment = discovery.current(cluster, environment)
+
+
+def _check_environment(environment: Environment) -> None:
     if environment.is_production:
         raise Refused(f"{environment.ref} is production: images there change only through promote or rollback")
     if environment.incomplete:
         raise Refused(f"{environment.ref} is incomplete (an interrupted clone)")
-    originals = [
-        o for objs in inventory.list_kinds(cluster, environment.namespace, kinds.WORKLOAD_KINDS).values() for o in objs
-    ]
+
+
+def edit(
+    environment: Environment, workloads: list[Obj], specs: list[ImageSpec]
+) -> tuple[list[Obj], list[Obj], list[ImageChange]]:
+    """The touched workloads before and after the image changes, and the changes. Pure.
+
+    `workloads` are the environment's workload objects (every workload kind).
+    """
+    _check_specs(specs)
+    _check_environment(environment)
     by_name: dict[str, list[Obj]] = {}
-    for obj in originals:
+    for obj in workloads:
         by_name.setdefault(obj["metadata"]["name"], []).append(obj)
     updated: dict[str, Obj] = {}
     changes: list[ImageChange] = []
@@ -84,8 +92,21 @@ def _prepare(
         if container.get("image") != spec.image:
             changes.append(ImageChange(key, container["name"], container.get("image", ""), spec.image, init))
             container["image"] = spec.image
-    touched = [o for o in originals if inventory.ref(o) in {c.workload for c in changes}]
-    return environment, touched, [updated[inventory.ref(o)] for o in touched], changes
+    touched = [o for o in workloads if inventory.ref(o) in {c.workload for c in changes}]
+    return touched, [updated[inventory.ref(o)] for o in touched], changes
+
+
+def _prepare(
+    cluster: Cluster, environment: Environment, specs: list[ImageSpec]
+) -> tuple[Environment, list[Obj], list[Obj], list[ImageChange]]:
+    _check_specs(specs)  # bad input is reported before any network call
+    environment = discovery.current(cluster, environment)
+    _check_environment(environment)
+    workloads = [
+        o for objs in inventory.list_kinds(cluster, environment.namespace, kinds.WORKLOAD_KINDS).values() for o in objs
+    ]
+    before, after, changes = edit(environment, workloads, specs)
+    return environment, before, after, changes
 
 
 def plan(cluster: Cluster, environment: Environment, specs: list[ImageSpec]) -> tuple[list[ImageChange], EnvDiff]:

@@ -14,9 +14,10 @@ from hotclone.core import clone as clone_ops
 from hotclone.core import configmap_values as config_ops
 from hotclone.core import destroy as destroy_ops
 from hotclone.core import diff as diff_ops
-from hotclone.core import discovery, envtypes, images, inventory, matrix, permissions
+from hotclone.core import discovery, envtypes, images, inventory, matrix, permissions, plan_apply, rollout
 from hotclone.core import history as history_ops
 from hotclone.core import promote as promote_ops
+from hotclone.core import rollback as rollback_ops
 from hotclone.core.cluster import Cluster, Identity
 from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
@@ -171,7 +172,7 @@ class Session:
         return promote_ops.plan(self._cluster, source, target, prune=prune)
 
     def plan_rollback(self, environment: Environment, revision: int | None = None) -> PromotePlan:
-        return promote_ops.plan_rollback(self._cluster, environment, revision)
+        return rollback_ops.plan(self._cluster, environment, revision)
 
     def apply(
         self, plan: PromotePlan, *, confirm: str | None = None, reason: str = "", progress: Progress | None = None
@@ -179,15 +180,15 @@ class Session:
         """Apply a promote or rollback plan; production targets need confirm == target name."""
         self._guard(Action.ROLLBACK if plan.action == "rollback" else Action.PROMOTE)
         user = self.identity.username
-        return promote_ops.apply(self._cluster, plan, confirm=confirm, reason=reason, user=user, progress=progress)
+        return plan_apply.apply(self._cluster, plan, confirm=confirm, reason=reason, user=user, progress=progress)
 
     def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
-        return promote_ops.rollout_status(self._cluster, environment, workloads)
+        return rollout.rollout_status(self._cluster, environment, workloads)
 
     def wait_for_rollout(
         self, environment: Environment, workloads: list[str], *, timeout: float = 180.0
     ) -> list[RolloutStatus]:
-        return promote_ops.wait_for_rollout(self._cluster, environment, workloads, timeout=timeout)
+        return rollout.wait_for_rollout(self._cluster, environment, workloads, timeout=timeout)
 
     def history(self, environment: Environment) -> list[HistoryEntry]:
         return history_ops.entries(self._cluster, environment)

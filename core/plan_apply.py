@@ -1,0 +1,218 @@
+"""The engine promote and rollback share: server dry run, preview, guarded apply with undo.
+
+A plan is a set of desired objects (and deletions) for one target environment. The
+server's dry run of every write gives what the target would become; `preview` turns
+that into the plan the user sees (live target vs result, the workloads that will
+restart, and a fingerprint of every live object it touches). `apply` re-reads the
+target and compares each touched object with its fingerprint (its content, not its
+resourceVersion, which controllers bump on every status update); if anything changed
+in between, nothing is applied. Writes then carry the resourceVersion just read, so
+the server refuses a change racing with ours; a failure part-way undoes what was done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from hotclone.core import history, inventory, kinds, normalize
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.diff import compare, summary_lines
+from hotclone.core.errors import Conflict, HotcloneError, Refused
+from hotclone.core.models import Conflict3, Environment, FieldChange, ProgressStep, PromotePlan
+
+_RESTARTING = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+def fingerprint(obj: Obj, namespace: str) -> str:
+    """What the user saw of an object at diff time: its normalised content (secrets digested)."""
+    text = json.dumps(normalize.for_compare(obj, namespace), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def material(cluster: Cluster, environment: Environment) -> dict[str, Obj]:
+    """The environment's material objects by "Kind/name"."""
+    return {inventory.ref(o): o for o in inventory.material(cluster, environment.namespace)}
+
+
+def _restarts_pods(change: FieldChange) -> bool:
+    """Pod-template changes roll pods; replicas, strategy and metadata do not."""
+    path = change.path
+    if path.startswith("metadata."):
+        return False
+    return path.startswith("spec.template") or not path.startswith("spec.")
+
+
+def dry_run(
+    cluster: Cluster,
+    action: str,
+    source: str,
+    target: Environment,
+    live: dict[str, Obj],
+    desired: dict[str, Obj],
+    deletions: list[str],
+    conflicts: tuple[Conflict3, ...],
+) -> PromotePlan:
+    """Ask the server what every write and deletion would give, then build the preview."""
+
+    def attempt(item: tuple[str, Obj]) -> tuple[str, Obj]:
+        ref, body = item
+        kind = kinds.kind_named(body["kind"])
+        try:
+            if ref in live:
+                return ref, cluster.replace(kind, target.namespace, body, dry_run=True)
+            return ref, cluster.create(kind, target.namespace, body, dry_run=True)
+        except HotcloneError as error:
+            raise type(error)(f"dry run of {ref} in {target.ref} failed: {error}") from None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = dict(pool.map(attempt, desired.items())) if desired else {}
+    for ref in deletions:
+        kind, name = ref.split("/", 1)
+        cluster.delete(kinds.kind_named(kind), target.namespace, name, dry_run=True)
+    return preview(action, source, target, live, results, desired, deletions, conflicts)
+
+
+def preview(
+    action: str,
+    source: str,
+    target: Environment,
+    live: dict[str, Obj],
+    results: dict[str, Obj],
+    desired: dict[str, Obj],
+    deletions: list[str],
+    conflicts: tuple[Conflict3, ...],
+) -> PromotePlan:
+    """The plan the user sees, from the server's dry-run `results` (ref -> object) of `desired`.
+
+    Pure: without a server, pass `desired` itself as `results`.
+    """
+    after = {ref: obj for ref, obj in live.items() if ref not in deletions}
+    after.update(results)
+    diff = compare(
+        live.values(),
+        after.values(),
+        left_namespace=target.namespace,
+        right_namespace=target.namespace,
+        left_name=f"{target.ref} (live)",
+        right_name=f"{target.ref} (after {action})",
+    )
+    restarts = tuple(o.ref for o in diff.changed if o.kind in _RESTARTING and any(map(_restarts_pods, o.changes)))
+    preconditions = {ref: fingerprint(live[ref], target.namespace) for ref in [*desired, *deletions] if ref in live}
+    return PromotePlan(
+        app=target.app,
+        source=source,
+        target=target,
+        diff=diff,
+        conflicts=conflicts,
+        deletions=tuple(deletions),
+        restarts=restarts,
+        action=action,
+        writes=[desired[ref] for ref in results],
+        preconditions=preconditions,
+    )
+
+
+def apply(
+    cluster: Cluster,
+    plan: PromotePlan,
+    *,
+    confirm: str | None,
+    reason: str,
+    user: str,
+    progress: Callable[[ProgressStep], None] | None = None,
+) -> list[str]:
+    """Apply a plan; returns its summary lines. All or nothing."""
+    report = progress or (lambda step: None)
+    target = plan.target
+    if plan.conflicts:
+        listed = "; ".join(c.describe() for c in plan.conflicts)
+        raise Conflict(f"{len(plan.conflicts)} conflict(s), nothing applied: {listed}")
+    if target.is_production and confirm != target.name:
+        raise Refused(f"{target.ref} is production: confirm by typing its name ({target.name!r})")
+    if plan.empty:
+        return []
+    current = material(cluster, target)
+    for ref, seen in plan.preconditions.items():
+        now = current.get(ref)
+        if now is None or fingerprint(now, target.namespace) != seen:
+            raise Conflict(f"{ref} in {target.ref} changed since the diff; nothing applied (run {plan.action} again)")
+    appeared = [w for w in plan.writes if inventory.ref(w) not in plan.preconditions and inventory.ref(w) in current]
+    if appeared:
+        raise Conflict(f"{inventory.ref(appeared[0])} appeared in {target.ref} since the diff; nothing applied")
+    before = [normalize.for_copy(o) for o in current.values()]
+    done: list[tuple[str, str]] = []  # (verb, ref) for undo
+    total = len(plan.writes) + len(plan.deletions)
+    try:
+        for body in plan.writes:
+            ref, kind = inventory.ref(body), kinds.kind_named(body["kind"])
+            report(ProgressStep("apply", len(done), total, ref))
+            if ref in plan.preconditions:
+                _replace_unchanged(cluster, kind, target.namespace, body, current[ref], plan.preconditions[ref])
+                done.append(("replaced", ref))
+            else:
+                cluster.create(kind, target.namespace, body)
+                done.append(("created", ref))
+        for ref in plan.deletions:
+            kind_name, name = ref.split("/", 1)
+            report(ProgressStep("apply", len(done), total, f"delete {ref}"))
+            cluster.delete(
+                kinds.kind_named(kind_name),
+                target.namespace,
+                name,
+                resource_version=current[ref]["metadata"]["resourceVersion"],
+            )
+            done.append(("deleted", ref))
+    except HotcloneError as error:
+        _undo(cluster, target, current, done)
+        raise type(error)(f"{plan.action} of {target.ref} stopped and was undone, nothing changed: {error}") from None
+    report(ProgressStep("apply", total, total))
+    lines = summary_lines(plan.diff) + [f"{ref} deleted" for ref in plan.deletions]
+    report(ProgressStep("history", 0, 1))
+    history.record(
+        cluster,
+        target.namespace,
+        action=plan.action,
+        user=user,
+        summary=[f"from {plan.source}", *lines],
+        before=before,
+        reason=reason,
+    )
+    return lines
+
+
+def _replace_unchanged(
+    cluster: Cluster, kind: kinds.Kind, namespace: str, body: Obj, live: Obj, seen: str, attempts: int = 5
+) -> None:
+    """Replace with the live resourceVersion; when only the status moved on (controllers
+    do that all the time), re-read and try again; when the content changed, refuse."""
+    for _ in range(attempts):
+        version = live["metadata"]["resourceVersion"]
+        try:
+            cluster.replace(kind, namespace, {**body, "metadata": {**body["metadata"], "resourceVersion": version}})
+            return
+        except Conflict:
+            live = cluster.get(kind, namespace, body["metadata"]["name"])
+            if fingerprint(live, namespace) != seen:
+                raise Conflict(f"{inventory.ref(body)} changed since the diff") from None
+    raise Conflict(f"{inventory.ref(body)} keeps changing; gave up after {attempts} attempts")
+
+
+def _undo(cluster: Cluster, target: Environment, before: dict[str, Obj], done: list[tuple[str, str]]) -> None:
+    for verb, ref in reversed(done):
+        kind_name, name = ref.split("/", 1)
+        kind = kinds.kind_named(kind_name)
+        try:
+            if verb == "created":
+                cluster.delete(kind, target.namespace, name)
+            elif verb == "replaced":
+                live = cluster.get(kind, target.namespace, name)
+                restored = normalize.for_copy(before[ref])
+                restored["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+                cluster.replace(kind, target.namespace, restored)
+            else:
+                cluster.create(kind, target.namespace, normalize.for_copy(before[ref]))
+        except HotcloneError:
+            continue  # best effort; the history snapshot still holds the state before

@@ -1,0 +1,63 @@
+"""Roll an environment back: restore its material objects as a history revision saw them.
+
+A revision's snapshot is the state just before that change, so restoring it undoes
+the change (and everything after it). What the change added is deleted. The dry run,
+preview and guarded apply are plan_apply's, shared with promote.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from hotclone.core import discovery, history, inventory, normalize, plan_apply
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.errors import NotFound, Refused
+from hotclone.core.models import Environment, HistoryEntry, PromotePlan
+
+
+def plan(cluster: Cluster, environment: Environment, revision: int | None = None) -> PromotePlan:
+    """Restore the state from just before `revision` (default: the latest revision, i.e. undo it)."""
+    environment = discovery.current(cluster, environment)
+    if revision is None:
+        entries = history.entries(cluster, environment)
+        if not entries:
+            raise NotFound(f"{environment.ref} has no history to roll back")
+        revision = max(e.revision for e in entries)
+    entry, snapshot = history.snapshot(cluster, environment, revision)
+    _refuse_creation(environment, entry)  # before reading the environment, as the refusal needs nothing else
+    current = plan_apply.material(cluster, environment)
+    desired, deletions = restore_plan(environment, entry, snapshot, current)
+    return plan_apply.dry_run(cluster, "rollback", f"revision {revision}", environment, current, desired, deletions, ())
+
+
+def restore_plan(
+    environment: Environment, entry: HistoryEntry, snapshot: list[Obj], current: dict[str, Obj]
+) -> tuple[dict[str, Obj], list[str]]:
+    """What to write (ref -> object) and delete so that `current` becomes `snapshot` again.
+
+    Pure. Environment-scoped objects of the snapshot are left alone; a clone's own
+    revision is refused: before it, the environment did not exist.
+    """
+    _refuse_creation(environment, entry)
+    wanted = {inventory.ref(o): o for o in snapshot if not inventory.is_environment_scoped(o)}
+    desired: dict[str, Obj] = {}
+    for ref, obj in wanted.items():
+        body = copy.deepcopy(obj)
+        body["metadata"]["namespace"] = environment.namespace
+        live = current.get(ref)
+        unchanged = live is not None and normalize.for_merge(live, environment.namespace) == normalize.for_merge(
+            body, environment.namespace
+        )
+        if unchanged:
+            continue
+        desired[ref] = body
+    # Restoring a state means removing what the change added.
+    deletions = sorted(set(current) - set(wanted))
+    return desired, deletions
+
+
+def _refuse_creation(environment: Environment, entry: HistoryEntry) -> None:
+    if entry.action == "clone":
+        raise Refused(
+            f"revision {entry.revision} of {environment.ref} created it: nothing to roll back to (destroy it instead)"
+        )
