@@ -28,7 +28,7 @@ from benchmarks.data import dataset, seed
 from hotclone.core import diff as diff_ops
 from hotclone.core import inventory
 from hotclone.core.cluster import Cluster
-from hotclone.core.controlplane import ADMIN_CONTEXT, ControlPlane
+from hotclone.core.demo.controlplane import ADMIN_CONTEXT, ControlPlane
 from hotclone.core.errors import Conflict
 from hotclone.core.models import ImageSpec
 from hotclone.core.session import Session
@@ -133,16 +133,18 @@ def main() -> int:
                 ),
             )
         )
-        sections.append(profiled("clone of production", lambda: session.clone(app, "production", "prof1")))
+        production = session.environment(app, "production")
+        sections.append(profiled("clone of production", lambda: session.clone(production, "prof1")))
+        clone = session.environment(app, "prof1")
         for _ in range(10):  # a fresh clone's Deployments get their first status: retry the precondition
             try:
-                session.set_image(app, "prof1", [ImageSpec("web", None, f"{app}/web:9.9.9")])
+                session.set_image(clone, [ImageSpec("web", None, f"{app}/web:9.9.9")])
                 break
             except Conflict:
                 time.sleep(0.5)
 
         def promote() -> None:
-            plan = session.plan_promote(app, "prof1")
+            plan = session.plan_promote(clone)
             session.apply(plan, confirm="production")
 
         sections.append(profiled("promote plan + apply of the clone", promote))

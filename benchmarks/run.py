@@ -27,7 +27,7 @@ from benchmarks.report import render
 from hotclone.core import diff as diff_ops
 from hotclone.core import inventory, kinds
 from hotclone.core.cluster import Cluster
-from hotclone.core.controlplane import ADMIN_CONTEXT, ControlPlane, find_binaries, versions
+from hotclone.core.demo.controlplane import ADMIN_CONTEXT, ControlPlane, find_binaries, versions
 from hotclone.core.errors import Conflict, NotFound
 from hotclone.core.models import ImageSpec
 from hotclone.core.session import Session
@@ -64,6 +64,11 @@ class Bench:
 
     def session(self) -> Session:
         return Session.connect(str(self.plane.kubeconfig), ADMIN_CONTEXT)
+
+    def counted_session(self) -> tuple[Session, Cluster]:
+        """A session and its connection, whose request counter the figures read."""
+        cluster = Cluster.connect(str(self.plane.kubeconfig), ADMIN_CONTEXT)
+        return Session(cluster), cluster
 
     def fresh_name(self, prefix: str) -> str:
         return f"{prefix}{next(self.counter)}"
@@ -197,13 +202,14 @@ def scaling_figures(b: Bench, sizes: tuple[int, ...]) -> tuple[list[Figure], dic
         requests: list[int] = []
 
         def one(n: int = n, requests: list[int] = requests) -> float:
-            session = b.session()
+            session, cluster = b.counted_session()
             name = b.fresh_name("s")
             try:
                 session.identity  # noqa: B018 - the whoami round trip is part of a clone, counted below
-                before = session.cluster.request_count
-                seconds = timed(lambda: session.clone("scale", f"n{n}", name))
-                requests.append(session.cluster.request_count - before)
+                source = session.environment("scale", f"n{n}")
+                before = cluster.request_count
+                seconds = timed(lambda: session.clone(source, name))
+                requests.append(cluster.request_count - before)
             finally:
                 session.close()
                 b.remove_namespace(f"scale-{name}")
@@ -244,7 +250,8 @@ def diff_figures(b: Bench, size: str) -> list[Figure]:
     session = b.session()
     try:
         inproc = Figure("diff_inprocess", "diff, reads + compute (in-process Session.diff)", size)
-        inproc.runs = repeat(lambda: session.diff(b.app, "production", "qa"), b.runs)
+        production, qa = session.environment(b.app, "production"), session.environment(b.app, "qa")
+        inproc.runs = repeat(lambda: session.diff(production, qa), b.runs)
     finally:
         session.close()
     process = Figure("diff_process", "`hotclone diff APP production qa` (process)", size)
@@ -258,18 +265,19 @@ def promote_figures(b: Bench, size: str) -> list[Figure]:
     process = Figure("promote_process", "`hotclone promote` clone -> production, --no-wait (process)", size, goal=goal)
     plan_f = Figure("promote_plan", "promote plan incl. server dry run (in-process)", size)
     apply_f = Figure("promote_apply", "promote apply (in-process)", size)
-    session = b.session()
+    session, cluster = b.counted_session()
+    production = session.environment(b.app, "production")
     try:
 
         def prepare() -> str:
             name = b.fresh_name("p")
-            session.clone(b.app, "production", name)
+            clone = session.clone(production, name).environment
             spec = [ImageSpec("web", None, f"{b.app}/web:1.9.4-{name}")]
             for attempt in range(10):
                 # A fresh clone's Deployments get their first status from the controller manager,
                 # which bumps resourceVersion under set-image's precondition (see the report).
                 try:
-                    session.set_image(b.app, name, spec)
+                    session.set_image(clone, spec)
                     break
                 except Conflict:
                     if attempt == 9:
@@ -288,13 +296,14 @@ def promote_figures(b: Bench, size: str) -> list[Figure]:
         def in_process() -> tuple[float, float, int]:
             name = prepare()
             try:
-                before = session.cluster.request_count
+                clone = session.environment(b.app, name)
+                before = cluster.request_count
                 started = time.perf_counter()
-                plan = session.plan_promote(b.app, name)
+                plan = session.plan_promote(clone)
                 planned = time.perf_counter()
                 session.apply(plan, confirm="production")
                 done = time.perf_counter()
-                return planned - started, done - planned, session.cluster.request_count - before
+                return planned - started, done - planned, cluster.request_count - before
             finally:
                 b.remove_namespace(f"{b.app}-{name}")
 

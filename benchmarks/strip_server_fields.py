@@ -11,7 +11,7 @@ META_DROP = ("uid", "resourceVersion", "generation", "creationTimestamp", "manag
 ANNOTATIONS_DROP = ("kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision")
 
 
-def keep(obj):
+def keep(obj: dict) -> bool:
     meta = obj.get("metadata", {})
     if meta.get("ownerReferences"):
         return False
@@ -22,7 +22,7 @@ def keep(obj):
     return not (obj["kind"] == "Secret" and obj.get("type") == "kubernetes.io/service-account-token")
 
 
-def strip(obj):
+def strip(obj: dict) -> dict:
     obj.pop("status", None)
     meta = obj["metadata"]
     for key in META_DROP:

@@ -25,7 +25,8 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
-        parser.exit(0, f"hotclone {_version()}\n")
+        print(f"hotclone {_version()}")  # stdout, as argparse's own version action does
+        parser.exit(0)
 
 
 class _Parser(argparse.ArgumentParser):

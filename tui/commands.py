@@ -5,21 +5,18 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
+from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 
 if TYPE_CHECKING:
     from hotclone.tui.app import HotcloneApp
 
-_ACTIONS = [
-    ("clone", "Clone the focused environment"),
-    ("edit_image", "Edit the image of the focused workload"),
-    ("diff", "Diff two environments"),
-    ("promote", "Promote the focused clone"),
-    ("history", "History and rollback"),
-    ("destroy", "Destroy the focused temporary environment"),
-    ("matrix", "Version matrix"),
-    ("filter", "Filter environments"),
-]
+
+def palette_actions() -> list[tuple[str, str]]:
+    """(action, text) for every key the main screen shows: built from its bindings, never a second list."""
+    from hotclone.tui.screens.main import MainScreen
+
+    return [(b.action, b.tooltip or b.description) for b in MainScreen.BINDINGS if isinstance(b, Binding) and b.show]
 
 
 class HotcloneCommands(Provider):
@@ -40,7 +37,7 @@ class HotcloneCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), partial(main.focus_row, key), help="jump")
-        for action, text in _ACTIONS:
+        for action, text in palette_actions():
             score = matcher.match(text)
             if score > 0:
                 allowed = main.check_action(action, ()) is True

@@ -11,7 +11,6 @@ from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.models import (
     Application,
     CloneResult,
-    ConnectionInfo,
     EnvDiff,
     Environment,
     EnvironmentType,
@@ -24,11 +23,6 @@ from hotclone.core.models import (
     Workload,
 )
 from hotclone.core.permissions import Action
-
-
-@dataclass
-class Connected(Message):
-    info: ConnectionInfo
 
 
 @dataclass

@@ -46,16 +46,17 @@ NEEDS_ENV = {"diff", "history", *GUARDED}
 
 class MainScreen(ReportingScreen):
     AUTO_FOCUS = "#envs"
+    # The tooltips double as the command palette's entries (tui.commands): one list of actions.
     BINDINGS = [
-        Binding("slash", "filter", "Filter"),
-        Binding("c", "clone", "Clone"),
-        Binding("e", "edit_image", "Image"),
-        Binding("v", "edit_config", "Config"),
-        Binding("d", "diff", "Diff"),
-        Binding("p", "promote", "Promote"),
-        Binding("h", "history", "History"),
-        Binding("x", "destroy", "Destroy"),
-        Binding("m", "matrix", "Matrix"),
+        Binding("slash", "filter", "Filter", tooltip="Filter environments"),
+        Binding("c", "clone", "Clone", tooltip="Clone the focused environment"),
+        Binding("e", "edit_image", "Image", tooltip="Edit the image of the focused workload"),
+        Binding("v", "edit_config", "Config", tooltip="Edit a ConfigMap value of the focused environment"),
+        Binding("d", "diff", "Diff", tooltip="Diff two environments"),
+        Binding("p", "promote", "Promote", tooltip="Promote the focused clone"),
+        Binding("h", "history", "History", tooltip="History and rollback"),
+        Binding("x", "destroy", "Destroy", tooltip="Destroy the focused temporary environment"),
+        Binding("m", "matrix", "Matrix", tooltip="Version matrix"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 class MatrixScreen(ReportingScreen):
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
+    COMPONENT_CLASSES = {"matrix--differs"}  # a cell that differs from the baseline (styles/screens.tcss)
 
     def __init__(self, app_name: str) -> None:
         super().__init__()
@@ -58,11 +59,12 @@ class MatrixScreen(ReportingScreen):
         table.add_column("workload", key="workload")
         for env in matrix.environments:
             table.add_column(f"{env}*" if env == matrix.baseline else env, key=env)
+        differs = self.get_component_rich_style("matrix--differs", partial=True)
         for r, (ref, tags) in enumerate(matrix.rows):
             cells: list[str | Text] = [ref]
             for c, tag in enumerate(tags):
                 # "≠" keeps the difference visible without colour (NO_COLOR).
-                cells.append(Text(f"≠ {tag}", style="bold reverse") if matrix.differs(r, c) else Text(f"  {tag}"))
+                cells.append(Text(f"≠ {tag}", style=differs) if matrix.differs(r, c) else Text(f"  {tag}"))
             table.add_row(*cells, key=ref)
         baseline = matrix.baseline or "no production environment"
         self.query_one("#matrix-legend", Static).update(f"* baseline: {baseline} · ≠ differs from the baseline")

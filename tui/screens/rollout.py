@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from hotclone.core.models import PromotePlan, RolloutStatus
 from hotclone.core.permissions import Action
-from hotclone.tui.messages import PermissionsChecked, RolloutPolled
+from hotclone.tui.messages import EnvironmentChanged, PermissionsChecked, RolloutPolled
 from hotclone.tui.screens.base import ReportingScreen
 from hotclone.tui.widgets.banner import ConnectionBanner
 from hotclone.tui.widgets.context_bar import ContextBar
@@ -136,4 +136,6 @@ class RolloutScreen(ReportingScreen):
 
     def _rolled_back(self, plan: PromotePlan | None) -> None:
         if plan is not None:
+            # The rollback changed the cluster: the list behind this screen must not stay stale.
+            self.hc.main_screen.post_message(EnvironmentChanged((plan.app, plan.target.name)))
             self.app.switch_screen(RolloutScreen(plan))

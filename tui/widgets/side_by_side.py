@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import ScrollableContainer
@@ -43,29 +44,45 @@ def change_starts(rows: list[Row]) -> list[int]:
     return [i for i, r in enumerate(rows) if r.tag != "equal" and (i == 0 or rows[i - 1].tag == "equal")]
 
 
-def render(rows: list[Row], left_title: str, right_title: str) -> Text:
+# Left and right style of a row, by its tag: names of SideBySide's component classes.
+_SIDES = {
+    "equal": (None, None),
+    "replace": ("changed", "changed"),
+    "delete": ("removed", "changed"),
+    "insert": ("changed", "added"),
+}
+Styles = dict[str, Style]  # "title", "removed", "added", "changed" -> style from the stylesheet
+
+
+def render(rows: list[Row], left_title: str, right_title: str, styles: Styles | None = None) -> Text:
+    def style(name: str | None) -> Style | str:
+        return (styles or {}).get(name, "") if name else ""
+
     width = max([len(left_title), *(len(r.left or "") for r in rows)], default=10)
     text = Text(no_wrap=True, overflow="ignore")
-    text.append(f"  {left_title.ljust(width)} │   {right_title}\n", style="bold")
+    text.append(f"  {left_title.ljust(width)} │   {right_title}\n", style=style("title"))
     for r in rows:
         mark = _MARK[r.tag]
         left, right = (r.left or "").ljust(width), r.right or ""
-        lstyle = "" if r.tag == "equal" else ("diff.removed" if r.tag == "delete" else "diff.changed")
-        rstyle = "" if r.tag == "equal" else ("diff.added" if r.tag == "insert" else "diff.changed")
+        left_style, right_style = _SIDES[r.tag]
         text.append(f"{mark} ")
-        text.append(left, style=_STYLES.get(lstyle, ""))
+        text.append(left, style=style(left_style))
         text.append(" │ ")
         text.append(f"{mark} ")
-        text.append(right, style=_STYLES.get(rstyle, ""))
+        text.append(right, style=style(right_style))
         text.append("\n")
     return text
 
 
-_STYLES = {"diff.removed": "on #5f1f1f", "diff.added": "on #1f4f1f", "diff.changed": "on #4f4f1f"}
-
-
 class SideBySide(ScrollableContainer, can_focus=True):
-    """Scrolls both ways; `show_change` jumps to the n-th change block."""
+    """Scrolls both ways; `show_change` jumps to the n-th change block. Colours come from styles/diff.tcss."""
+
+    COMPONENT_CLASSES = {
+        "side-by-side--title",
+        "side-by-side--removed",
+        "side-by-side--added",
+        "side-by-side--changed",
+    }
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -80,7 +97,11 @@ class SideBySide(ScrollableContainer, can_focus=True):
         self.rows = align(left, right)
         self.starts = change_starts(self.rows)
         self.current = -1
-        self.query_one("#yaml", Static).update(render(self.rows, left_title, right_title))
+        styles = {
+            name: self.get_component_rich_style(f"side-by-side--{name}", partial=True)
+            for name in ("title", "removed", "added", "changed")
+        }
+        self.query_one("#yaml", Static).update(render(self.rows, left_title, right_title, styles))
         self.scroll_home(animate=False)
 
     def jump(self, step: int) -> int | None:
