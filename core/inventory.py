@@ -11,6 +11,7 @@ from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import Forbidden
 from hotclone.core.kinds import Kind
 from hotclone.core.models import LABEL_SCOPE, Container, Workload
+from hotclone.core.readiness import readiness
 
 HISTORY_LABEL = "hotclone.io/history"
 _STATEFULSET_PVC = re.compile(r"^(?P<template>.+)-(?P<set>.+)-\d+$")
@@ -95,16 +96,9 @@ def containers(obj: Obj) -> tuple[Container, ...]:
 
 
 def to_workload(obj: Obj) -> Workload:
-    spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    kind = obj["kind"]
-    if kind == "DaemonSet":
-        desired, ready = status.get("desiredNumberScheduled", 0), status.get("numberReady", 0)
-    elif kind == "CronJob":
-        desired, ready = (0 if spec.get("suspend") else 1), len(status.get("active") or [])
-        ready = desired if ready == 0 and desired else ready  # a schedule is "ready" when not suspended
-    else:
-        desired, ready = spec.get("replicas", 1), status.get("readyReplicas", 0)
-    return Workload(kind, obj["metadata"]["name"], containers(obj), ready=ready, desired=desired)
+    counts = readiness(obj)
+    ready, desired = (counts.ready, counts.desired) if counts else (0, 0)  # 0 desired: shown as "-"
+    return Workload(obj["kind"], obj["metadata"]["name"], containers(obj), ready=ready, desired=desired)
 
 
 def _to_workloads(lists: Iterable[list[Obj]]) -> list[Workload]:
