@@ -6,6 +6,7 @@ import shlex
 from pathlib import Path
 
 from hotclone.core import kinds
+from hotclone.core.schema import LABEL_APP
 
 FILTER = Path(__file__).with_name("strip_server_fields.py")
 
@@ -18,7 +19,7 @@ def resource_list() -> str:
 def list_envs_argv(kubectl: Path, kubeconfig: Path, context: str, app: str) -> list[str]:
     return [
         str(kubectl), "--kubeconfig", str(kubeconfig), "--context", context,
-        "get", "namespaces", "-l", f"hotclone.io/app={app}", "-o", "json",
+        "get", "namespaces", "-l", f"{LABEL_APP}={app}", "-o", "json",
     ]  # fmt: skip
 
 

@@ -76,9 +76,7 @@ def cmd_types(session: SessionContract, args: argparse.Namespace) -> int:
     if args.json:
         emit(output.dumps(types))
     else:
-        rows = [
-            [t.name, output.format_duration(t.ttl) if t.ttl else "-", ", ".join(t.template_names) or "-"] for t in types
-        ]
+        rows = [[t.name, output.type_ttl(t.ttl), ", ".join(t.template_names) or "-"] for t in types]
         emit(output.table(["type", "ttl", "templates"], rows))
     return 0
 

@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from hotclone.core.envtypes import format_duration
+from hotclone.core import durations
 from hotclone.core.models import Environment, HistoryEntry
 
 
@@ -33,17 +33,18 @@ def dumps(value: Any) -> str:
     return json.dumps(to_jsonable(value), indent=2, sort_keys=False)
 
 
+# Ages and TTLs print exactly as the dashboard prints them: both go through core.durations.
 def age(since: datetime | None, now: datetime) -> str:
-    if since is None:
-        return "-"
-    return format_duration(max(timedelta(0), now - since)) if now - since >= timedelta(minutes=1) else "<1m"
+    return durations.age(since, now)
 
 
 def ttl(environment: Environment, now: datetime) -> str:
-    left = environment.ttl_left(now)
-    if left is None:
-        return "-"
-    return "EXPIRED" if left.total_seconds() <= 0 else format_duration(left)
+    return durations.ttl_left(environment, now)
+
+
+def type_ttl(ttl: timedelta | None) -> str:
+    """An environment type's default TTL, as the dashboard shows it (and `--ttl` takes it)."""
+    return durations.exact(ttl) if ttl else "-"
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:

@@ -15,25 +15,26 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from hotclone.core import discovery, envtypes, history, inventory, kinds, normalize, preflight
+from hotclone.core import discovery, durations, envtypes, history, inventory, kinds, normalize, preflight
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import AlreadyExists, HotcloneError, NotFound, Refused
-from hotclone.core.models import (
+from hotclone.core.models import CloneResult, Environment, PreflightFinding, ProgressStep
+from hotclone.core.schema import (
     ANNOTATION_CLONED_FROM,
     ANNOTATION_CREATED_BY,
     ANNOTATION_EXPIRES_AT,
+    ANNOTATION_PREFLIGHT,
     ANNOTATION_STATE,
     LABEL_APP,
     LABEL_ENV,
     LABEL_ENV_TYPE,
-    CloneResult,
-    Environment,
-    PreflightFinding,
-    ProgressStep,
+    PREFLIGHT_MAX_CHARS,
+    STATE_CREATING,
+    TIME_FORMAT,
+    environment_namespace,
 )
 from hotclone.core.validation import validate_environment_name
 
-ANNOTATION_FINDINGS = "hotclone.io/preflight"
 _PARALLEL_CREATES = 8
 
 
@@ -54,7 +55,7 @@ def clone(
     # Everything that can be checked without changing the cluster is checked first.
     app = origin.app
     validate_environment_name(app, new)
-    lifetime = envtypes.parse_duration(ttl) if ttl else None
+    lifetime = durations.parse(ttl) if ttl else None
     definition = envtypes.load(cluster, env_type)
     origin = discovery.current(cluster, origin)
     source = origin.name
@@ -63,7 +64,7 @@ def clone(
     existing = {e.name for e in discovery.environments(cluster, app)}
     if new in existing:
         raise AlreadyExists(f"environment {new!r} of {app!r} already exists")
-    namespace = f"{app}-{new}"
+    namespace = environment_namespace(app, new)
     try:
         cluster.get(kinds.NAMESPACE, None, namespace)
         raise AlreadyExists(f"namespace {namespace} already exists (not a hotclone environment of {app})")
@@ -150,11 +151,11 @@ def _create_namespace(
     annotations = {
         ANNOTATION_CLONED_FROM: origin.name,
         ANNOTATION_CREATED_BY: user,
-        ANNOTATION_STATE: "creating",
-        ANNOTATION_FINDINGS: "\n".join(f.describe() for f in findings)[:20000],
+        ANNOTATION_STATE: STATE_CREATING,
+        ANNOTATION_PREFLIGHT: "\n".join(f.describe() for f in findings)[:PREFLIGHT_MAX_CHARS],
     }
     if expires:
-        annotations[ANNOTATION_EXPIRES_AT] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+        annotations[ANNOTATION_EXPIRES_AT] = expires.strftime(TIME_FORMAT)
     body = {
         "apiVersion": "v1",
         "kind": "Namespace",
@@ -206,5 +207,5 @@ def _remove(cluster: Cluster, namespace: str) -> None:
 
 def recorded_findings(cluster: Cluster, environment: Environment) -> list[str]:
     namespace = cluster.get(kinds.NAMESPACE, None, environment.namespace)
-    text = (namespace["metadata"].get("annotations") or {}).get(ANNOTATION_FINDINGS, "")
+    text = (namespace["metadata"].get("annotations") or {}).get(ANNOTATION_PREFLIGHT, "")
     return [line for line in text.splitlines() if line]

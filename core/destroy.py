@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from hotclone.core import discovery, kinds
 from hotclone.core.cluster import Cluster
 from hotclone.core.errors import Refused
-from hotclone.core.models import LABEL_APP, PROTECTED_TYPES, Environment
+from hotclone.core.models import PROTECTED_TYPES, Environment
+from hotclone.core.schema import LABEL_APP
 
 # An interrupted clone younger than this may still be running in another terminal.
 INCOMPLETE_GRACE = timedelta(minutes=15)

@@ -8,7 +8,8 @@ from datetime import datetime
 from hotclone.core import kinds
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import NotFound
-from hotclone.core.models import (
+from hotclone.core.models import Application, Environment
+from hotclone.core.schema import (
     ANNOTATION_CLONED_FROM,
     ANNOTATION_CREATED_BY,
     ANNOTATION_EXPIRES_AT,
@@ -16,8 +17,7 @@ from hotclone.core.models import (
     LABEL_APP,
     LABEL_ENV,
     LABEL_ENV_TYPE,
-    Application,
-    Environment,
+    STATE_CREATING,
 )
 from hotclone.core.validation import validate_label
 
@@ -46,7 +46,7 @@ def from_namespace(namespace: Obj) -> Environment:
         expires_at=parse_time(annotations.get(ANNOTATION_EXPIRES_AT)),
         cloned_from=annotations.get(ANNOTATION_CLONED_FROM) or None,
         created_by=annotations.get(ANNOTATION_CREATED_BY) or None,
-        incomplete=annotations.get(ANNOTATION_STATE) == "creating" or bool(meta.get("deletionTimestamp")),
+        incomplete=annotations.get(ANNOTATION_STATE) == STATE_CREATING or bool(meta.get("deletionTimestamp")),
     )
 
 

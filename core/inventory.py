@@ -10,15 +10,15 @@ from hotclone.core import kinds
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import Forbidden
 from hotclone.core.kinds import Kind
-from hotclone.core.models import LABEL_SCOPE, Container, Workload
+from hotclone.core.models import Container, Workload
 from hotclone.core.readiness import readiness
+from hotclone.core.schema import LABEL_HISTORY, LABEL_SCOPE, SCOPE_ENVIRONMENT
 
-HISTORY_LABEL = "hotclone.io/history"
 _STATEFULSET_PVC = re.compile(r"^(?P<template>.+)-(?P<set>.+)-\d+$")
 
 
 def is_environment_scoped(obj: Obj) -> bool:
-    return ((obj.get("metadata") or {}).get("labels") or {}).get(LABEL_SCOPE) == "environment"
+    return ((obj.get("metadata") or {}).get("labels") or {}).get(LABEL_SCOPE) == SCOPE_ENVIRONMENT
 
 
 def ref(obj: Obj) -> str:
@@ -31,7 +31,7 @@ def _server_made(obj: Obj, statefulset_claims: set[str]) -> bool:
     name, kind = meta.get("name", ""), obj.get("kind")
     if meta.get("ownerReferences"):
         return True
-    if (meta.get("labels") or {}).get(HISTORY_LABEL):
+    if (meta.get("labels") or {}).get(LABEL_HISTORY):
         return True  # hotclone's own history, not part of the environment
     if kind == "ConfigMap" and name in ("kube-root-ca.crt", "istio-ca-root-cert"):
         return True

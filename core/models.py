@@ -1,4 +1,7 @@
-"""Domain objects shared by core, the CLI and the dashboard. Plain dataclasses, no I/O."""
+"""Domain objects shared by core, the CLI and the dashboard. Plain dataclasses, no I/O.
+
+How they are stored on a cluster (labels, annotations, names) is core/schema.py.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +14,6 @@ PRODUCTION = "production"
 QA = "qa"
 TEMPORARY = "temporary"
 PROTECTED_TYPES = frozenset({PRODUCTION, QA})  # never destroyed by hotclone
-
-LABEL_APP = "hotclone.io/app"
-LABEL_ENV = "hotclone.io/env"
-LABEL_ENV_TYPE = "hotclone.io/env-type"
-LABEL_SCOPE = "hotclone.io/scope"
-LABEL_ENVIRONMENT_TYPE = "hotclone.io/environment-type"
-ANNOTATION_CLONED_FROM = "hotclone.io/cloned-from"
-ANNOTATION_CREATED_BY = "hotclone.io/created-by"
-ANNOTATION_EXPIRES_AT = "hotclone.io/expires-at"
-ANNOTATION_STATE = "hotclone.io/state"  # "creating" until a clone is complete
-SYSTEM_NAMESPACE = "hotclone-system"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from hotclone.core.errors import InvalidInput
+from hotclone.core.schema import environment_namespace
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 MAX_NAMESPACE = 63
@@ -36,7 +37,7 @@ def validate_label(value: str, what: str) -> str:
 def validate_environment_name(app: str, env: str) -> str:
     """A new environment's name: a DNS label that still fits once prefixed with the app."""
     validate_label(env, "environment name")
-    namespace = f"{app}-{env}"
+    namespace = environment_namespace(app, env)
     if len(namespace) > MAX_NAMESPACE:
         room = MAX_NAMESPACE - len(app) - 1
         raise InvalidInput(

@@ -16,7 +16,7 @@ from hotclone.core.cluster import Cluster
 from hotclone.core.demo.controlplane import RESTRICTED_CONTEXT, free_port
 from hotclone.core.discovery import environment
 from hotclone.core.images import apply, parse_spec
-from hotclone.core.models import SYSTEM_NAMESPACE
+from hotclone.core.schema import SYSTEM_NAMESPACE
 from tests.conftest import fresh_app
 from tests.helpers import kubeconfig_variant, run_cli
 

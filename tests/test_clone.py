@@ -11,7 +11,7 @@ from hotclone.core import demo, inventory, kinds
 from hotclone.core.clone import clone
 from hotclone.core.envtypes import type_configmap
 from hotclone.core.errors import AlreadyExists, InvalidInput, NotFound
-from hotclone.core.models import ANNOTATION_CLONED_FROM, ANNOTATION_EXPIRES_AT, LABEL_ENV_TYPE
+from hotclone.core.schema import ANNOTATION_CLONED_FROM, ANNOTATION_EXPIRES_AT, LABEL_ENV_TYPE
 from tests.conftest import Seeded
 from tests.helpers import namespace_objects
 

@@ -9,7 +9,7 @@ import pytest
 from hotclone.core import envtypes, kinds
 from hotclone.core.clone import clone
 from hotclone.core.errors import InvalidInput, NotFound
-from hotclone.core.models import SYSTEM_NAMESPACE
+from hotclone.core.schema import SYSTEM_NAMESPACE
 from tests.conftest import Seeded
 
 
@@ -65,14 +65,3 @@ def test_invalid_yaml_names_type_and_document(seeded: Seeded) -> None:
     name = _define(seeded, "badyaml", "kind: ConfigMap\nmetadata:\n  name: [unclosed\n")
     with pytest.raises(InvalidInput, match=rf"environment type '{name}', template document 1: invalid YAML"):
         clone(seeded.cluster, seeded.env("production"), "x", env_type=name)
-
-
-@pytest.mark.parametrize(("text", "seconds"), [("24h", 86400), ("90m", 5400), ("1h30m", 5400), ("7d", 604800)])
-def test_durations(text: str, seconds: int) -> None:
-    assert envtypes.parse_duration(text).total_seconds() == seconds
-
-
-@pytest.mark.parametrize("text", ["", "24", "h", "-1h", "1y", "0h"])
-def test_bad_durations(text: str) -> None:
-    with pytest.raises(InvalidInput, match="invalid duration"):
-        envtypes.parse_duration(text)

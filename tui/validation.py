@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from textual.validation import ValidationResult, Validator
 
-from hotclone.core import validation
-from hotclone.core.envtypes import parse_duration
+from hotclone.core import durations, validation
 from hotclone.core.errors import InvalidInput
 
 
@@ -27,7 +26,7 @@ def ttl_error(ttl: str) -> str | None:
     if not ttl:
         return None
     try:
-        parse_duration(ttl)
+        durations.parse(ttl)
     except InvalidInput as error:
         return str(error)
     return None

@@ -1,0 +1,97 @@
+"""Everything hotclone reads or writes on a cluster: labels, annotations, names, formats.
+
+This is the compatibility surface with every cluster hotclone has ever touched: the
+values below are already stored in clusters, so they never change (add, never rename).
+Every `hotclone.io/` string in core/, cli/ and tui/ lives here (tests/test_schema.py
+checks it). Encoding and decoding of the history Secrets lives here too, for the same
+reason; what to store and when stays in core/history.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from typing import Any
+
+# An environment is a namespace carrying these three labels; `hotclone clone` writes them,
+# people label their long-lived environments by hand (or the demo seed does), discovery
+# lists namespaces by LABEL_APP.
+LABEL_APP = "hotclone.io/app"  # application name; all environments of an app share it
+LABEL_ENV = "hotclone.io/env"  # environment name within the app (qa, hotfix-ko, ...)
+LABEL_ENV_TYPE = "hotclone.io/env-type"  # environment type name (production, temporary, ...)
+
+# Annotations `hotclone clone` writes on the namespace of a new environment.
+ANNOTATION_CLONED_FROM = "hotclone.io/cloned-from"  # the source environment's name
+ANNOTATION_CREATED_BY = "hotclone.io/created-by"  # the user who ran the clone
+ANNOTATION_EXPIRES_AT = "hotclone.io/expires-at"  # TIME_FORMAT; absent for no TTL; gc reads it
+ANNOTATION_PREFLIGHT = "hotclone.io/preflight"  # the clone's preflight findings, one a line
+PREFLIGHT_MAX_CHARS = 20000  # the findings text is cut here to stay far below the 256 KiB limit
+ANNOTATION_STATE = "hotclone.io/state"  # STATE_CREATING until the clone completes, then removed
+STATE_CREATING = "creating"  # a namespace still (or forever, if killed) being cloned: incomplete
+
+# Timestamps hotclone writes into annotations: UTC, second precision, RFC 3339.
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+# People label an object inside an environment with this to keep it out of clones and
+# promotes (database credentials, Ingress hosts); environment-type templates get it too.
+LABEL_SCOPE = "hotclone.io/scope"
+SCOPE_ENVIRONMENT = "environment"  # the only value hotclone gives meaning to
+
+# Environment types: ConfigMaps in SYSTEM_NAMESPACE, written by an administrator (or the
+# demo seed), read by clone and `hotclone types`.
+SYSTEM_NAMESPACE = "hotclone-system"
+LABEL_ENVIRONMENT_TYPE = "hotclone.io/environment-type"  # value: the type's name
+ENVIRONMENT_TYPE_CONFIGMAP_PREFIX = "environment-type-"  # the name type_configmap gives a type's ConfigMap
+TYPE_TEMPLATES_KEY = "templates"  # data key: multi-document YAML with ${...} placeholders
+TYPE_TTL_KEY = "ttl"  # data key: default TTL (durations.parse syntax); absent = no expiry
+
+# History: Secrets in the environment's own namespace (snapshots hold Secret data, so
+# they get Secret RBAC), written by every change hotclone makes, read by history,
+# rollback and promote. Discovery of objects skips anything carrying LABEL_HISTORY.
+LABEL_HISTORY = "hotclone.io/history"  # HISTORY_REVISION or HISTORY_BASE
+HISTORY_REVISION = "revision"  # one revision: the material objects before a change
+HISTORY_BASE = "base"  # the source's material objects at clone time (promote's merge base)
+HISTORY_SECRET_TYPE = "hotclone.io/history"  # the Secret's `type`
+LABEL_REVISION = "hotclone.io/revision"  # revision number, decimal, from 1
+ANNOTATION_ACTION = "hotclone.io/action"  # clone, set-image, set-config, promote, rollback, ...
+ANNOTATION_USER = "hotclone.io/user"  # who made the change
+ANNOTATION_TIME = "hotclone.io/time"  # when, TIME_FORMAT
+ANNOTATION_REASON = "hotclone.io/reason"  # the user's free-text reason, may be empty
+ANNOTATION_SUMMARY = "hotclone.io/summary"  # JSON list of one-line change descriptions
+ANNOTATION_SOURCE_NAMESPACE = "hotclone.io/source-namespace"  # on the base: the clone's source namespace
+BASE_SECRET = "hotclone-base"  # the one base Secret of a clone
+SNAPSHOT_KEY = "snapshot"  # data key of both kinds of history Secret: pack(objects)
+
+
+def environment_namespace(app: str, env: str) -> str:
+    """The namespace `hotclone clone` creates for environment `env` of `app`."""
+    return f"{app}-{env}"
+
+
+def history_secret_name(revision: int) -> str:
+    """hotclone-history-00001, ...: zero-padded so the names sort like the revisions."""
+    return f"hotclone-history-{revision:05d}"
+
+
+def pack(objects: list[dict[str, Any]]) -> str:
+    """Secret data value: base64 (the wire format of Secret data) of gzipped compact JSON."""
+    return base64.b64encode(gzip.compress(json.dumps(objects, separators=(",", ":")).encode(), 6)).decode()
+
+
+def unpack(data: str) -> list[dict[str, Any]]:
+    loaded: list[dict[str, Any]] = json.loads(gzip.decompress(base64.b64decode(data)))
+    return loaded
+
+
+def history_secret(
+    name: str, labels: dict[str, str], annotations: dict[str, str], snapshot: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A history Secret (revision or base) holding `snapshot` under SNAPSHOT_KEY."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": HISTORY_SECRET_TYPE,
+        "metadata": {"name": name, "labels": labels, "annotations": annotations},
+        "data": {SNAPSHOT_KEY: pack(snapshot)},
+    }
