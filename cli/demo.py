@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hotclone.core.cluster import Cluster
-from hotclone.core.controlplane import ADMIN_CONTEXT, ControlPlane, cache_root
 from hotclone.core.demo import DEMO_APP, seed
+from hotclone.core.demo.controlplane import ADMIN_CONTEXT, ControlPlane, cache_root
 from hotclone.core.session import Session
 
 

@@ -3,12 +3,12 @@
 # kube-controller-manager, kube-scheduler, kubectl, kwok) from Go modules.
 #
 # Usage: controlplane/build.sh [OUT_DIR]
-# OUT_DIR defaults to the version-keyed cache folder that core/controlplane
+# OUT_DIR defaults to the version-keyed cache folder that core/demo/controlplane
 # looks in; a complete OUT_DIR is left alone, so a warm run costs nothing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=../core/controlplane-versions.env
-source "$here/../core/controlplane-versions.env"
+# shellcheck source=../core/demo/controlplane-versions.env
+source "$here/../core/demo/controlplane-versions.env"
 key="k8s-${KUBERNETES_VERSION}-etcd-${ETCD_VERSION}-kwok-${KWOK_VERSION}"
 out="${1:-${HOTCLONE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hotclone}/controlplane/$key}"
 bins=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hotclone.core.cluster import Cluster
-from hotclone.core.controlplane import ADMIN_CONTEXT, RESTRICTED_CONTEXT
+from hotclone.core.demo.controlplane import ADMIN_CONTEXT, RESTRICTED_CONTEXT
 from hotclone.core.errors import Forbidden, Unreachable
 from hotclone.core.session import Session
 from tests.helpers import kubeconfig_variant
@@ -51,7 +51,7 @@ def test_unknown_context(kubeconfig: str) -> None:
 
 
 def test_unreachable_server_is_one_clear_line(kubeconfig: str, tmp_path: Path) -> None:
-    from hotclone.core.controlplane import free_port
+    from hotclone.core.demo.controlplane import free_port
 
     path = kubeconfig_variant(kubeconfig, tmp_path, server=f"https://127.0.0.1:{free_port()}")
     cluster = Cluster.connect(path, ADMIN_CONTEXT)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hotclone.core.controlplane import find_binaries
+from hotclone.core.demo.controlplane import find_binaries
 
 
 @pytest.mark.timeout(240)

@@ -26,10 +26,8 @@ from pathlib import Path
 
 from hotclone.core.errors import HotcloneError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 VERSIONS_FILE = Path(__file__).resolve().parent / "controlplane-versions.env"
 REQUIRED = ("etcd", "kube-apiserver", "kube-controller-manager")
-OPTIONAL = ("kube-scheduler", "kwok", "kubectl")
 ADMIN_TOKEN = "hotclone-admin-token"
 RESTRICTED_TOKEN = "hotclone-restricted-token"
 ADMIN_CONTEXT = "hotclone-local"
@@ -267,6 +265,7 @@ class ControlPlane:
         """The restricted user may read (view) but change nothing; a fake node for kwok."""
         from hotclone.core.cluster import Cluster
         from hotclone.core.kinds import NAMESPACE, Kind
+        from hotclone.core.schema import SYSTEM_NAMESPACE
 
         cluster = Cluster.connect(str(self.kubeconfig), ADMIN_CONTEXT)
         try:
@@ -282,7 +281,7 @@ class ControlPlane:
                     "subjects": [{"kind": "User", "name": "restricted", "apiGroup": "rbac.authorization.k8s.io"}],
                 },
             )
-            cluster.create(NAMESPACE, None, {"metadata": {"name": "hotclone-system"}})
+            cluster.create(NAMESPACE, None, {"metadata": {"name": SYSTEM_NAMESPACE}})
             if self.has_kwok:
                 node = Kind("Node", "", "v1", "nodes", False)
                 cluster.create(node, None, _fake_node())

@@ -1,0 +1,129 @@
+"""Seeding the TopicShare demo from its data files (topicshare/*.yaml, types/*.yaml).
+
+production runs 1.9.3 with the charset bug (ISO-8859-1 renders Hangul as mojibake),
+qa is busy with 2.0.0-rc.2, development runs 2.1.0-dev. Used by `hotclone demo`,
+the tests (with a fresh app name each) and the benchmarks (with more workloads).
+The files are rendered by the placeholder engine that environment types use; the
+types' own files are stored verbatim, to be rendered when an environment is made.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+from pathlib import Path
+
+from hotclone.core import kinds, templates
+from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.envtypes import type_configmap
+from hotclone.core.errors import AlreadyExists
+from hotclone.core.schema import LABEL_APP, LABEL_ENV, LABEL_ENV_TYPE, LABEL_SCOPE, SCOPE_ENVIRONMENT, SYSTEM_NAMESPACE
+
+DEMO_APP = "topicshare"
+VERSIONS = {"development": "2.1.0-dev", "qa": "2.0.0-rc.2", "production": "1.9.3"}
+TYPE_TTLS = {"production": None, "qa": None, "development": "168h", "temporary": "24h"}
+
+_DATA = Path(__file__).resolve().parent
+
+
+def _read(name: str) -> str:
+    return (_DATA / name).read_text()
+
+
+def secret_value(app: str, env: str, key: str) -> str:
+    """Deterministic but unguessable-looking seeded secrets (tests scan outputs for them)."""
+    return "s3cr3t-" + hashlib.sha256(f"{app}/{env}/{key}".encode()).hexdigest()[:20]
+
+
+def public_host(app: str, env: str) -> str:
+    return f"www.{app}.example.com" if env == "production" else f"{env}.{app}.example.com"
+
+
+def database_host(app: str, env: str) -> str:
+    return f"{env}-db.{app}.internal"
+
+
+def namespace_object(app: str, env: str, env_type: str) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": f"{app}-{env}",
+            "labels": {LABEL_APP: app, LABEL_ENV: env, LABEL_ENV_TYPE: env_type},
+        },
+    }
+
+
+def _render(name: str, values: dict[str, str]) -> list[Obj]:
+    return [_encode_secret(obj) for obj in templates.render_objects(_read(name), values, f"demo file {name}")]
+
+
+def _encode_secret(obj: Obj) -> Obj:
+    """The files write a Secret's stringData for readability; keep it as base64 data, as the API server does."""
+    if obj["kind"] != "Secret" or "stringData" not in obj:
+        return obj
+    data = {key: base64.b64encode(str(value).encode()).decode() for key, value in obj["stringData"].items()}
+    return {key: value for key, value in obj.items() if key != "stringData"} | {"data": data}
+
+
+def material_objects(app: str, env: str, version: str, *, extra_workloads: int = 0) -> list[Obj]:
+    """Objects that are the same in every environment (apart from versions and the bug)."""
+    values = {
+        "app": app,
+        "env": env,
+        "namespace": f"{app}-{env}",
+        "version": version,
+        "charset": "ISO-8859-1" if env == "production" else "UTF-8",
+        "mail_relay_key": secret_value(app, "shared", "mail-relay"),
+    }
+    objects = _render("topicshare/material.yaml", values)
+    for n in range(extra_workloads):
+        objects += _render("topicshare/workload.yaml", {**values, "name": f"svc-{n:03d}"})
+    return objects
+
+
+def environment_objects(app: str, env: str) -> list[Obj]:
+    """The environment-scoped objects of a seeded environment (database, DNS, settings)."""
+    values = {
+        "app": app,
+        "env": env,
+        "public_host": public_host(app, env),
+        "database_host": database_host(app, env),
+        "db_password": secret_value(app, env, "db-password"),
+    }
+    objects = _render("topicshare/environment.yaml", values)
+    for obj in objects:
+        obj["metadata"].setdefault("labels", {})[LABEL_SCOPE] = SCOPE_ENVIRONMENT
+    return objects
+
+
+def _type_configmaps() -> list[Obj]:
+    return [type_configmap(name, _read(f"types/{name}.yaml"), ttl) for name, ttl in TYPE_TTLS.items()]
+
+
+def _create(cluster: Cluster, obj: Obj, namespace: str | None) -> None:
+    with contextlib.suppress(AlreadyExists):  # seeding is idempotent: an existing demo is left as it is
+        cluster.create(kinds.kind_named(obj["kind"]), namespace, obj)
+
+
+def seed_types(cluster: Cluster) -> None:
+    _create(cluster, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": SYSTEM_NAMESPACE}}, None)
+    for configmap in _type_configmaps():
+        _create(cluster, configmap, SYSTEM_NAMESPACE)
+
+
+def seed(
+    cluster: Cluster, app: str = DEMO_APP, *, extra_workloads: int = 0, environments: dict[str, str] | None = None
+) -> list[str]:
+    """Create the demo app's environments; returns their namespaces."""
+    seed_types(cluster)
+    created = []
+    for env, version in (environments or VERSIONS).items():
+        env_type = env if env in ("production", "qa", "development") else "development"
+        namespace = f"{app}-{env}"
+        _create(cluster, namespace_object(app, env, env_type), None)
+        for obj in material_objects(app, env, version, extra_workloads=extra_workloads) + environment_objects(app, env):
+            _create(cluster, obj, namespace)
+        created.append(namespace)
+    return created
