@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from hotclone.tui.app import HotcloneApp
@@ -19,7 +21,7 @@ def make_app(session: FakeSession | None = None) -> HotcloneApp:
     fake = session or FakeSession()
     # No periodic refresh and no blinking cursor: snapshots must not depend on timing.
     return HotcloneApp(
-        lambda: fake,  # type: ignore[arg-type, return-value]
+        lambda: fake,
         refresh_interval=3600,
         poll_interval=0.05,
         retry_interval=0.05,
@@ -27,7 +29,7 @@ def make_app(session: FakeSession | None = None) -> HotcloneApp:
     )
 
 
-async def settle(pilot: Pilot[object]) -> None:
+async def settle(pilot: Pilot[Any]) -> None:
     """Wait until chained workers (connect -> load -> focus -> load) and their messages are done."""
     app = pilot.app
     for _ in range(20):
@@ -40,11 +42,22 @@ async def settle(pilot: Pilot[object]) -> None:
                 return
 
 
-async def focus_env(pilot: Pilot[object], ref: str) -> None:
+async def focus_env(pilot: Pilot[Any], ref: str) -> None:
     app = pilot.app
     assert isinstance(app, HotcloneApp)
     await settle(pilot)
     app.main_screen.focus_row(ref)
+    await settle(pilot)
+
+
+async def focus_container(pilot: Pilot[Any], ref: str, row: str) -> None:
+    """Focus environment `ref`, then put the workloads cursor on `row` ("Deployment/web|web")."""
+    app = pilot.app
+    assert isinstance(app, HotcloneApp)
+    await focus_env(pilot, ref)
+    table = app.main_screen.query_one("#workloads", DataTable)
+    table.move_cursor(row=table.get_row_index(row))
+    table.focus()
     await settle(pilot)
 
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from textual.widgets import Button, DataTable, Input, OptionList, Select, Static
+from datetime import timedelta
+from typing import Any
+
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, Select, Static
 
 from hotclone.core.errors import AlreadyExists
 from hotclone.core.models import ImageSpec
-from tests.tui.conftest import focus_env, make_app, settle
+from hotclone.tui import fmt
+from hotclone.tui.widgets.side_by_side import SideBySide
+from tests.tui.conftest import focus_container, focus_env, make_app, settle
 from tests.tui.fake_session import FakeSession
+from tests.tui.secret_scan import leaks, screen_text, seeded_secrets
+
+WEB = "Deployment/web|web"  # the web container's row in the workloads table
 
 
-def text(app: object, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())  # type: ignore[attr-defined]
+def text(app: App[Any], selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
 
 
 # -- clone ---------------------------------------------------------------------------------
@@ -35,17 +45,15 @@ async def test_clone_validates_then_clones_and_focuses_new_env(fake: FakeSession
         name.value = "hotfix-ko2"
         await pilot.pause()
         assert text(app, "#name-error") == ""
-        app.screen.query_one("#clone-type", Select).value = "preview"
+        app.screen.query_one("#clone-type", Select).value = "development"
         await pilot.pause()
-        assert app.screen.query_one("#clone-ttl", Input).value == "3d"
+        # the type's TTL as the demo defines it (168h), in the dashboard's TTL text
+        assert app.screen.query_one("#clone-ttl", Input).value == fmt.ttl_text(timedelta(hours=168))
         app.screen.query_one("#clone-ttl", Input).value = "48h"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert fake.called("clone") == [
-            (
-                ("topicshare", "production", "hotfix-ko2"),
-                {"env_type": "preview", "ttl": "48h", "allow_prod_references": False},
-            )
+            (("production", "hotfix-ko2"), {"env_type": "development", "ttl": "48h", "allow_prod_references": False})
         ]
         assert app.screen is app.main_screen
         assert app.focused_env is not None and app.focused_env.name == "hotfix-ko2"
@@ -96,25 +104,25 @@ async def test_clone_progress_is_shown(fake: FakeSession) -> None:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert steps[0] == "namespace 1/1" and "objects 6/6" in steps and steps[-1] == "history 1/1"
+        # core's steps: 14 material objects copied and 5 made from the temporary type's templates
+        assert steps[0] == "read 0/1" and "objects 19/19" in steps and steps[-1] == "history 1/1"
 
 
 # -- edit image ----------------------------------------------------------------------------
-async def _open_edit(pilot: object, app: object) -> None:
-    await focus_env(pilot, "topicshare/hotfix-ko")  # type: ignore[arg-type]
-    await pilot.press("tab")  # type: ignore[attr-defined]
-    await pilot.press("e")  # type: ignore[attr-defined]
-    await settle(pilot)  # type: ignore[arg-type]
+async def _open_edit(pilot: Pilot[Any]) -> None:
+    await focus_container(pilot, "topicshare/hotfix-ko", WEB)
+    await pilot.press("e")
+    await settle(pilot)
 
 
 async def test_edit_image_validates_previews_and_applies(fake: FakeSession) -> None:
     app = make_app(fake)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open_edit(pilot, app)
+        await _open_edit(pilot)
         box = app.screen.query_one("#image", Input)
-        assert box.value == "registry.example.com/topicshare/web:1.9.4"
+        assert box.value == "topicshare/web:1.9.4"
         suggestions = app.screen.query_one("#suggestions", OptionList)
-        assert suggestions.option_count == 3  # 2.0.0-rc2, 2.0.0-rc1, 1.9.3
+        assert suggestions.option_count == 3  # development's, qa's and production's (not the current one)
         for bad in ("registry.example.com/TopicShare/web:1", "web:", "web@sha256:abc", "a//b", ""):
             box.value = bad
             await pilot.pause()
@@ -122,20 +130,20 @@ async def test_edit_image_validates_previews_and_applies(fake: FakeSession) -> N
             await settle(pilot)
             assert text(app, "#image-error"), bad
         assert not fake.called("plan_set_image")
-        box.value = "registry.example.com/topicshare/web:1.9.5"
+        box.value = "topicshare/web:1.9.5"
         await pilot.pause()
         assert text(app, "#image-error") == ""
         await pilot.press("enter")
         await settle(pilot)
-        spec = ImageSpec("web", "web", "registry.example.com/topicshare/web:1.9.5")
-        assert fake.called("plan_set_image") == [(("topicshare", "hotfix-ko", [spec]), {})]
+        spec = ImageSpec("web", "web", "topicshare/web:1.9.5")
+        assert fake.called("plan_set_image") == [(("hotfix-ko", [spec]), {})]
         preview = text(app, "#preview-text")
-        assert "web:1.9.4 -> registry.example.com/topicshare/web:1.9.5" in preview
+        assert "topicshare/web:1.9.4 -> topicshare/web:1.9.5" in preview
         assert not fake.called("set_image")
         app.screen.query_one("#reason", Input).value = "KO-118"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert fake.called("set_image") == [(("topicshare", "hotfix-ko", [spec]), {"reason": "KO-118"})]
+        assert fake.called("set_image") == [(("hotfix-ko", [spec]), {"reason": "KO-118"})]
         assert app.screen is app.main_screen
         assert "1.9.5" in str(app.main_screen.query_one("#workloads", DataTable).get_row("Deployment/web|web"))
 
@@ -143,10 +151,10 @@ async def test_edit_image_validates_previews_and_applies(fake: FakeSession) -> N
 async def test_edit_image_suggestion_pick_and_cancel(fake: FakeSession) -> None:
     app = make_app(fake)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open_edit(pilot, app)
+        await _open_edit(pilot)
         app.screen.query_one("#suggestions", OptionList).focus()
         await pilot.press("j", "j", "enter")
-        assert app.screen.query_one("#image", Input).value == "registry.example.com/topicshare/web:2.0.0-rc1"
+        assert app.screen.query_one("#image", Input).value == "topicshare/web:2.0.0-rc.2"
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is app.main_screen and not fake.called("plan_set_image")
@@ -177,7 +185,7 @@ async def test_destroy_confirms_naming_what_goes(fake: FakeSession) -> None:
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        assert fake.called("destroy") == [(("topicshare", "hotfix-ko"), {})]
+        assert fake.called("destroy") == [(("hotfix-ko",), {})]
         assert "topicshare/hotfix-ko" not in app.main_screen.envs
 
 
@@ -200,38 +208,39 @@ async def test_diff_defaults_to_clone_vs_source_and_navigates(fake: FakeSession)
         await focus_env(pilot, "topicshare/hotfix-ko")
         await pilot.press("d")
         await settle(pilot)
-        assert fake.called("diff")[-1] == (("topicshare", "production", "hotfix-ko"), {"include_env_scoped": False})
+        assert fake.called("diff")[-1] == (("production", "hotfix-ko"), {"include_env_scoped": False})
         counts = text(app, "#diff-counts")
         assert "production ↔ hotfix-ko" in counts and "~2" in counts
         objects = app.screen.query_one("#diff-objects", OptionList)
         assert objects.option_count == 2
-        assert "CHARSET: latin1 -> utf-8" in text(app, "#diff-changes")
-        side = app.screen.query_one("#side-by-side")
-        assert side.current == 0  # type: ignore[attr-defined]
+        assert text(app, "#diff-changes") == "data.CHARSET: ISO-8859-1 -> UTF-8"
+        side = app.screen.query_one("#side-by-side", SideBySide)
+        assert side.current == 0
         await pilot.press("n")  # only one change here: moves to the next object
         await settle(pilot)
         assert objects.highlighted == 1
-        assert "web:1.9.3 -> registry.example.com/topicshare/web:1.9.4" in text(app, "#diff-changes")
+        assert text(app, "#diff-changes") == "containers[web].image: topicshare/web:1.9.3 -> topicshare/web:1.9.4"
         await pilot.press("N")
         await settle(pilot)
         assert objects.highlighted == 0
         await pilot.press("s")
         await settle(pilot)
         assert fake.called("diff")[-1][1] == {"include_env_scoped": True}
-        assert objects.option_count == 4
+        # + the environment ConfigMap, Ingress and Secret (templated), and the clone's own postgres
+        assert objects.option_count == 7
         await pilot.press("w")
         await settle(pilot)
-        assert fake.called("diff")[-1][0] == ("topicshare", "hotfix-ko", "production")
-        await pilot.press("[")
+        assert fake.called("diff")[-1][0] == ("hotfix-ko", "production")
+        await pilot.press("[")  # the left side cycles on, past the last environment to the first
         await settle(pilot)
-        assert fake.called("diff")[-1][0] == ("topicshare", "demo-0301", "production")
+        assert fake.called("diff")[-1][0] == ("production", "production")
+        assert text(app, "#diff-changes") == "The two environments are the same."
         await pilot.press("escape")
         assert app.screen is app.main_screen
 
 
 async def test_diff_never_shows_secret_values(fake: FakeSession) -> None:
-    from tests.tui.fake_session import FAKE_DB_PASSWORD
-
+    secrets = seeded_secrets(fake.app) | fake.secrets()
     app = make_app(fake)
     async with app.run_test(size=(160, 48)) as pilot:
         await focus_env(pilot, "topicshare/hotfix-ko")
@@ -245,7 +254,8 @@ async def test_diff_never_shows_secret_values(fake: FakeSession) -> None:
         )
         await settle(pilot)
         rendered = str(app.screen.query_one("#yaml", Static).render())
-        assert "<hidden: 20 bytes>" in rendered and FAKE_DB_PASSWORD not in rendered
+        assert "password: <hidden, differs>" in rendered  # the clone's password is its own
+        assert not leaks(rendered, secrets) and not leaks(screen_text(app), secrets)
 
 
 # -- promote and rollout -------------------------------------------------------------------
@@ -255,7 +265,7 @@ async def test_promote_requires_the_exact_production_name(fake: FakeSession) -> 
         await focus_env(pilot, "topicshare/hotfix-ko")
         await pilot.press("p")
         await settle(pilot)
-        assert fake.called("plan_promote") == [(("topicshare", "hotfix-ko", None), {"prune": False})]
+        assert fake.called("plan_promote") == [(("hotfix-ko", None), {"prune": False})]
         summary = text(app, "#plan-summary")
         assert "2 objects change" in summary and "1 workloads restart" in summary
         submit = app.screen.query_one("#submit", Button)
@@ -321,8 +331,7 @@ async def test_failed_rollout_offers_one_key_rollback() -> None:
         assert app.screen.check_action("rollback", ()) is True
         await pilot.press("r")
         await settle(pilot)
-        latest = max(h.revision for h in fake.hist["topicshare/production"])
-        assert fake.called("plan_rollback") == [(("topicshare", "production", latest), {})]
+        assert fake.called("plan_rollback") == [(("production", None), {})]  # None: undo the latest revision
         assert type(app.screen).__name__ == "PromoteModal"
         assert app.screen.query_one("#submit", Button).disabled  # same typed confirmation
         app.screen.query_one("#confirm", Input).value = "production"
@@ -339,16 +348,16 @@ async def test_history_lists_shows_and_rolls_back(fake: FakeSession) -> None:
         await pilot.press("h")
         await settle(pilot)
         table = app.screen.query_one("#history-table", DataTable)
-        assert table.row_count == 2
-        assert list(table.get_row("2")) == ["2", "2h ago", "oncall@example.com", "set-image", "KO-118"]
-        await pilot.press("enter")
+        assert [table.get_row_at(i)[3] for i in range(table.row_count)] == ["set-config", "set-image", "clone"]
+        assert list(table.get_row("2")) == ["2", "2h ago", "oncall@example.com", "set-image", "KO-118 Hangul mojibake"]
+        await pilot.press("j", "enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "TextModal"
-        assert "Deployment/web web 1.9.3 -> 1.9.4" in text(app, "#text-body")
+        assert "Deployment/web web: topicshare/web:1.9.3 -> topicshare/web:1.9.4" in text(app, "#text-body")
         await pilot.press("escape")
         await pilot.press("r")
         await settle(pilot)
-        assert fake.called("plan_rollback") == [(("topicshare", "hotfix-ko", 2), {})]
+        assert fake.called("plan_rollback") == [(("hotfix-ko", 2), {})]
         assert not app.screen.query_one("#confirm").display  # not production: no typed name
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -358,14 +367,16 @@ async def test_history_lists_shows_and_rolls_back(fake: FakeSession) -> None:
 
 # -- previews side by side, prune, conflicts, preflight override ----------------------------
 async def test_promote_prune_toggle_replans_and_side_by_side_opens(fake: FakeSession) -> None:
+    fake.store.remove("topicshare-hotfix-ko", "Deployment/worker")  # the clone dropped the worker
     app = make_app(fake)
     async with app.run_test(size=(80, 24)) as pilot:
         await focus_env(pilot, "topicshare/hotfix-ko")
         await pilot.press("p")
         await settle(pilot)
-        app.screen.query_one("#prune").toggle()  # type: ignore[attr-defined]
+        assert "0 deletions" in text(app, "#plan-summary")  # kept in production unless pruned
+        app.screen.query_one("#prune", Checkbox).toggle()
         await settle(pilot)
-        assert fake.called("plan_promote")[-1] == (("topicshare", "hotfix-ko", None), {"prune": True})
+        assert fake.called("plan_promote")[-1] == (("hotfix-ko", None), {"prune": True})
         assert "1 deletions" in text(app, "#plan-summary")
         await pilot.press("ctrl+o")
         await settle(pilot)
@@ -399,11 +410,8 @@ async def test_promote_with_conflicts_cannot_be_applied(fake: FakeSession) -> No
 async def test_edit_image_preview_side_by_side(fake: FakeSession) -> None:
     app = make_app(fake)
     async with app.run_test(size=(80, 24)) as pilot:
-        await focus_env(pilot, "topicshare/hotfix-ko")
-        await pilot.press("tab")
-        await pilot.press("e")
-        await settle(pilot)
-        app.screen.query_one("#image", Input).value = "registry.example.com/topicshare/web:1.9.5"
+        await _open_edit(pilot)
+        app.screen.query_one("#image", Input).value = "topicshare/web:1.9.5"
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -420,7 +428,7 @@ async def test_clone_can_allow_references_to_the_source(fake: FakeSession) -> No
         await pilot.press("c")
         await settle(pilot)
         app.screen.query_one("#clone-name", Input).value = "refs-ok"
-        app.screen.query_one("#clone-allow-refs").toggle()  # type: ignore[attr-defined]
+        app.screen.query_one("#clone-allow-refs", Checkbox).toggle()
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -438,12 +446,15 @@ async def test_edit_config_previews_and_applies(fake: FakeSession) -> None:
         assert app.screen.query_one("#config-map", Select).value == "app-settings"
         app.screen.query_one("#config-key", Select).value = "CHARSET"
         await pilot.pause()
+        assert app.screen.query_one("#config-value", Input).value == "UTF-8"  # fixed in the story already
+        app.screen.query_one("#config-key", Select).value = "LOG_LEVEL"
+        await pilot.pause()
         value = app.screen.query_one("#config-value", Input)
-        assert value.value == "utf-8"
-        value.value = "UTF-8"
+        assert value.value == "info"
+        value.value = "debug"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "data.CHARSET: utf-8 -> UTF-8" in text(app, "#config-preview-text")
+        assert "data.LOG_LEVEL: info -> debug" in text(app, "#config-preview-text")
         assert not fake.called("set_config")
         await pilot.press("ctrl+o")
         await settle(pilot)
@@ -454,7 +465,7 @@ async def test_edit_config_previews_and_applies(fake: FakeSession) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert fake.called("set_config") == [
-            (("topicshare", "hotfix-ko", "app-settings", {"CHARSET": "UTF-8"}), {"reason": "KO-118"})
+            (("hotfix-ko", "app-settings", {"LOG_LEVEL": "debug"}), {"reason": "KO-118"})
         ]
         assert app.screen is app.main_screen
 

@@ -1,53 +1,89 @@
-"""The real dashboard against the local API server: clone, edit image, diff, promote, then check the cluster.
+"""The real dashboard against the local API server: clone, edit image, diff, history, promote, then check the cluster.
 
-Needs the `seeded_app` fixture from tests/conftest.py: (core.session.Session, app name) for a
-freshly seeded TopicShare-shaped application with development, qa and production.
+Every screen it reaches is scanned, all of its text, for every secret value on the cluster
+for this app: the demo's seeded ones and the clone's generated database password.
+Needs the `seeded` fixture from tests/conftest.py: a freshly seeded TopicShare-shaped app.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from textual.widgets import Input
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, OptionList, Select
 
+from hotclone.core import kinds
+from hotclone.core.schema import LABEL_APP
 from hotclone.tui.app import HotcloneApp
+from hotclone.tui.screens.diff import DiffScreen
+from hotclone.tui.screens.promote import PromoteModal
+from tests.conftest import Seeded
 from tests.tui.conftest import focus_env, settle
+from tests.tui.secret_scan import Secrets, leaks, screen_text, secret_values, seeded_secrets
 
 pytestmark = pytest.mark.cluster
 
 
-async def _wait_for(pilot: Any, predicate: Any, rounds: int = 100) -> None:
+async def _wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], rounds: int = 100) -> None:
+    app = pilot.app
     for _ in range(rounds):
         await settle(pilot)
         if predicate():
             return
         await pilot.pause(0.1)
-    app = pilot.app
-    raise AssertionError(f"condition not reached on {app.screen}: errors {app.errors}")
+    raise AssertionError(f"condition not reached on {app.screen}: errors {getattr(app, 'errors', None)}")
 
 
-async def test_clone_edit_diff_promote_against_real_cluster(seeded_app: tuple[Any, str]) -> None:
-    session, app_name = seeded_app
+class Scanner:
+    """Scans a screen for every secret the app has on the cluster right now (new clones included)."""
+
+    def __init__(self, seeded: Seeded, app: HotcloneApp) -> None:
+        self.seeded, self.app = seeded, app
+        self.screens: list[str] = []
+
+    def secrets(self) -> Secrets:
+        found = seeded_secrets(self.seeded.app)
+        selector = f"{LABEL_APP}={self.seeded.app}"
+        for namespace in self.seeded.cluster.list(kinds.NAMESPACE, label_selector=selector):
+            name = namespace["metadata"]["name"]
+            found |= secret_values(self.seeded.cluster.list(kinds.SECRET, name), name)
+        return found
+
+    def __call__(self, where: str) -> None:
+        secrets = self.secrets()
+        assert len(secrets) >= 4, "the scan would look for nothing"
+        assert not leaks(screen_text(self.app), secrets), f"a secret value is on the {where} screen"
+        self.screens.append(where)
+
+
+async def test_clone_edit_diff_promote_against_real_cluster(seeded: Seeded) -> None:
+    session, app_name = seeded.session, seeded.app
     app = HotcloneApp(lambda: session, refresh_interval=3600, poll_interval=0.5, cursor_blink=False)
+    scan = Scanner(seeded, app)
     async with app.run_test(size=(160, 48)) as pilot:
         await focus_env(pilot, f"{app_name}/production")
         await _wait_for(pilot, lambda: f"{app_name}/production" in app.permissions)
+        scan("main")
 
         # c: clone production into a temporary environment
         await pilot.press("c")
         await settle(pilot)
         app.screen.query_one("#clone-name", Input).value = "hotfix-e2e"
-        await _wait_for(pilot, lambda: app.screen.query_one("#clone-type").value is not None)
+        await _wait_for(pilot, lambda: app.screen.query_one("#clone-type", Select).value is not Select.NULL)
+        scan("clone form")
         await pilot.press("ctrl+s")
         await _wait_for(pilot, lambda: app.focused_env is not None and app.focused_env.name == "hotfix-e2e")
         await _wait_for(pilot, lambda: f"{app_name}/hotfix-e2e" in app.permissions and bool(app.main_screen.workloads))
         clone = session.environment(app_name, "hotfix-e2e")
         assert clone.cloned_from == "production"
+        assert any("hotfix-e2e" in label for label in scan.secrets()), "the clone's generated password is scanned for"
+        scan("main, on the clone")
 
         # e: set the web image in the clone (cursor on the web container)
-        table = app.main_screen.query_one("#workloads")
-        web_key = next(k.value for k in table.rows if str(k.value).split("|")[0].endswith("/web"))
+        table = app.main_screen.query_one("#workloads", DataTable)
+        web_key = next(str(k.value) for k in table.rows if str(k.value).split("|")[0].endswith("/web"))
         table.move_cursor(row=table.get_row_index(web_key))
         table.focus()
         await settle(pilot)
@@ -55,31 +91,58 @@ async def test_clone_edit_diff_promote_against_real_cluster(seeded_app: tuple[An
         new_image = old.rsplit(":", 1)[0] + ":e2e-fix"
         await pilot.press("e")
         await settle(pilot)
+        scan("edit image")
         app.screen.query_one("#image", Input).value = new_image
         await pilot.press("ctrl+s")
         await _wait_for(pilot, lambda: app.screen.query_one("#edit-preview").display)
+        scan("edit image preview")
         app.screen.query_one("#reason", Input).value = "e2e"
         await pilot.press("ctrl+s")
         await _wait_for(pilot, lambda: app.screen is app.main_screen)
 
-        # d: diff clone vs production shows the web change
+        # d: diff clone vs production shows the web change; with env-scoped objects, every Secret's YAML
         app.main_screen.query_one("#envs").focus()
         await settle(pilot)
         await pilot.press("d")
-        await _wait_for(pilot, lambda: getattr(app.screen, "diff", None) is not None)
-        diff = app.screen.diff  # type: ignore[attr-defined]
-        assert any(o.name == "web" and o.status == "changed" for o in diff.changed)
+        await _wait_for(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.diff is not None)
+        screen = app.screen
+        assert isinstance(screen, DiffScreen) and screen.diff is not None
+        assert any(o.name == "web" and o.status == "changed" for o in screen.diff.changed)
+        scan("diff")
+        await pilot.press("s")
+        await _wait_for(pilot, lambda: any(o.env_scoped for o in screen.objects))
+        secrets_at = [i for i, o in enumerate(screen.objects) if o.kind == "Secret"]
+        assert secrets_at, "the env-scoped diff shows the Secrets"
+        for index in secrets_at:
+            screen.query_one("#diff-objects", OptionList).highlighted = index
+            await settle(pilot)
+            scan(f"diff, Secret #{index} side by side")
         await pilot.press("escape")
         await settle(pilot)
 
-        # p: promote with the typed confirmation
+        # h: the clone's history (clone, set-image)
+        await pilot.press("h")
+        await _wait_for(pilot, lambda: app.screen.query_one("#history-table", DataTable).row_count == 2)
+        scan("history")
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # p: promote with the typed confirmation, after a look at the plan side by side
         await pilot.press("p")
-        await _wait_for(pilot, lambda: getattr(app.screen, "plan", None) is not None)
+        await _wait_for(pilot, lambda: isinstance(app.screen, PromoteModal) and app.screen.plan is not None)
+        scan("promote preview")
+        await pilot.press("ctrl+o")
+        await _wait_for(pilot, lambda: type(app.screen).__name__ == "PlanDiffScreen")
+        scan("promote side by side")
+        await pilot.press("escape")
+        await settle(pilot)
         app.screen.query_one("#reason", Input).value = "e2e promote"
         app.screen.query_one("#confirm", Input).value = "production"
         await pilot.press("ctrl+s")
         await _wait_for(pilot, lambda: type(app.screen).__name__ == "RolloutScreen")
+        scan("rollout")  # no controllers on the local API server: it stays rolling out
 
+    assert len(scan.screens) >= 10
     # The cluster itself: production now runs the new web image; the clone still exists.
     production = session.environment(app_name, "production")
     web = next(w for w in session.workloads(production) if w.name == "web")

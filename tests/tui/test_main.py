@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input, Static
 
 from hotclone.core.permissions import Action
+from hotclone.tui.screens.help import HelpScreen
 from hotclone.tui.widgets.context_bar import ContextBar
 from tests.tui.conftest import focus_env, make_app, settle
 from tests.tui.fake_session import FakeSession
@@ -16,11 +17,12 @@ async def test_loads_applications_and_focused_workloads(fake: FakeSession) -> No
         await focus_env(pilot, "topicshare/hotfix-ko")
         screen = app.main_screen
         envs = screen.query_one("#envs", DataTable)
-        assert envs.row_count == 9  # 2 app rows + 7 environments
+        assert envs.row_count == 9  # 2 app rows + 7 environments (5 of topicshare, 2 of billing)
         assert app.focused_env is not None and app.focused_env.name == "hotfix-ko"
         workloads = screen.query_one("#workloads", DataTable)
-        assert workloads.row_count == 4  # web, migrate (init), api, digest
-        assert "1.9.4" in str(workloads.get_row("Deployment/web|web"))
+        # api (and its init container), web, worker, the clone's postgres, search, digest-mailer
+        assert workloads.row_count == 7
+        assert "topicshare/web:1.9.4" in workloads.get_row("Deployment/web|web")
         assert "rewritten" in str(screen.query_one("#preflight", Static).render())
         header = str(screen.query_one(ContextBar).render())
         assert "ctx: kind-topicshare" in header and "user: oncall@example.com" in header
@@ -31,19 +33,19 @@ async def test_loads_applications_and_focused_workloads(fake: FakeSession) -> No
 async def test_vim_keys_move_and_production_is_marked(fake: FakeSession) -> None:
     app = make_app(fake)
     async with app.run_test(size=(80, 24)) as pilot:
-        await focus_env(pilot, "topicshare/qa")
-        await pilot.press("j")
+        await focus_env(pilot, "topicshare/qa")  # environments in core's order: production, qa, development, ...
+        await pilot.press("k")
         await settle(pilot)
         assert app.focused_env is not None and app.focused_env.name == "production"
         bar = app.main_screen.query_one(ContextBar)
         assert "PRODUCTION" in str(bar.render())
-        await pilot.press("k")
+        await pilot.press("j")
         await settle(pilot)
         assert app.focused_env is not None and app.focused_env.name == "qa"
         assert "PRODUCTION" not in str(bar.render())
         await pilot.press("G")
         await settle(pilot)
-        assert app.focused_env is not None and app.focused_env.name == "demo-0301"
+        assert app.focused_env is not None and app.focused_env.name == "hotfix-ko"
         await pilot.press("g")
         await settle(pilot)
         assert app.focused_env is None and app.main_screen.current_app == "billing"
@@ -62,13 +64,13 @@ async def test_filter_with_slash_and_escape(fake: FakeSession) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("slash")
-        assert isinstance(app.focused, Input)
+        assert isinstance(app.focused, Input) and app.focused.id == "filter"
         await pilot.press(*"hotfix")
         envs = app.main_screen.query_one("#envs", DataTable)
         assert envs.row_count == 2  # topicshare + hotfix-ko
         await pilot.press("enter")
         await settle(pilot)
-        assert app.focused is envs
+        assert app.main_screen.focused is envs  # (the app's `focused` narrowed to Input above)
         assert app.focused_env is not None and app.focused_env.name == "hotfix-ko"
         await pilot.press("escape")
         assert envs.row_count == 9
@@ -156,7 +158,7 @@ async def test_connect_failure_does_not_crash() -> None:
 
     from hotclone.tui.app import HotcloneApp
 
-    app = HotcloneApp(connect, refresh_interval=3600, retry_interval=0.05, cursor_blink=False)  # type: ignore[arg-type]
+    app = HotcloneApp(connect, refresh_interval=3600, retry_interval=0.05, cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.pause(0.2)
@@ -185,7 +187,8 @@ async def test_help_lists_keys_with_reasons(fake: FakeSession) -> None:
         await pilot.press("question_mark")
         screen = app.screen
         assert type(screen).__name__ == "HelpScreen"
-        rows = {r[0]: r for r in screen.rows}  # type: ignore[attr-defined]
+        assert isinstance(screen, HelpScreen)
+        rows = {r[0]: r for r in screen.rows}
         for key in ("c", "e", "d", "p", "h", "x", "m", "/", "ctrl+r", "?"):
             assert key in rows, key
         assert "production environments are never destroyed" in rows["x"][2]
@@ -215,6 +218,6 @@ async def test_matrix_marks_cells_that_differ(fake: FakeSession) -> None:
         table = app.screen.query_one("#matrix-table", DataTable)
         row = [str(c) for c in table.get_row("Deployment/web")]
         assert row[0] == "Deployment/web"
-        assert "≠ 1.9.4" in row and "  1.9.3" in row
+        assert "≠ 1.9.4" in row and "  1.9.3" in row  # hotfix-ko differs from production
         await pilot.press("escape")
         assert app.screen is app.main_screen
