@@ -15,8 +15,8 @@ def _secret_values(seeded: Seeded) -> set[str]:
     """Every Secret value in every environment of the app (seeded and generated)."""
     values = {demo.secret_value(seeded.app, env, "db-password") for env in ("production", "qa", "development")}
     values.add(demo.secret_value(seeded.app, "shared", "mail-relay"))
-    for namespace in seeded.session.cluster.list(kinds.NAMESPACE, label_selector=f"hotclone.io/app={seeded.app}"):
-        for secret in seeded.session.cluster.list(kinds.SECRET, namespace["metadata"]["name"]):
+    for namespace in seeded.cluster.list(kinds.NAMESPACE, label_selector=f"hotclone.io/app={seeded.app}"):
+        for secret in seeded.cluster.list(kinds.SECRET, namespace["metadata"]["name"]):
             if (secret["metadata"].get("labels") or {}).get("hotclone.io/history"):
                 continue
             for value in (secret.get("data") or {}).values():
@@ -65,7 +65,7 @@ def test_hotfix_story_headless(seeded: Seeded) -> None:
     assert cli("history", app, "hotfix-ko", "--json").code == 0
     rolled = cli("rollback", app, "production", "1", "--yes", "--confirm", "production", "--no-wait")
     assert rolled.code == 0, rolled.err
-    web = seeded.session.cluster.get(kinds.DEPLOYMENT, seeded.namespace("production"), "web")
+    web = seeded.cluster.get(kinds.DEPLOYMENT, seeded.namespace("production"), "web")
     assert web["spec"]["template"]["spec"]["containers"][0]["image"] == f"{app}/web:1.9.3"
     assert cli("promote", app, "hotfix-ko", "--json", "--dry-run").code == 0
     assert cli("destroy", app, "hotfix-ko", "--yes").code == 0

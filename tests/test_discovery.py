@@ -10,7 +10,7 @@ from tests.conftest import Seeded
 
 
 def test_applications_and_environments_in_one_request(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     before = cluster.request_count
     apps = seeded.session.applications()
     assert cluster.request_count - before == 1
@@ -21,7 +21,7 @@ def test_applications_and_environments_in_one_request(seeded: Seeded) -> None:
 
 
 def test_environment_loads_with_one_list_per_kind_and_skips_server_made_objects(seeded: Seeded) -> None:
-    cluster = seeded.session.cluster
+    cluster = seeded.cluster
     namespace = seeded.namespace("production")
     before = cluster.request_count
     objects = inventory.load(cluster, namespace)

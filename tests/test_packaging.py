@@ -142,8 +142,12 @@ def test_pre_commit_runs_the_same_tools_as_make_check() -> None:
     recipe = makefile.split("\ncheck:", 1)[1].split("\n\n", 1)[0]
     tools = {line.split()[0].removeprefix("$(BIN)/") for line in recipe.splitlines()[1:] if line.startswith("\t")}
     hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
-    assert {hook["entry"].split()[0].removeprefix(".venv/bin/") for hook in hooks} == tools == {
-        "ruff",
-        "mypy",
-        "lint-imports",
-    }
+    assert (
+        {hook["entry"].split()[0].removeprefix(".venv/bin/") for hook in hooks}
+        == tools
+        == {
+            "ruff",
+            "mypy",
+            "lint-imports",
+        }
+    )
