@@ -27,7 +27,3 @@ def age(env: Environment, now: datetime) -> str:
 
 def ttl(env: Environment, now: datetime) -> str:
     return durations.ttl_left(env, now)
-
-
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
