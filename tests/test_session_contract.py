@@ -1,0 +1,243 @@
+"""One table of behaviours, run against the dashboard tests' FakeSession and the real Session.
+
+The real one runs on the local control plane, on a freshly seeded demo app; the fake
+seeds the same app (same name, same demo objects, without its hotfix story). Each row
+names what both must answer: a value, or the error class and its exact message. When
+core changes a rule or a message, the row fails for whichever implementation drifted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from hotclone.core import validation
+from hotclone.core.contract import SessionContract
+from hotclone.core.diff import summary_lines
+from hotclone.core.errors import HotcloneError
+from hotclone.core.models import ImageSpec
+from hotclone.core.permissions import Action
+from tests.conftest import fresh_app
+from tests.tui.fake_session import FakeSession
+
+Run = Callable[[SessionContract, str], object]  # (session, app) -> what it answered
+Expect = Callable[[str], object]  # app -> what it must answer
+
+KNOWN = "production, qa, development"
+DEMO_TYPES = ("development", "production", "qa", "temporary")
+
+
+def outcome(run: Run, session: SessionContract, app: str) -> object:
+    """The answer, or the error as (class name, message): errors are part of the contract."""
+    try:
+        return run(session, app)
+    except HotcloneError as error:
+        return type(error).__name__, str(error)
+
+
+# -- rows that need more than one call ---------------------------------------------------------------
+def _history_after_two_changes(session: SessionContract, app: str) -> object:
+    development = session.environment(app, "development")
+    session.set_image(development, [ImageSpec("web", None, f"{app}/web:2.1.1")], reason="first")
+    session.set_config(development, "app-settings", {"LOG_LEVEL": "debug"}, reason="second")
+    return [(e.revision, e.action, e.summary, e.reason) for e in session.history(development)]
+
+
+def _clone_is_identical(session: SessionContract, app: str) -> object:
+    production = session.environment(app, "production")
+    result = session.clone(production, "copy")
+    diff = session.diff(production, result.environment)
+    entries = [(e.revision, e.action, e.summary) for e in session.history(result.environment)]
+    findings = sorted(f.describe() for f in result.findings)
+    return diff.same, result.environment.cloned_from, result.generated, findings, entries
+
+
+def _promote_needs_the_typed_name(session: SessionContract, app: str) -> object:
+    copy = session.clone(session.environment(app, "production"), "copy").environment
+    session.set_image(copy, [ImageSpec("web", None, f"{app}/web:1.9.4")])
+    plan = session.plan_promote(copy)
+    shown = summary_lines(plan.diff), plan.restarts, plan.conflicts, plan.diff.left, plan.diff.right
+    return shown, outcome(lambda s, _app: s.apply(plan, confirm="prod"), session, app)
+
+
+def _read_only_clone(session: SessionContract, app: str) -> object:
+    session.read_only = True
+    return session.clone(session.environment(app, "production"), "copy")
+
+
+def _set_image_preview(session: SessionContract, app: str) -> object:
+    changes, diff = session.plan_set_image(
+        session.environment(app, "development"), [ImageSpec("web", None, f"{app}/web:2.1.1")]
+    )
+    return [(c.workload, c.container, c.old, c.new) for c in changes], summary_lines(diff), diff.left, diff.right
+
+
+def _types(session: SessionContract, _app: str) -> object:
+    return [(t.name, t.ttl, t.template_names) for t in session.environment_types() if t.name in DEMO_TYPES]
+
+
+def _matrix(session: SessionContract, app: str) -> object:
+    found = session.version_matrix(app)
+    return found.environments, found.rows, found.baseline
+
+
+BEHAVIOURS: dict[str, tuple[Run, Expect]] = {
+    "unknown environment": (
+        lambda s, app: s.environment(app, "nope"),
+        lambda app: ("NotFound", f"unknown environment 'nope' of application {app!r} (known: {KNOWN})"),
+    ),
+    "unknown application": (
+        lambda s, app: s.environment(app + "x", "production"),
+        lambda app: ("NotFound", f"unknown application '{app}x': no namespace is labelled hotclone.io/app={app}x"),
+    ),
+    "environments in core's order": (
+        lambda s, app: [(e.name, e.type, e.cloned_from) for e in s.environments(app)],
+        lambda app: [("production", "production", None), ("qa", "qa", None), ("development", "development", None)],
+    ),
+    "set-image in production refused": (
+        lambda s, app: s.set_image(s.environment(app, "production"), [ImageSpec("web", None, f"{app}/web:1.9.4")]),
+        lambda app: (
+            "Refused",
+            f"{app}/production is production: images there change only through promote or rollback",
+        ),
+    ),
+    "set-image in production not offered": (
+        lambda s, app: s.allowed(Action.SET_IMAGE, s.environment(app, "production")),
+        lambda app: (False, "images in production change only through promote or rollback"),
+    ),
+    "invalid image reference": (
+        lambda s, app: s.plan_set_image(s.environment(app, "development"), [ImageSpec("web", None, "Web:1")]),
+        lambda app: ("InvalidInput", validation.image_error("Web:1")),
+    ),
+    "unknown workload": (
+        lambda s, app: s.plan_set_image(s.environment(app, "development"), [ImageSpec("nope", None, "x/y:1")]),
+        lambda app: (
+            "NotFound",
+            f"no workload 'nope' in {app}/development (workloads: api, digest-mailer, search, web, worker)",
+        ),
+    ),
+    "set-image preview": (
+        _set_image_preview,
+        lambda app: (
+            [("Deployment/web", "web", f"{app}/web:2.1.0-dev", f"{app}/web:2.1.1")],
+            [f"Deployment/web containers[web].image: {app}/web:2.1.0-dev -> {app}/web:2.1.1"],
+            f"{app}/development (now)",
+            f"{app}/development (after set-image)",
+        ),
+    ),
+    "unknown ConfigMap": (
+        lambda s, app: s.plan_set_config(s.environment(app, "development"), "nope", {"A": "1"}),
+        lambda app: ("NotFound", f"no ConfigMap 'nope' in {app}/development (ConfigMaps: app-settings, environment)"),
+    ),
+    "set-config in production refused": (
+        lambda s, app: s.plan_set_config(s.environment(app, "production"), "app-settings", {"CHARSET": "UTF-8"}),
+        lambda app: (
+            "Refused",
+            f"{app}/production is production: its configuration changes only through promote or rollback",
+        ),
+    ),
+    "history oldest first after two changes": (
+        _history_after_two_changes,
+        lambda app: [
+            (1, "set-image", (f"Deployment/web web: {app}/web:2.1.0-dev -> {app}/web:2.1.1",), "first"),
+            (2, "set-config", ("ConfigMap/app-settings data.LOG_LEVEL: info -> debug",), "second"),
+        ],
+    ),
+    "nothing to roll back": (
+        lambda s, app: s.plan_rollback(s.environment(app, "development"), None),
+        lambda app: ("NotFound", f"{app}/development has no history to roll back"),
+    ),
+    "identical environments": (
+        lambda s, app: s.diff(s.environment(app, "qa"), s.environment(app, "qa")).same,
+        lambda app: True,
+    ),
+    "a fresh clone is identical to its source": (
+        _clone_is_identical,
+        lambda app: (
+            True,
+            "production",
+            (
+                "ConfigMap/environment",
+                "Ingress/web",
+                "Secret/db-credentials",
+                "Service/postgres",
+                "StatefulSet/postgres",
+            ),
+            [
+                f"ConfigMap/app-settings data.API_URL: namespace {app}-production (rewritten)",
+                f"ConfigMap/app-settings data.SEARCH_URL: namespace {app}-production (rewritten)",
+            ],
+            [(1, "clone", ("cloned from production (14 objects, 5 from templates)",))],
+        ),
+    ),
+    "promote to production needs the typed name": (
+        _promote_needs_the_typed_name,
+        lambda app: (
+            (
+                [f"Deployment/web containers[web].image: {app}/web:1.9.3 -> {app}/web:1.9.4"],
+                ("Deployment/web",),
+                (),
+                f"{app}/production (live)",
+                f"{app}/production (after promote)",
+            ),
+            ("Refused", f"{app}/production is production: confirm by typing its name ('production')"),
+        ),
+    ),
+    "read-only refuses clone": (_read_only_clone, lambda app: ("Forbidden", "read-only mode: clone is disabled")),
+    "production is never destroyed": (
+        lambda s, app: s.destroy(s.environment(app, "production")),
+        lambda app: ("Refused", f"{app}/production is of type production: hotclone never destroys it"),
+    ),
+    "environment types": (
+        _types,
+        lambda app: [
+            ("development", timedelta(days=7), ("ConfigMap/environment", "Secret/db-credentials")),
+            ("production", None, ("ConfigMap/environment", "Secret/db-credentials")),
+            ("qa", None, ("ConfigMap/environment", "Secret/db-credentials")),
+            (
+                "temporary",
+                timedelta(days=1),
+                (
+                    "Secret/db-credentials",
+                    "ConfigMap/environment",
+                    "Service/postgres",
+                    "StatefulSet/postgres",
+                    "Ingress/web",
+                ),
+            ),
+        ],
+    ),
+    "version matrix": (
+        _matrix,
+        lambda app: (
+            ("production", "qa", "development"),
+            (
+                ("CronJob/digest-mailer", ("1.9.3", "2.0.0-rc.2", "2.1.0-dev")),
+                ("Deployment/api", ("1.9.3", "2.0.0-rc.2", "2.1.0-dev")),
+                ("Deployment/web", ("1.9.3", "2.0.0-rc.2", "2.1.0-dev")),
+                ("Deployment/worker", ("1.9.3", "2.0.0-rc.2", "2.1.0-dev")),
+                ("StatefulSet/search", ("2.11.1", "2.11.1", "2.11.1")),
+            ),
+            "production",
+        ),
+    ),
+}
+
+
+@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.cluster)])
+def implementation(request: pytest.FixtureRequest) -> tuple[SessionContract, str]:
+    """(session, app): the fake with the demo seeded under a fresh name, or the real Session on a seeded app."""
+    if request.param == "fake":
+        app = fresh_app()
+        return FakeSession(app, story=False), app
+    seeded = request.getfixturevalue("seeded")
+    return seeded.session, seeded.app
+
+
+@pytest.mark.parametrize("behaviour", list(BEHAVIOURS))
+def test_behaviour(behaviour: str, implementation: tuple[SessionContract, str]) -> None:
+    session, app = implementation
+    run, expect = BEHAVIOURS[behaviour]
+    assert outcome(run, session, app) == expect(app)
