@@ -1,0 +1,281 @@
+"""What core does around its pure functions when it talks to a cluster, repeated over the fake's Store.
+
+Core's reads and checks before a write (find an environment, re-read its labels, the
+steps of a clone, the inputs of a promote or rollback, the checks before applying) live
+in functions that take a Cluster; these are the same steps, with the same messages, over
+the Store. Every rule inside them is still core's own function. tests/test_session_contract.py
+holds the two copies together: the same behaviours, run against FakeSession and Session.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hotclone.core import (
+    demo,
+    discovery,
+    durations,
+    envtypes,
+    inventory,
+    kinds,
+    plan_apply,
+    preflight,
+    promote,
+    rollback,
+)
+from hotclone.core.cluster import Obj
+from hotclone.core.contract import Progress
+from hotclone.core.destroy import INCOMPLETE_GRACE
+from hotclone.core.diff import compare
+from hotclone.core.errors import AlreadyExists, Conflict, InvalidInput, NotFound, Refused
+from hotclone.core.models import (
+    PROTECTED_TYPES,
+    CloneResult,
+    EnvDiff,
+    Environment,
+    HistoryEntry,
+    ProgressStep,
+    PromotePlan,
+)
+from hotclone.core.normalize import for_copy
+from hotclone.core.schema import (
+    ANNOTATION_CLONED_FROM,
+    ANNOTATION_CREATED_BY,
+    ANNOTATION_EXPIRES_AT,
+    ANNOTATION_PREFLIGHT,
+    LABEL_APP,
+    PREFLIGHT_MAX_CHARS,
+    TIME_FORMAT,
+    environment_namespace,
+)
+from hotclone.core.validation import validate_environment_name, validate_label
+from tests.tui.fake_store import Store
+
+_CREATION_ORDER = [kind.kind for kind in kinds.ENVIRONMENT_KINDS]  # config before the workloads that use it
+
+
+# -- environments (discovery) ------------------------------------------------------------------------
+def all_environments(store: Store) -> list[Environment]:
+    labelled = (ns for ns in store.namespaces.values() if (ns["metadata"].get("labels") or {}).get(LABEL_APP))
+    return [discovery.from_namespace(ns) for ns in labelled]
+
+
+def environments(store: Store, app: str) -> list[Environment]:
+    validate_label(app, "application name")
+    return sorted((e for e in all_environments(store) if e.app == app), key=discovery.sort_key)
+
+
+def environment(store: Store, app: str, env: str) -> Environment:
+    """As discovery.environment."""
+    validate_label(env, "environment name")
+    known = environments(store, app)
+    if not known:
+        raise NotFound(f"unknown application {app!r}: no namespace is labelled {LABEL_APP}={app}")
+    for candidate in known:
+        if candidate.name == env:
+            return candidate
+    names = ", ".join(e.name for e in known)
+    raise NotFound(f"unknown environment {env!r} of application {app!r} (known: {names})")
+
+
+def current(store: Store, env: Environment) -> Environment:
+    """As discovery.current: the environment as its namespace is labelled now (writes check fresh labels)."""
+    namespace = store.namespaces.get(env.namespace)
+    if namespace is None:
+        raise NotFound(f"{env.ref} no longer exists (namespace {env.namespace})")
+    fresh = discovery.from_namespace(namespace)
+    if (fresh.app, fresh.name) != (env.app, env.name):
+        raise NotFound(f"namespace {env.namespace} is no longer {env.ref} (now {fresh.ref})")
+    return fresh
+
+
+def expired(store: Store, now: datetime) -> list[Environment]:
+    """As destroy.expired: expired environments and clones interrupted long ago, never protected ones."""
+    found = []
+    for env in all_environments(store):
+        created = env.created
+        stale = env.incomplete and created is not None and now - created > INCOMPLETE_GRACE
+        if env.type not in PROTECTED_TYPES and (env.expired(now) or stale):
+            found.append(env)
+    return sorted(found, key=lambda e: (e.app, e.name))
+
+
+# -- history -------------------------------------------------------------------------------------------
+def snapshot(store: Store, env: Environment) -> list[Obj]:
+    """What a revision keeps, as history.material_snapshot: the material objects in copy form."""
+    return [for_copy(o) for o in store.material(env.namespace).values()]
+
+
+def remember(
+    store: Store, env: Environment, entry: tuple[str, list[str], str], before: list[Obj], user: str, when: datetime
+) -> None:
+    """As history.record: the next revision, its (action, summary, reason) and the objects from before."""
+    action, summary, reason = entry
+    revision = store.next_revision(env.namespace)
+    stamp = when.replace(microsecond=0)  # the annotation keeps seconds
+    store.record(env.namespace, HistoryEntry(revision, action, user, stamp, tuple(summary[:200]), reason), before)
+
+
+def change_diff(env: Environment, before: list[Obj], after: list[Obj], action: str) -> EnvDiff:
+    """The preview of a set-image or set-config, as images.plan and configmap_values.plan name it."""
+    return compare(
+        before,
+        after,
+        left_namespace=env.namespace,
+        right_namespace=env.namespace,
+        left_name=f"{env.ref} (now)",
+        right_name=f"{env.ref} (after {action})",
+        include_env_scoped=action == "set-config",
+    )
+
+
+# -- clone ---------------------------------------------------------------------------------------------
+def type_named(types: dict[str, envtypes.TypeDefinition], name: str) -> envtypes.TypeDefinition:
+    """As envtypes.load."""
+    if name not in types:
+        raise NotFound(f"unknown environment type {name!r} (known: {', '.join(sorted(types))})")
+    return types[name]
+
+
+def clone(
+    store: Store,
+    types: dict[str, envtypes.TypeDefinition],
+    source: Environment,
+    new: str,
+    *,
+    env_type: str,
+    ttl: str | None,
+    allow_refs: bool,
+    report: Progress,
+    user: str,
+    now: datetime,
+) -> CloneResult:
+    """clone.clone's steps, from the checks (in its order) to the history entry."""
+    app = source.app
+    validate_environment_name(app, new)
+    lifetime = durations.parse(ttl) if ttl else None
+    definition = type_named(types, env_type)
+    origin = current(store, source)
+    if origin.incomplete:
+        raise Refused(f"{origin.ref} is incomplete (an interrupted clone); destroy it or wait")
+    if new in {e.name for e in environments(store, app)}:
+        raise AlreadyExists(f"environment {new!r} of {app!r} already exists")
+    namespace = environment_namespace(app, new)
+    if namespace in store.namespaces:
+        raise AlreadyExists(f"namespace {namespace} already exists (not a hotclone environment of {app})")
+    report(ProgressStep("read", 0, 1, f"reading {origin.namespace}"))
+    objects = store.load(origin.namespace)
+    material = [o for o in objects if not inventory.is_environment_scoped(o)]
+    generated = definition.render(app, new, namespace)
+    generated_refs = {inventory.ref(o) for o in generated}
+    warnings = [
+        f"{inventory.ref(o)} is environment-scoped in {origin.name} and type {definition.name!r} has no template "
+        "for it: the clone has none"
+        for o in objects
+        if inventory.is_environment_scoped(o) and inventory.ref(o) not in generated_refs
+    ]
+    report(ProgressStep("preflight", 0, 1, "checking references to the source"))
+    copies = [for_copy(o) for o in material]
+    findings = preflight.rewrite_namespace(copies, origin.namespace, namespace)
+    remaining = preflight.remaining_references(copies, preflight.endpoints(objects))
+    if remaining and not allow_refs:
+        listed = "; ".join(f.describe() for f in remaining)
+        raise Refused(
+            f"clone refused: {len(remaining)} value(s) in material objects still point at {origin.name}: {listed} "
+            "(make them environment-scoped, or pass --allow-prod-references)"
+        )
+    findings += remaining
+    left = f"{len(findings)} reference(s), {len(remaining)} left pointing at {origin.name}"
+    report(ProgressStep("preflight", 1, 1, left))
+    annotations = {
+        ANNOTATION_CLONED_FROM: origin.name,
+        ANNOTATION_CREATED_BY: user,
+        ANNOTATION_PREFLIGHT: "\n".join(f.describe() for f in findings)[:PREFLIGHT_MAX_CHARS],
+    }
+    lifetime = lifetime or definition.ttl
+    if lifetime:
+        annotations[ANNOTATION_EXPIRES_AT] = (now + lifetime).strftime(TIME_FORMAT)
+    body = demo.namespace_object(app, new, definition.name)
+    body["metadata"]["annotations"] = annotations
+    created = discovery.from_namespace(store.create_namespace(body, now))
+    report(ProgressStep("namespace", 1, 1, namespace))
+    ordered = sorted(copies + generated, key=lambda o: _CREATION_ORDER.index(o["kind"]))
+    for done, obj in enumerate(ordered, start=1):
+        store.put(namespace, obj)
+        if done == len(ordered) or ordered[done]["kind"] != obj["kind"]:
+            report(ProgressStep("objects", done, len(ordered), obj["kind"]))
+    report(ProgressStep("templates", len(generated), len(generated), ", ".join(sorted(generated_refs))))
+    store.bases[namespace] = (origin.namespace, [for_copy(o) for o in material])
+    summary = f"cloned from {origin.name} ({len(copies)} objects, {len(generated)} from templates)"
+    remember(store, created, ("clone", [summary], ""), [], user, now)
+    report(ProgressStep("history", 1, 1, "revision 1 recorded"))
+    generated_sorted = tuple(sorted(generated_refs))
+    copied = tuple(inventory.ref(o) for o in copies)
+    return CloneResult(created, copied, generated_sorted, tuple(warnings), tuple(findings))
+
+
+# -- promote and rollback ------------------------------------------------------------------------------
+def promote_plan(store: Store, source: Environment, target: Environment | None, prune: bool) -> PromotePlan:
+    """promote.plan's inputs read from the store, merge_plan's answer previewed (no server to dry-run it)."""
+    origin = current(store, source)
+    if target is None:
+        if not origin.cloned_from:
+            raise InvalidInput(
+                f"{origin.ref} was not cloned from another environment: name the target (promote APP FROM TO)"
+            )
+        destination = environment(store, origin.app, origin.cloned_from)
+    else:
+        destination = current(store, target)
+    if destination.namespace == origin.namespace:
+        raise InvalidInput(f"cannot promote {origin.ref} onto itself")
+    for env in (origin, destination):
+        if env.incomplete:
+            raise Refused(f"{env.ref} is incomplete (an interrupted clone)")
+    ours, theirs = store.material(origin.namespace), store.material(destination.namespace)
+    base, base_namespace = None, destination.namespace
+    if origin.cloned_from == destination.name and origin.namespace in store.bases:
+        base_namespace, base_objects = store.bases[origin.namespace]
+        base = {inventory.ref(o): o for o in base_objects}
+    desired, deletions, conflicts = promote.merge_plan(
+        origin, destination, ours, theirs, base, base_namespace, prune=prune
+    )
+    return plan_apply.preview("promote", origin.name, destination, theirs, desired, desired, deletions, conflicts)
+
+
+def rollback_plan(store: Store, env: Environment, revision: int | None) -> PromotePlan:
+    """rollback.plan's inputs read from the store, restore_plan's answer previewed."""
+    fresh = current(store, env)
+    revisions = store.revisions.get(fresh.namespace, [])
+    if revision is None:
+        if not revisions:
+            raise NotFound(f"{fresh.ref} has no history to roll back")
+        revision = max(r.entry.revision for r in revisions)
+    found = next((r for r in revisions if r.entry.revision == revision), None)
+    if found is None:
+        known = ", ".join(str(r.entry.revision) for r in revisions) or "none"
+        raise NotFound(f"unknown revision {revision} of {fresh.ref} (known: {known})")
+    live = store.material(fresh.namespace)
+    desired, deletions = rollback.restore_plan(fresh, found.entry, found.before, live)
+    return plan_apply.preview("rollback", f"revision {revision}", fresh, live, desired, desired, deletions, ())
+
+
+def check_plan(plan: PromotePlan, confirm: str | None) -> None:
+    """plan_apply.apply's first checks."""
+    if plan.conflicts:
+        listed = "; ".join(c.describe() for c in plan.conflicts)
+        raise Conflict(f"{len(plan.conflicts)} conflict(s), nothing applied: {listed}")
+    if plan.target.is_production and confirm != plan.target.name:
+        raise Refused(f"{plan.target.ref} is production: confirm by typing its name ({plan.target.name!r})")
+
+
+def check_unchanged(store: Store, plan: PromotePlan) -> None:
+    """plan_apply.apply's check that the target is still what the preview showed."""
+    target = plan.target
+    live = store.material(target.namespace)
+    for ref, seen in plan.preconditions.items():
+        now = live.get(ref)
+        if now is None or plan_apply.fingerprint(now, target.namespace) != seen:
+            raise Conflict(f"{ref} in {target.ref} changed since the diff; nothing applied (run {plan.action} again)")
+    appeared = [w for w in plan.writes if inventory.ref(w) not in plan.preconditions and inventory.ref(w) in live]
+    if appeared:
+        raise Conflict(f"{inventory.ref(appeared[0])} appeared in {target.ref} since the diff; nothing applied")

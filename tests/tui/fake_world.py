@@ -1,0 +1,49 @@
+"""The fake's data: the demo's own objects and environment types, and a small second application."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from hotclone.core import demo, envtypes
+from hotclone.core.cluster import Obj
+from hotclone.core.demo.seeding import TYPE_TTLS
+from hotclone.core.models import TEMPORARY
+
+OTHER_APP = "billing"
+OTHER_ENVIRONMENTS = {"production": "production", "staging": "qa"}  # name -> type
+
+
+@functools.cache
+def demo_objects(app: str, env: str, version: str) -> tuple[Obj, ...]:
+    """What demo.seed creates in one environment; parsed once per test run (the Store copies them)."""
+    return (*demo.material_objects(app, env, version), *demo.environment_objects(app, env))
+
+
+def demo_types() -> dict[str, envtypes.TypeDefinition]:
+    """The environment types demo.seed_types installs, read from the demo's own files as clone reads them."""
+    files = resources.files("hotclone.core.demo").joinpath("types")
+    found = {
+        name: envtypes.from_configmap(envtypes.type_configmap(name, files.joinpath(f"{name}.yaml").read_text(), ttl))
+        for name, ttl in TYPE_TTLS.items()
+    }
+    found.setdefault(TEMPORARY, envtypes.BUILTIN_TEMPORARY)
+    return found
+
+
+def ledger_objects(image: str = "ghcr.io/acme/ledger:4.2.0") -> list[Obj]:
+    """The second application: one Deployment and its settings."""
+    labels = {"app.kubernetes.io/name": "ledger"}
+    container = {"name": "ledger", "image": image, "ports": [{"name": "http", "containerPort": 8080}]}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "ledger", "labels": labels},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+        },
+    }
+    settings = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ledger"}, "data": {"CURRENCY": "EUR"}}
+    return [settings, deployment]
