@@ -328,6 +328,8 @@ async def test_failed_rollout_offers_one_key_rollback() -> None:
         await settle(pilot)
         status = app.screen.query_one("#rollout-status", Static)
         assert "Rollout failed" in str(status.render()) and status.has_class("failure")
+        # the controller's reason, in full on screen (the status column grows to fit it)
+        assert "ProgressDeadlineExceeded: ReplicaSet" in app.export_screenshot().replace("&#160;", " ")
         assert app.screen.check_action("rollback", ()) is True
         await pilot.press("r")
         await settle(pilot)

@@ -118,7 +118,7 @@ CASES: dict[str, tuple[Steps, Options]] = {
     "edit_config_preview": (config_preview, {}),
     "promote_side_by_side": (plan_side_by_side, {}),
     "diff": (at("topicshare/hotfix-ko", "d"), {}),
-    "diff_env_scoped": (at("topicshare/hotfix-ko", "d", "s", "j", "j"), {}),
+    "diff_env_scoped": (at("topicshare/hotfix-ko", "d", "s", "j", "j", "j", "j"), {}),  # the Secret, masked
     "promote": (at("topicshare/hotfix-ko", "p"), {}),
     "promote_confirmed": (promote_typed, {}),
     "rollout_success": (rollout, {}),

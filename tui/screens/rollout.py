@@ -88,7 +88,7 @@ class RolloutScreen(ReportingScreen):
                 table.add_row(s.workload, "", "", "", key=s.workload)
             table.update_cell(s.workload, "ready", f"{s.ready}/{s.desired}")
             table.update_cell(s.workload, "updated", str(s.updated))
-            table.update_cell(s.workload, "status", status)
+            table.update_cell(s.workload, "status", status, update_width=True)  # the reason must show in full
         if any(failed(s) for s in message.statuses):
             bad = ", ".join(s.workload for s in message.statuses if failed(s))
             self._finish("failure", f"✗ Rollout failed: {bad}. Press r to roll back {self.plan.target.ref}.")
