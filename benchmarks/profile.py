@@ -138,7 +138,9 @@ def main() -> int:
         clone = session.environment(app, "prof1")
         for _ in range(10):  # a fresh clone's Deployments get their first status: retry the precondition
             try:
-                session.set_image(clone, [ImageSpec("web", None, f"{app}/web:9.9.9")])
+                spec = [ImageSpec("web", None, f"{app}/web:9.9.9")]
+                shown, _ = session.plan_set_image(clone, spec)
+                session.set_image(clone, spec, seen=shown)
                 break
             except Conflict:
                 time.sleep(0.5)

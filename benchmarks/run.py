@@ -277,7 +277,8 @@ def promote_figures(b: Bench, size: str) -> list[Figure]:
                 # A fresh clone's Deployments get their first status from the controller manager,
                 # which bumps resourceVersion under set-image's precondition (see the report).
                 try:
-                    session.set_image(clone, spec)
+                    shown, _ = session.plan_set_image(clone, spec)
+                    session.set_image(clone, spec, seen=shown)
                     break
                 except Conflict:
                     if attempt == 9:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from hotclone.cli import output
 from hotclone.cli.progress import live_progress
 from hotclone.cli.prompts import confirm
+from hotclone.core import display
 from hotclone.core.configmap_values import parse_assignment
 from hotclone.core.contract import SessionContract
 from hotclone.core.destroy import refuse_protected
@@ -25,6 +26,9 @@ from hotclone.core.models import PromotePlan
 
 
 def emit(text: str) -> None:
+    # The one writer of stdout: no control character from the cluster reaches the terminal,
+    # whatever a line is made of. (JSON is ASCII already: json.dumps escapes them itself.)
+    text = display.safe(text, multiline=True)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -107,8 +111,8 @@ def cmd_clone(session: SessionContract, args: argparse.Namespace) -> int:
         f"  {len(result.copied)} material objects copied, {len(result.generated)} from templates"
         + (f" ({', '.join(result.generated)})" if result.generated else ""),
     ]
-    lines += [f"  preflight: {f.describe()}" for f in result.findings]
-    lines += [f"  warning: {w}" for w in result.warnings]
+    lines += [f"  preflight: {display.safe(f.describe())}" for f in result.findings]
+    lines += [f"  warning: {display.safe(w)}" for w in result.warnings]
     emit("\n".join(lines))
     return 0
 
@@ -121,9 +125,9 @@ def cmd_set_image(session: SessionContract, args: argparse.Namespace) -> int:
         emit(output.dumps([]) if args.json else "nothing to change: the images are already set")
         return 0
     if not args.json:
-        emit("\n".join(f"{c.workload} {c.container}: {c.old} -> {c.new}" for c in changes))
+        emit("\n".join(display.safe(f"{c.workload} {c.container}: {c.old} -> {c.new}") for c in changes))
     confirm(args, f"Apply {len(changes)} image change(s) to {args.app}/{args.env}?")
-    applied = session.set_image(environment, specs, reason=args.reason)
+    applied = session.set_image(environment, specs, seen=changes, reason=args.reason)
     emit(output.dumps(applied) if args.json else f"updated {len(applied)} container(s) in {args.app}/{args.env}")
     return 0
 
@@ -138,7 +142,7 @@ def cmd_set_config(session: SessionContract, args: argparse.Namespace) -> int:
     if not args.json:
         emit("\n".join(c.describe() for c in changes))
     confirm(args, f"Apply {len(changes)} change(s) to ConfigMap/{args.configmap} in {args.app}/{args.env}?")
-    applied = session.set_config(environment, args.configmap, values, reason=args.reason)
+    applied = session.set_config(environment, args.configmap, values, seen=changes, reason=args.reason)
     emit(output.dumps(applied) if args.json else f"updated {len(applied)} key(s) of ConfigMap/{args.configmap}")
     return 0
 
@@ -170,8 +174,10 @@ def _describe_plan(plan: PromotePlan) -> str:
         f" workloads restarting: {', '.join(plan.restarts) or 'none'}",
     ]
     lines += [f"  {line}" for line in summary_lines(plan.diff)]
-    lines += [f"  delete {ref}" for ref in plan.deletions]
-    lines += [f"  CONFLICT {c.describe()}" for c in plan.conflicts]
+    lines += [f"  delete {display.safe(ref)}" for ref in plan.deletions]
+    lines += [f"  CONFLICT {display.safe(c.describe())}" for c in plan.conflicts]
+    lines += [f"  WARNING: RBAC {display.safe(ref)} changes in {plan.target.ref} (--include-rbac)" for ref in plan.rbac]
+    lines += [f"  skipped: {display.safe(item)}" for item in plan.skipped]
     return "\n".join(lines)
 
 
@@ -201,7 +207,7 @@ def _run_plan(session: SessionContract, plan: PromotePlan, args: argparse.Namesp
         emit(output.dumps({"applied": lines, "target": plan.target, "rollout": statuses}))
     else:
         emit(f"{plan.action} applied to {plan.target.ref}: {len(lines)} change(s)")
-        emit("\n".join(f"  rollout {s.workload}: {s.message}" for s in statuses))
+        emit("\n".join(display.safe(f"  rollout {s.workload}: {s.message}") for s in statuses))
     stuck = [s for s in statuses if not s.done]
     if stuck:
         raise HotcloneError(
@@ -214,7 +220,7 @@ def _run_plan(session: SessionContract, plan: PromotePlan, args: argparse.Namesp
 def cmd_promote(session: SessionContract, args: argparse.Namespace) -> int:
     source = session.environment(args.app, args.source)
     target = session.environment(args.app, args.target) if args.target else None
-    plan = session.plan_promote(source, target, prune=args.prune)
+    plan = session.plan_promote(source, target, prune=args.prune, include_rbac=args.include_rbac)
     return _run_plan(session, plan, args, dry_run=args.dry_run)
 
 
@@ -236,12 +242,37 @@ def cmd_history(session: SessionContract, args: argparse.Namespace) -> int:
                 e.timestamp.strftime("%Y-%m-%d %H:%M:%S"),
                 e.user,
                 e.action,
+                e.state,
                 e.reason or "-",
                 "; ".join(e.summary)[:80],
             ]
             for e in entries
         ]
-        emit(output.table(["rev", "when (utc)", "who", "action", "reason", "what"], rows))
+        emit(output.table(["rev", "when (utc)", "who", "action", "state", "reason", "what"], rows))
+        unfinished = [e for e in entries if not e.finished]
+        if unfinished:
+            emit(f"revision {unfinished[-1].revision} is unfinished: hotclone recover {args.app} {args.env}")
+    return 0
+
+
+def cmd_recover(session: SessionContract, args: argparse.Namespace) -> int:
+    environment = session.environment(args.app, args.env)
+    unfinished = [e for e in session.history(environment) if not e.finished]
+    if not unfinished:
+        emit(output.dumps([]) if args.json else f"nothing to recover: every revision of {environment.ref} is finished")
+        return 0
+    if not args.json:
+        for e in unfinished:
+            still = f", still changed: {', '.join(e.changed)}" if e.changed else ""
+            emit(display.safe(f"revision {e.revision} {e.action} by {e.user}: {e.state}{still}"))
+    production = environment.name if environment.is_production else None
+    confirm(args, f"Restore {environment.ref} to the state from before these revision(s)?", production)
+    recovered = session.recover(environment)
+    if args.json:
+        emit(output.dumps(recovered))
+    else:
+        numbers = ", ".join(str(e.revision) for e in recovered)
+        emit(f"recovered {environment.ref}: revision(s) {numbers} restored and read back")
     return 0
 
 
@@ -292,6 +323,7 @@ COMMANDS: dict[str, Command] = {
     "promote": Command(cmd_promote, changes=True, dry_run=True),
     "rollback": Command(cmd_rollback, changes=True),
     "history": Command(cmd_history),
+    "recover": Command(cmd_recover, changes=True),
     "destroy": Command(cmd_destroy, changes=True),
     "gc": Command(cmd_gc, changes=True, dry_run=True),
 }

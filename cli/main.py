@@ -12,8 +12,11 @@ from collections.abc import Callable
 
 from hotclone.cli.commands import COMMANDS
 from hotclone.cli.parser import build_parser
+from hotclone.cli.signals import say, stop_once
+from hotclone.core import display
 from hotclone.core.cluster import Cluster
 from hotclone.core.errors import Forbidden, HotcloneError
+from hotclone.core.journal import Interrupted
 from hotclone.core.session import Session
 
 Connect = Callable[[], Session]
@@ -30,12 +33,16 @@ def main(argv: list[str] | None = None) -> int:
     kubeconfig = getattr(args, "kubeconfig", None)
     context = getattr(args, "context", None)
     read_only = bool(getattr(args, "read_only", False))
+    request_timeout = getattr(args, "request_timeout", None)
     try:
         if args.command is None:
             # A kubeconfig problem will not fix itself: say so now instead of retrying in the
             # dashboard. (Loading it makes no network call; an unreachable server is retried.)
             Cluster.connect(kubeconfig, context).close()
-            return open_dashboard(functools.partial(Session.connect, kubeconfig, context, read_only=read_only))
+            connect = functools.partial(
+                Session.connect, kubeconfig, context, read_only=read_only, request_timeout=request_timeout
+            )
+            return open_dashboard(connect)
         if args.command == "demo":
             from hotclone.cli.demo import run_demo
 
@@ -43,14 +50,18 @@ def main(argv: list[str] | None = None) -> int:
         command = COMMANDS[args.command]
         if read_only and command.changes_with(args):
             raise Forbidden(f"read-only mode: {args.command} is disabled")
-        session = Session.connect(kubeconfig, context, read_only=read_only)
+        session = Session.connect(kubeconfig, context, read_only=read_only, request_timeout=request_timeout)
         try:
-            return command.run(session, args)
+            with stop_once():  # Ctrl-C, SIGHUP and SIGTERM stop a change once, and it is restored
+                return command.run(session, args)
         finally:
             session.close()
+    except Interrupted as error:  # a change was under way: the message says what is true now
+        say(f"hotclone: {display.safe(str(error))}")
+        return 130
     except HotcloneError as error:
-        print(f"hotclone: error: {error}", file=sys.stderr)
+        say(f"hotclone: error: {display.safe(str(error))}")  # one line, nothing raw
         return 2
-    except KeyboardInterrupt:
-        print("hotclone: interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # outside a change's writes (they raise Interrupted, saying what is true)
+        say("hotclone: interrupted")
         return 130

@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from hotclone.core import durations
+from hotclone.core import display, durations
 from hotclone.core.models import Environment, HistoryEntry
 
 
@@ -48,6 +48,8 @@ def type_ttl(ttl: timedelta | None) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
+    # Cells are cluster text: one line each, control characters escaped (core.display).
+    rows = [[display.safe(cell) for cell in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     lines = ["  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
@@ -56,10 +58,14 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 def history_markdown(env_ref: str, entries: list[HistoryEntry]) -> str:
     """An incident timeline for a postmortem."""
-    lines = [f"# Timeline of {env_ref}", ""]
+    safe = display.safe  # every field on one line: a newline in a reason must not start a fake entry
+    lines = [f"# Timeline of {safe(env_ref)}", ""]
     for entry in entries:
         stamp = entry.timestamp.strftime("%Y-%m-%d %H:%M:%SZ")
-        reason = f" — {entry.reason}" if entry.reason else ""
-        lines.append(f"- **{stamp}** revision {entry.revision}: `{entry.action}` by {entry.user}{reason}")
-        lines += [f"  - {line}" for line in entry.summary[:20]]
+        reason = f" — {safe(entry.reason)}" if entry.reason else ""
+        state = "" if entry.state == "complete" else f" ({safe(entry.state)})"
+        lines.append(
+            f"- **{stamp}** revision {entry.revision}: `{safe(entry.action)}`{state} by {safe(entry.user)}{reason}"
+        )
+        lines += [f"  - {safe(line)}" for line in entry.summary[:20]]
     return "\n".join(lines) + "\n"

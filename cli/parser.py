@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import NoReturn
 
 from hotclone.cli.commands import COMMANDS
@@ -35,6 +36,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"hotclone: error: {message} (see hotclone --help)\n")
 
 
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (float() alone takes -1, nan and inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be a positive number")
+    return value
+
+
 def _common() -> _Parser:
     """Options accepted before or after the subcommand."""
     common = _Parser(add_help=False)
@@ -42,6 +54,13 @@ def _common() -> _Parser:
     common.add_argument("--context", default=s, help="kube context (default: the kubeconfig's current context)")
     common.add_argument("--kubeconfig", default=s, help="kubeconfig path (default: $KUBECONFIG or ~/.kube/config)")
     common.add_argument("--read-only", action="store_true", default=s, help="disable every change")
+    common.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        default=s,
+        metavar="SECONDS",
+        help="give up on an API request after this long (default: 30)",
+    )
     return common
 
 
@@ -110,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("source")
             p.add_argument("target", nargs="?")
             p.add_argument("--prune", action="store_true", help="delete objects only in the target")
+            p.add_argument(
+                "--include-rbac",
+                action="store_true",
+                help="also write ServiceAccounts, Roles and RoleBindings into the target (skipped by default)",
+            )
             p.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
         else:
             p.add_argument("env")
@@ -117,7 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--confirm", metavar="NAME", help="the target's name (required for production with --yes)")
         p.add_argument("--reason", default="", help="recorded in history")
         p.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True, help="wait for the rollout")
-        p.add_argument("--timeout", type=float, default=180.0, help="rollout timeout in seconds")
+        p.add_argument("--timeout", type=_seconds, default=180.0, help="rollout timeout in seconds")
+
+    recover = command("recover", "restore the state from before an interrupted (unfinished) revision")
+    recover.add_argument("app")
+    recover.add_argument("env")
+    recover.add_argument(
+        "--confirm", metavar="NAME", help="the environment's name (required for production with --yes)"
+    )
 
     history = command("history", "revisions of an environment")
     history.add_argument("app")

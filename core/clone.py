@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from hotclone.core import discovery, durations, envtypes, history, inventory, kinds, normalize, preflight
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import AlreadyExists, HotcloneError, NotFound, Refused
+from hotclone.core.journal import Interrupted
 from hotclone.core.models import CloneResult, Environment, PreflightFinding, ProgressStep
 from hotclone.core.schema import (
     ANNOTATION_CLONED_FROM,
@@ -29,6 +30,7 @@ from hotclone.core.schema import (
     LABEL_ENV,
     LABEL_ENV_TYPE,
     PREFLIGHT_MAX_CHARS,
+    REVISION_COMPLETE,
     STATE_CREATING,
     TIME_FORMAT,
     environment_namespace,
@@ -104,6 +106,17 @@ def clone(
     report(ProgressStep("namespace", 1, 1, namespace))
     try:
         ordered = _in_creation_order(copies + generated)
+        # The namespace, marked `creating`, is this change's journal: interrupted, it is removed
+        # (or, if even that fails, shown incomplete until gc removes it). The revision comes first.
+        revision = history.begin(
+            cluster,
+            namespace,
+            action="clone",
+            user=user,
+            summary=[f"cloned from {source} ({len(copies)} objects, {len(generated)} from templates)"],
+            before=[],
+            touched=[inventory.ref(o) for o in ordered],
+        )
         total = len(ordered)
         done = 0
         for group in _groups_by_kind(ordered):
@@ -112,20 +125,15 @@ def clone(
             report(ProgressStep("objects", done, total, f"{group[0]['kind']} x{len(group)}"))
         report(ProgressStep("templates", len(generated), len(generated), ", ".join(sorted(generated_refs))))
         history.save_base(cluster, namespace, origin.namespace, [normalize.for_copy(o) for o in material])
-        history.record(
-            cluster,
-            namespace,
-            action="clone",
-            user=user,
-            summary=[f"cloned from {source} ({len(copies)} objects, {len(generated)} from templates)"],
-            before=[],
-        )
-        report(ProgressStep("history", 1, 1, "revision 1 recorded"))
+        history.mark(cluster, namespace, revision, REVISION_COMPLETE)
+        report(ProgressStep("history", 1, 1, f"revision {revision} recorded"))
         cluster.patch(kinds.NAMESPACE, None, namespace, {"metadata": {"annotations": {ANNOTATION_STATE: None}}})
     except BaseException as error:
-        _remove(cluster, namespace)
-        if isinstance(error, HotcloneError):
-            raise type(error)(f"clone failed, {namespace} was removed again: {error}") from None
+        removed = _remove(cluster, namespace)
+        if isinstance(error, HotcloneError | KeyboardInterrupt):
+            cause = str(error) if isinstance(error, HotcloneError) else "interrupted"
+            stop = Interrupted if isinstance(error, KeyboardInterrupt) else type(error)
+            raise stop(f"clone stopped ({cause}); {removed}") from None
         raise
     return CloneResult(
         environment=environment,
@@ -199,10 +207,22 @@ def _create_all(cluster: Cluster, namespace: str, group: list[Obj]) -> None:
             pass
 
 
-def _remove(cluster: Cluster, namespace: str) -> None:
-    # If even this fails, the namespace stays marked `creating` and gc removes it.
+def _remove(cluster: Cluster, namespace: str) -> str:
+    """Delete the half-made namespace; says what reading it back shows."""
     with contextlib.suppress(HotcloneError):
         cluster.delete(kinds.NAMESPACE, None, namespace)
+    try:
+        live = cluster.get(kinds.NAMESPACE, None, namespace)
+    except NotFound:
+        return f"{namespace} was removed again (read back: gone)"
+    except HotcloneError:
+        return (
+            f"{namespace} could not be read back: if it is still there it is marked incomplete, "
+            "is never used, and hotclone gc removes it"
+        )
+    if live["metadata"].get("deletionTimestamp"):
+        return f"{namespace} is being removed (read back: terminating)"
+    return f"{namespace} could not be removed: it is marked incomplete, is never used, and hotclone gc removes it"
 
 
 def recorded_findings(cluster: Cluster, environment: Environment) -> list[str]:

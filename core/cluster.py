@@ -9,10 +9,12 @@ of the errors in core.errors.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,7 @@ import urllib3
 import yaml
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
+from kubernetes.client import rest as k8s_rest
 from kubernetes.config.config_exception import ConfigException
 
 from hotclone.core.errors import (
@@ -82,7 +85,7 @@ class Cluster:
         kubeconfig: str | None = None,
         context: str | None = None,
         *,
-        timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+        timeout: tuple[float, float] | None = None,
     ) -> Cluster:
         """Load a kubeconfig like kubectl does: --kubeconfig, then $KUBECONFIG, then ~/.kube/config."""
         path = kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
@@ -90,6 +93,7 @@ class Cluster:
         if not os.path.exists(os.path.expanduser(first)):
             raise Unreachable(f"kubeconfig not found: {first} (use --kubeconfig or set KUBECONFIG)")
         try:
+            _check_top_level(path)
             contexts, active = k8s_config.list_kube_config_contexts(config_file=path)
             chosen = context or (active or {}).get("name")
             if not chosen:
@@ -97,19 +101,28 @@ class Cluster:
             if context and context not in {c["name"] for c in contexts}:
                 raise Unreachable(f"context {context!r} not found in kubeconfig {first}")
             configuration = k8s_client.Configuration()
-            k8s_config.load_kube_config(
-                config_file=path,
-                context=chosen,
-                client_configuration=configuration,
-                persist_config=False,
-            )
+            with _credential_errors() as failures:
+                k8s_config.load_kube_config(
+                    config_file=path,
+                    context=chosen,
+                    client_configuration=configuration,
+                    persist_config=False,
+                )
         except ConfigException as error:
             raise Unreachable(f"kubeconfig {first} is unusable: {error}") from None
         except (OSError, ValueError, yaml.YAMLError) as error:
             # yaml and file errors surface as these; keep the message to one line.
             raise Unreachable(f"kubeconfig {first} is unusable: {' '.join(str(error).split())}") from None
+        except (TypeError, AttributeError, KeyError) as error:
+            # The client's merger assumes the documented shape (a field of the wrong type).
+            raise Unreachable(f"kubeconfig {first} is unusable: malformed ({type(error).__name__}: {error})") from None
+        if failures:
+            # The client logs a failed exec plugin and carries on without credentials
+            # (as system:anonymous): stop here instead, before any request.
+            raise Unreachable(f"the credential plugin of context {chosen} failed: {failures[0]}")
         configuration.retries = 1  # fail fast when the server is down; the UI retries
-        return cls(k8s_client.ApiClient(configuration), context=chosen, server=configuration.host, timeout=timeout)
+        api = k8s_client.ApiClient(configuration)
+        return cls(api, context=chosen, server=configuration.host, timeout=timeout or (CONNECT_TIMEOUT, READ_TIMEOUT))
 
     def close(self) -> None:
         self._api.close()
@@ -128,7 +141,7 @@ class Cluster:
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type
-        params = self._api.param_serialize(
+        method, url, headers, body, _post = self._api.param_serialize(
             method=method,
             resource_path=path,
             query_params=list((query or {}).items()),
@@ -138,7 +151,10 @@ class Cluster:
         )
         self.request_count = next(self._requests)  # atomic under the GIL, unlike += from many threads
         try:
-            response = self._api.call_api(*params, _request_timeout=self.timeout)
+            if body is None:
+                response = self._api.call_api(method, url, headers, _request_timeout=self.timeout)
+            else:
+                response = self._send(method, url, headers, body)
             data = response.read()
         except urllib3.exceptions.HTTPError as error:
             raise Unreachable(f"cannot reach the API server at {self.server} ({_reason(error)})") from None
@@ -146,12 +162,43 @@ class Cluster:
             raise Unreachable(f"cannot reach the API server at {self.server} ({error})") from None
         status = response.status
         try:
-            payload: Obj = json.loads(data) if data else {}
+            payload = json.loads(data) if data else None
         except ValueError:
-            payload = {"message": data[:200].decode(errors="replace")}
+            payload = None
         if 200 <= status < 300:
+            if not isinstance(payload, dict):
+                # A proxy's login page (HTML) or anything else that is not the API: an
+                # empty list would read as "no applications", so say what answered.
+                kind = response.headers.get("Content-Type") or "no content type"
+                raise ServerError(
+                    f"{self.server} answered {method} {path} with HTTP {status} and {kind}, "
+                    "not a Kubernetes API object (a proxy or login page in the way?)"
+                )
             return payload
+        if not isinstance(payload, dict):
+            payload = {"message": data[:200].decode(errors="replace")}
         raise _translate(status, payload, self.context)
+
+    def _send(self, method: str, url: str, headers: dict[str, str], body: Any) -> k8s_rest.RESTResponse:
+        """A request with a JSON body, serialised here as raw UTF-8.
+
+        The client's own serialiser escapes non-ASCII text (`\\uXXXX`); the API server's
+        JSON patch `test` then compares escaped bytes with the stored raw ones and answers
+        422, so a key holding Hangul could never be set again. The client's REST layer
+        re-serialises anything given to it as JSON, so the pool manager it uses (same TLS,
+        proxy and retries) gets the bytes directly.
+        """
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        connect, read = self.timeout
+        raw = self._api.rest_client.pool_manager.request(
+            method,
+            url,
+            body=data,
+            headers=headers,
+            timeout=urllib3.Timeout(connect=connect, read=read),
+            preload_content=False,
+        )
+        return k8s_rest.RESTResponse(raw)
 
     # -- typed helpers over kinds ---------------------------------------------
 
@@ -180,9 +227,15 @@ class Cluster:
             "PATCH", kind.object_path(namespace, name), body=patch, content_type="application/merge-patch+json"
         )
 
-    def json_patch(self, kind: Kind, namespace: str | None, name: str, operations: Sequence[Obj]) -> Obj:
+    def json_patch(
+        self, kind: Kind, namespace: str | None, name: str, operations: Sequence[Obj], *, dry_run: bool = False
+    ) -> Obj:
         return self.request(
-            "PATCH", kind.object_path(namespace, name), body=operations, content_type="application/json-patch+json"
+            "PATCH",
+            kind.object_path(namespace, name),
+            body=operations,
+            content_type="application/json-patch+json",
+            query=_dry(dry_run),
         )
 
     def patch_unchanged(
@@ -248,6 +301,51 @@ class Cluster:
         where = f" in namespace {namespace}" if namespace else ""
         reason = status.get("reason") or f"RBAC does not allow {verb} {kind.plural}{where}"
         return Access(False, reason)
+
+
+def _check_top_level(path: str) -> None:
+    """Each kubeconfig file must be a mapping; the client fails on a list with a traceback."""
+    for name in path.split(os.pathsep):
+        file = os.path.expanduser(name)
+        if not name or not os.path.exists(file):
+            continue
+        with open(file, encoding="utf-8") as stream:
+            loaded = yaml.safe_load(stream)
+        if loaded is not None and not isinstance(loaded, dict):
+            raise Unreachable(
+                f"kubeconfig {name} is unusable: its top level is a {type(loaded).__name__}, not a mapping"
+            )
+
+
+class _CapturedErrors(logging.Filter):
+    """Swallows the client's kubeconfig log records and keeps their one-line messages."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and record.pathname.endswith(_KUBE_CONFIG_MODULE):
+            self.messages.append(" ".join(record.getMessage().split()) or "unknown error")
+            return False
+        return True
+
+
+_KUBE_CONFIG_MODULE = os.path.join("kubernetes", "config", "kube_config.py")
+
+
+@contextlib.contextmanager
+def _credential_errors() -> Iterator[list[str]]:
+    """The errors the client logs (to the root logger) while loading credentials."""
+    captured = _CapturedErrors()
+    root = logging.getLogger()
+    handlers = list(root.handlers)  # logging.error() adds a stderr handler when there is none
+    root.addFilter(captured)
+    try:
+        yield captured.messages
+    finally:
+        root.removeFilter(captured)
+        root.handlers[:] = handlers
 
 
 def _dry(dry_run: bool) -> dict[str, str] | None:

@@ -12,13 +12,14 @@ import copy
 import re
 from dataclasses import dataclass
 
-from hotclone.core import discovery, history, kinds
+from hotclone.core import discovery, display, history, journal, kinds
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import compare
-from hotclone.core.errors import InvalidInput, NotFound, Refused
+from hotclone.core.errors import Conflict, InvalidInput, NotFound, Refused
 from hotclone.core.models import EnvDiff, Environment
+from hotclone.core.validation import validate_object_name
 
-_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
+_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")  # fullmatch: `$` accepts a trailing newline
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,9 @@ class ConfigChange:
     new: str
 
     def describe(self) -> str:
-        old = "(new)" if self.old is None else self.old
-        return f"ConfigMap/{self.configmap} data.{self.key}: {old} -> {self.new}"
+        # Values are cluster or user text: quoted with visible escapes when they hold control characters.
+        old = "(new)" if self.old is None else display.value(self.old)
+        return f"ConfigMap/{self.configmap} data.{self.key}: {old} -> {display.value(self.new)}"
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
@@ -38,7 +40,7 @@ def parse_assignment(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep:
         raise InvalidInput(f"invalid setting {text!r}: expected KEY=VALUE")
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         raise InvalidInput(f"invalid ConfigMap key {key!r}: use letters, digits, '-', '_' and '.'")
     return key, value
 
@@ -56,13 +58,15 @@ def _check_values(values: dict[str, str]) -> None:
     if not values:
         raise InvalidInput("no setting given: expected KEY=VALUE")
     for key in values:
-        if not _KEY.match(key):
+        if not _KEY.fullmatch(key):
             raise InvalidInput(f"invalid ConfigMap key {key!r}: use letters, digits, '-', '_' and '.'")
 
 
 def _check_environment(environment: Environment) -> None:
     if environment.is_production:
         raise Refused(f"{environment.ref} is production: its configuration changes only through promote or rollback")
+    if environment.incomplete:
+        raise Refused(f"{environment.ref} is incomplete (an interrupted clone)")
 
 
 def edit(
@@ -73,6 +77,7 @@ def edit(
     `configmap` is None when the environment has no such ConfigMap; `known` then names
     the ones it has, for the error.
     """
+    validate_object_name(name, "ConfigMap name")
     _check_values(values)
     _check_environment(environment)
     if configmap is None:
@@ -95,7 +100,10 @@ def edit(
 def _prepare(
     cluster: Cluster, environment: Environment, name: str, values: dict[str, str]
 ) -> tuple[Environment, Obj, Obj, list[ConfigChange]]:
-    _check_values(values)  # bad input is reported before any network call
+    # Bad input is reported before any network call; the name becomes a URL path
+    # segment, so `../../other-namespace/configmaps/x` or `x?dryRun=All` never get there.
+    validate_object_name(name, "ConfigMap name")
+    _check_values(values)
     environment = discovery.current(cluster, environment)
     _check_environment(environment)
     known: list[str] = []
@@ -125,12 +133,26 @@ def plan(
 
 
 def apply(
-    cluster: Cluster, environment: Environment, name: str, values: dict[str, str], *, user: str, reason: str = ""
+    cluster: Cluster,
+    environment: Environment,
+    name: str,
+    values: dict[str, str],
+    *,
+    seen: list[ConfigChange],
+    user: str,
+    reason: str = "",
 ) -> list[ConfigChange]:
+    """Patch the ConfigMap, journaled, guarded by the values the preview showed (`seen`)."""
+    history.check_reason(reason)
     environment, before, _after, changes = _prepare(cluster, environment, name, values)
+    if changes != list(seen):
+        moved = next((c for c in changes if c not in seen), None) or next(c for c in seen if c not in changes)
+        raise Conflict(
+            f"ConfigMap/{name} in {environment.ref} changed since the preview ({moved.key}); nothing applied"
+        )
     if not changes:
         return []
-    snapshot = history.material_snapshot(cluster, environment.namespace)
+    snapshot = journal.including(history.material_snapshot(cluster, environment.namespace), [before])
     operations: list[Obj] = [] if before.get("data") else [{"op": "add", "path": "/data", "value": {}}]
     for change in changes:
         path = "/data/" + change.key.replace("~", "~0").replace("/", "~1")
@@ -139,20 +161,26 @@ def apply(
         else:
             operations += [{"op": "test", "path": path, "value": change.old}]
             operations += [{"op": "replace", "path": path, "value": change.new}]
-    cluster.patch_unchanged(
-        kinds.CONFIGMAP,
-        environment.namespace,
-        name,
-        operations,
-        lambda live: all((live.get("data") or {}).get(c.key) == c.old for c in changes),
-    )
-    history.record(
+
+    def write(writes: journal.Writes) -> None:
+        with writes.writing(f"ConfigMap/{name}"):
+            cluster.patch_unchanged(
+                kinds.CONFIGMAP,
+                environment.namespace,
+                name,
+                operations,
+                lambda live: all((live.get("data") or {}).get(c.key) == c.old for c in changes),
+            )
+
+    journal.run(
         cluster,
-        environment.namespace,
+        environment,
         action="set-config",
         user=user,
+        reason=reason,
         summary=[c.describe() for c in changes],
         before=snapshot,
-        reason=reason,
+        touched=[f"ConfigMap/{name}"],
+        write=write,
     )
     return changes

@@ -65,8 +65,11 @@ class SessionContract(Protocol):
         self, environment: Environment, configmap: str, values: dict[str, str]
     ) -> tuple[list[ConfigChange], EnvDiff]: ...
     def plan_promote(
-        self, source: Environment, target: Environment | None = None, *, prune: bool = False
-    ) -> PromotePlan: ...
+        self, source: Environment, target: Environment | None = None, *, prune: bool = False, include_rbac: bool = False
+    ) -> PromotePlan:
+        """RBAC objects (ServiceAccounts, Roles, RoleBindings) are only listed as skipped unless include_rbac."""
+        ...
+
     def plan_rollback(self, environment: Environment, revision: int | None = None) -> PromotePlan:
         """The state from just before `revision`; None undoes the latest revision."""
         ...
@@ -82,10 +85,28 @@ class SessionContract(Protocol):
         allow_prod_references: bool = False,
         progress: Progress | None = None,
     ) -> CloneResult: ...
-    def set_image(self, environment: Environment, specs: list[ImageSpec], *, reason: str = "") -> list[ImageChange]: ...
+    def set_image(
+        self, environment: Environment, specs: list[ImageSpec], *, seen: list[ImageChange], reason: str = ""
+    ) -> list[ImageChange]:
+        """Apply, guarded by `seen`: the changes of the preview the user confirmed."""
+        ...
+
     def set_config(
-        self, environment: Environment, configmap: str, values: dict[str, str], *, reason: str = ""
-    ) -> list[ConfigChange]: ...
+        self,
+        environment: Environment,
+        configmap: str,
+        values: dict[str, str],
+        *,
+        seen: list[ConfigChange],
+        reason: str = "",
+    ) -> list[ConfigChange]:
+        """Apply, guarded by `seen`: the changes of the preview the user confirmed."""
+        ...
+
+    def recover(self, environment: Environment) -> list[HistoryEntry]:
+        """Restore the before-state of every unfinished revision (an interrupted change)."""
+        ...
+
     def apply(
         self, plan: PromotePlan, *, confirm: str | None = None, reason: str = "", progress: Progress | None = None
     ) -> list[str]:

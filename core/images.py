@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 
-from hotclone.core import discovery, history, inventory, kinds
+from hotclone.core import discovery, history, inventory, journal, kinds
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import compare
-from hotclone.core.errors import HotcloneError, InvalidInput, NotFound, Refused
+from hotclone.core.errors import Conflict, InvalidInput, NotFound, Refused
 from hotclone.core.models import EnvDiff, Environment, ImageChange, ImageSpec
-from hotclone.core.validation import validate_image
+from hotclone.core.validation import validate_image, validate_label, validate_object_name
 
 
 def parse_spec(text: str) -> ImageSpec:
@@ -19,6 +18,9 @@ def parse_spec(text: str) -> ImageSpec:
     if not sep or not target or not image:
         raise InvalidInput(f"invalid image argument {text!r}: expected WORKLOAD[/CONTAINER]=IMAGE")
     workload, _, container = target.partition("/")
+    validate_object_name(workload, "workload name")
+    if container:
+        validate_label(container, "container name")
     validate_image(image)
     return ImageSpec(workload, container or None, image)
 
@@ -59,8 +61,28 @@ def _resolve(obj: Obj, spec: ImageSpec) -> tuple[Obj, bool]:
 def _check_specs(specs: list[ImageSpec]) -> None:
     if not specs:
         raise InvalidInput("no image change given: expected WORKLOAD[/CONTAINER]=IMAGE")
+    seen: dict[tuple[str, str | None], ImageSpec] = {}
     for spec in specs:
+        validate_object_name(spec.workload, "workload name")
+        if spec.container is not None:
+            validate_label(spec.container, "container name")
         validate_image(spec.image)
+        _refuse_twice(seen, (spec.workload, spec.container), spec)
+
+
+def _refuse_twice(seen: dict[tuple[str, str | None], ImageSpec], key: tuple[str, str | None], spec: ImageSpec) -> None:
+    """Two images for one container: which one was meant is a guess, so neither is applied."""
+    first = seen.setdefault(key, spec)
+    if first is not spec:
+        container = f" container {key[1]!r}" if key[1] else ""
+        raise InvalidInput(
+            f"workload {spec.workload!r}{container} is given twice ({_text(first)} and {_text(spec)}): give it once"
+        )
+
+
+def _text(spec: ImageSpec) -> str:
+    target = f"{spec.workload}/{spec.container}" if spec.container else spec.workload
+    return f"{target}={spec.image}"
 
 
 def _check_environment(environment: Environment) -> None:
@@ -84,11 +106,13 @@ def edit(
         by_name.setdefault(obj["metadata"]["name"], []).append(obj)
     updated: dict[str, Obj] = {}
     changes: list[ImageChange] = []
+    resolved: dict[tuple[str, str | None], ImageSpec] = {}
     for spec in specs:
         original = _find_workload(by_name, environment, spec.workload)
         key = inventory.ref(original)
         target = updated.setdefault(key, copy.deepcopy(original))
         container, init = _resolve(target, spec)
+        _refuse_twice(resolved, (spec.workload, container["name"]), spec)  # `web` and `web/web` too
         if container.get("image") != spec.image:
             changes.append(ImageChange(key, container["name"], container.get("image", ""), spec.image, init))
             container["image"] = spec.image
@@ -123,38 +147,61 @@ def plan(cluster: Cluster, environment: Environment, specs: list[ImageSpec]) -> 
 
 
 def apply(
-    cluster: Cluster, environment: Environment, specs: list[ImageSpec], *, user: str, reason: str = ""
+    cluster: Cluster,
+    environment: Environment,
+    specs: list[ImageSpec],
+    *,
+    seen: list[ImageChange],
+    user: str,
+    reason: str = "",
 ) -> list[ImageChange]:
-    """Patch each workload's images, each patch guarded by a test of the old image.
+    """Patch each workload's images, journaled, guarded by the images the preview showed.
 
-    A JSON patch `test` makes the write conditional on exactly the field we change,
-    so controllers updating the status meanwhile do not make it fail, while someone
-    else changing the same image does (and then earlier patches are undone).
+    `seen` are the changes of the preview the user confirmed: if the environment no
+    longer gives exactly those (a colleague changed an image since), nothing is written.
+    Each JSON patch then `test`s the old image, so a change racing the write fails too,
+    while controllers updating the status meanwhile do not.
     """
+    history.check_reason(reason)
     environment, before, after, changes = _prepare(cluster, environment, specs)
+    if changes != list(seen):
+        raise Conflict(f"{environment.ref} changed since the preview: {_moved(seen, changes)}; nothing applied")
     if not changes:
         return []
-    snapshot = history.material_snapshot(cluster, environment.namespace)
-    applied: list[tuple[Obj, Obj]] = []
-    try:
+    # Environment-scoped workloads (a template's database) are not in the material snapshot:
+    # the journal needs the before-state of everything it may have to restore.
+    snapshot = journal.including(history.material_snapshot(cluster, environment.namespace), before)
+
+    def write(writes: journal.Writes) -> None:
         for old, new in zip(before, after, strict=True):
-            _patch_images(cluster, environment.namespace, old, new)
-            applied.append((old, new))
-    except HotcloneError:
-        for old, new in reversed(applied):
-            with contextlib.suppress(HotcloneError):
-                _patch_images(cluster, environment.namespace, new, old)
-        raise
-    history.record(
+            with writes.writing(inventory.ref(old)):
+                _patch_images(cluster, environment.namespace, old, new)
+
+    journal.run(
         cluster,
-        environment.namespace,
+        environment,
         action="set-image",
         user=user,
+        reason=reason,
         summary=[f"{c.workload} {c.container}: {c.old} -> {c.new}" for c in changes],
         before=snapshot,
-        reason=reason,
+        touched=[inventory.ref(o) for o in before],
+        write=write,
     )
     return changes
+
+
+def _moved(seen: list[ImageChange], now: list[ImageChange]) -> str:
+    shown = {(c.workload, c.container): c for c in seen}
+    for change in now:
+        old = shown.get((change.workload, change.container))
+        if old is None or old.old != change.old:
+            was = old.old if old else change.new
+            return f"{change.workload} {change.container} is now {change.old} (the preview showed {was})"
+    gone = [c for c in seen if (c.workload, c.container) not in {(n.workload, n.container) for n in now}]
+    if gone:
+        return f"{gone[0].workload} {gone[0].container} already runs {gone[0].new}"
+    return "the planned changes differ from the preview"
 
 
 def _pod_spec_pointer(obj: Obj) -> str:

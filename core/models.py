@@ -221,6 +221,9 @@ class PromotePlan:
     deletions: tuple[str, ...] = ()  # pruned "Kind/name", only with prune
     restarts: tuple[str, ...] = ()  # workloads whose pod template changes
     action: str = "promote"  # or "rollback"
+    # Left out, each with its reason, so nothing is skipped silently: "RoleBinding/x (RBAC: pass --include-rbac)"
+    skipped: tuple[str, ...] = ()
+    rbac: tuple[str, ...] = ()  # RBAC objects ("Kind/name") it writes or deletes: only with include_rbac
     # internal: the objects to write, and a fingerprint of each live object as the diff saw it
     writes: list[dict[str, Any]] = field(default_factory=list, repr=False)
     preconditions: dict[str, str] = field(default_factory=dict, repr=False)
@@ -233,11 +236,18 @@ class PromotePlan:
 @dataclass(frozen=True)
 class HistoryEntry:
     revision: int
-    action: str  # clone, set-image, promote, rollback
+    action: str  # clone, set-image, set-config, promote, rollback, recover
     user: str
     timestamp: datetime
     summary: tuple[str, ...]
     reason: str = ""
+    state: str = "complete"  # pending, complete, undone, interrupted, recovered (core/schema.py)
+    changed: tuple[str, ...] = ()  # when interrupted: the objects still changed, to be recovered
+
+    @property
+    def finished(self) -> bool:
+        """False while the change may still be half-applied: pending (or its writer died) or interrupted."""
+        return self.state not in ("pending", "interrupted")
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,15 @@
-"""The engine promote and rollback share: server dry run, preview, guarded apply with undo.
+"""The engine promote and rollback share: server dry run, preview, journaled apply.
 
-A plan is a set of desired objects (and deletions) for one target environment. The
-server's dry run of every write gives what the target would become; `preview` turns
-that into the plan the user sees (live target vs result, the workloads that will
+A plan is a set of desired objects (and deletions) for one target environment. Each
+desired object that already exists is written as a minimal JSON patch (core/patch.py:
+only the fields that differ, so other tools' annotations and fields survive), and the
+server's dry run of exactly those patches gives what the target would become; `preview`
+turns that into the plan the user sees (live target vs result, the workloads that will
 restart, and a fingerprint of every live object it touches). `apply` re-reads the
 target and compares each touched object with its fingerprint (its content, not its
 resourceVersion, which controllers bump on every status update); if anything changed
-in between, nothing is applied. Writes then carry the resourceVersion just read, so
-the server refuses a change racing with ours; a failure part-way undoes what was done.
+in between, nothing is applied. Then the journal (core/journal.py) records the change
+before it writes, and restores and reads back everything on any interruption.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from hotclone.core import history, inventory, kinds, normalize
+from hotclone.core import history, inventory, journal, kinds, normalize
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import compare, summary_lines
-from hotclone.core.errors import Conflict, HotcloneError, Refused
+from hotclone.core.errors import Conflict, HotcloneError, InvalidInput, Refused
 from hotclone.core.models import Conflict3, Environment, FieldChange, ProgressStep, PromotePlan
+from hotclone.core.patch import minimal_patch
 
 _RESTARTING = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -62,7 +65,12 @@ def dry_run(
         kind = kinds.kind_named(body["kind"])
         try:
             if ref in live:
-                return ref, cluster.replace(kind, target.namespace, body, dry_run=True)
+                operations = minimal_patch(live[ref], body)
+                if not operations:
+                    return ref, live[ref]
+                return ref, cluster.json_patch(
+                    kind, target.namespace, body["metadata"]["name"], operations, dry_run=True
+                )
             return ref, cluster.create(kind, target.namespace, body, dry_run=True)
         except HotcloneError as error:
             raise type(error)(f"dry run of {ref} in {target.ref} failed: {error}") from None
@@ -124,7 +132,7 @@ def apply(
     user: str,
     progress: Callable[[ProgressStep], None] | None = None,
 ) -> list[str]:
-    """Apply a plan; returns its summary lines. All or nothing."""
+    """Apply a plan, journaled; returns its summary lines. All or nothing (see core/journal.py)."""
     report = progress or (lambda step: None)
     target = plan.target
     if plan.conflicts:
@@ -134,6 +142,7 @@ def apply(
         raise Refused(f"{target.ref} is production: confirm by typing its name ({target.name!r})")
     if plan.empty:
         return []
+    history.check_reason(reason)
     current = material(cluster, target)
     for ref, seen in plan.preconditions.items():
         now = current.get(ref)
@@ -143,76 +152,58 @@ def apply(
     if appeared:
         raise Conflict(f"{inventory.ref(appeared[0])} appeared in {target.ref} since the diff; nothing applied")
     before = [normalize.for_copy(o) for o in current.values()]
-    done: list[tuple[str, str]] = []  # (verb, ref) for undo
-    total = len(plan.writes) + len(plan.deletions)
-    try:
-        for body in plan.writes:
-            ref, kind = inventory.ref(body), kinds.kind_named(body["kind"])
-            report(ProgressStep("apply", len(done), total, ref))
-            if ref in plan.preconditions:
-                _replace_unchanged(cluster, kind, target.namespace, body, current[ref], plan.preconditions[ref])
-                done.append(("replaced", ref))
-            else:
-                cluster.create(kind, target.namespace, body)
-                done.append(("created", ref))
-        for ref in plan.deletions:
-            kind_name, name = ref.split("/", 1)
-            report(ProgressStep("apply", len(done), total, f"delete {ref}"))
-            cluster.delete(
-                kinds.kind_named(kind_name),
-                target.namespace,
-                name,
-                resource_version=current[ref]["metadata"]["resourceVersion"],
-            )
-            done.append(("deleted", ref))
-    except HotcloneError as error:
-        _undo(cluster, target, current, done)
-        raise type(error)(f"{plan.action} of {target.ref} stopped and was undone, nothing changed: {error}") from None
-    report(ProgressStep("apply", total, total))
+    touched = [inventory.ref(w) for w in plan.writes] + list(plan.deletions)
     lines = summary_lines(plan.diff) + [f"{ref} deleted" for ref in plan.deletions]
-    report(ProgressStep("history", 0, 1))
-    history.record(
+    total = len(touched)
+
+    def write(writes: journal.Writes) -> None:
+        for done, body in enumerate(plan.writes):
+            ref, kind = inventory.ref(body), kinds.kind_named(body["kind"])
+            report(ProgressStep("apply", done, total, ref))
+            with writes.writing(ref):
+                if ref in plan.preconditions:
+                    _patch_unchanged(cluster, kind, target.namespace, body, current[ref], plan.preconditions[ref])
+                else:
+                    cluster.create(kind, target.namespace, body)
+        for done, ref in enumerate(plan.deletions, start=len(plan.writes)):
+            kind_name, name = ref.split("/", 1)
+            report(ProgressStep("apply", done, total, f"delete {ref}"))
+            version = current[ref]["metadata"]["resourceVersion"]
+            with writes.writing(ref):
+                cluster.delete(kinds.kind_named(kind_name), target.namespace, name, resource_version=version)
+        report(ProgressStep("apply", total, total))
+
+    report(ProgressStep("history", 0, 1, "recording the revision before writing"))
+    journal.run(
         cluster,
-        target.namespace,
+        target,
         action=plan.action,
         user=user,
+        reason=reason,
         summary=[f"from {plan.source}", *lines],
         before=before,
-        reason=reason,
+        touched=touched,
+        write=write,
     )
+    report(ProgressStep("history", 1, 1, "revision complete"))
     return lines
 
 
-def _replace_unchanged(
+def _patch_unchanged(
     cluster: Cluster, kind: kinds.Kind, namespace: str, body: Obj, live: Obj, seen: str, attempts: int = 5
 ) -> None:
-    """Replace with the live resourceVersion; when only the status moved on (controllers
-    do that all the time), re-read and try again; when the content changed, refuse."""
+    """A minimal patch guarded by the live resourceVersion; when only the status moved on
+    (controllers do that all the time), re-read and try again; when the content changed, refuse."""
+    name = body["metadata"]["name"]
     for _ in range(attempts):
-        version = live["metadata"]["resourceVersion"]
-        try:
-            cluster.replace(kind, namespace, {**body, "metadata": {**body["metadata"], "resourceVersion": version}})
+        operations = minimal_patch(live, body)
+        if not operations:
             return
-        except Conflict:
-            live = cluster.get(kind, namespace, body["metadata"]["name"])
+        try:
+            cluster.json_patch(kind, namespace, name, operations)
+            return
+        except (Conflict, InvalidInput):  # a failed resourceVersion test is a 422
+            live = cluster.get(kind, namespace, name)
             if fingerprint(live, namespace) != seen:
                 raise Conflict(f"{inventory.ref(body)} changed since the diff") from None
     raise Conflict(f"{inventory.ref(body)} keeps changing; gave up after {attempts} attempts")
-
-
-def _undo(cluster: Cluster, target: Environment, before: dict[str, Obj], done: list[tuple[str, str]]) -> None:
-    for verb, ref in reversed(done):
-        kind_name, name = ref.split("/", 1)
-        kind = kinds.kind_named(kind_name)
-        try:
-            if verb == "created":
-                cluster.delete(kind, target.namespace, name)
-            elif verb == "replaced":
-                live = cluster.get(kind, target.namespace, name)
-                restored = normalize.for_copy(before[ref])
-                restored["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
-                cluster.replace(kind, target.namespace, restored)
-            else:
-                cluster.create(kind, target.namespace, normalize.for_copy(before[ref]))
-        except HotcloneError:
-            continue  # best effort; the history snapshot still holds the state before

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import copy
 
-from hotclone.core import discovery, history, inventory, normalize, plan_apply
+from hotclone.core import discovery, history, inventory, journal, normalize, plan_apply
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import NotFound, Refused
 from hotclone.core.models import Environment, HistoryEntry, PromotePlan
+from hotclone.core.schema import REVISION_COMPLETE
 
 
 def plan(cluster: Cluster, environment: Environment, revision: int | None = None) -> PromotePlan:
     """Restore the state from just before `revision` (default: the latest revision, i.e. undo it)."""
     environment = discovery.current(cluster, environment)
+    entries = history.entries(cluster, environment)
+    unfinished = [e for e in entries if not e.finished]
+    if unfinished:  # its before-state comes first: recover, then roll back if still needed
+        raise Refused(journal.unfinished_message(environment, unfinished[-1]))
     if revision is None:
-        entries = history.entries(cluster, environment)
-        if not entries:
+        done = [e.revision for e in entries if e.state == REVISION_COMPLETE]
+        if not done:
             raise NotFound(f"{environment.ref} has no history to roll back")
-        revision = max(e.revision for e in entries)
+        revision = max(done)
     entry, snapshot = history.snapshot(cluster, environment, revision)
     _refuse_creation(environment, entry)  # before reading the environment, as the refusal needs nothing else
     current = plan_apply.material(cluster, environment)

@@ -62,6 +62,22 @@ ANNOTATION_SUMMARY = "hotclone.io/summary"  # JSON list of one-line change descr
 ANNOTATION_SOURCE_NAMESPACE = "hotclone.io/source-namespace"  # on the base: the clone's source namespace
 BASE_SECRET = "hotclone-base"  # the one base Secret of a clone
 SNAPSHOT_KEY = "snapshot"  # data key of both kinds of history Secret: pack(objects)
+# The journal: a revision is written *before* its change (pending), then marked.
+ANNOTATION_REVISION_STATE = "hotclone.io/revision-state"  # REVISION_STATES; absent on old revisions = complete
+REVISION_PENDING = "pending"  # recorded, writes may be under way (or the writer died: recover)
+REVISION_COMPLETE = "complete"  # every write done and read back
+REVISION_UNDONE = "undone"  # stopped part-way, every touched object restored and read back
+REVISION_INTERRUPTED = "interrupted"  # stopped, and some objects could not be restored yet: recover
+REVISION_RECOVERED = "recovered"  # an interrupted (or dead pending) revision restored by `hotclone recover`
+REVISION_STATES = (REVISION_PENDING, REVISION_COMPLETE, REVISION_UNDONE, REVISION_INTERRUPTED, REVISION_RECOVERED)
+ANNOTATION_CHANGED = "hotclone.io/changed"  # JSON list of "Kind/name" still changed when interrupted
+TOUCHED_KEY = "touched"  # data key: JSON list of the "Kind/name" the change will write (the plan)
+ANNOTATION_PARTS = "hotclone.io/parts"  # number of Secrets the snapshot is split across (absent = 1)
+HISTORY_PART = "part"  # LABEL_HISTORY value of the 2nd, 3rd, ... Secret of a large snapshot
+PART_BYTES = 512 * 1024  # compressed snapshot bytes per Secret: far below the 1 MiB Secret limit
+MAX_SUMMARY_LINES = 200  # annotations are bounded: the summary's lines and their length are capped
+MAX_SUMMARY_LINE = 300
+MAX_REASON = 1024  # a longer --reason is refused before anything is written
 
 
 def environment_namespace(app: str, env: str) -> str:
@@ -74,6 +90,11 @@ def history_secret_name(revision: int) -> str:
     return f"hotclone-history-{revision:05d}"
 
 
+def part_name(secret_name: str, part: int) -> str:
+    """hotclone-history-00001-2, hotclone-base-2, ...: the 2nd, 3rd, ... Secret of a large snapshot."""
+    return f"{secret_name}-{part}"
+
+
 def pack(objects: list[dict[str, Any]]) -> str:
     """Secret data value: base64 (the wire format of Secret data) of gzipped compact JSON."""
     return base64.b64encode(gzip.compress(json.dumps(objects, separators=(",", ":")).encode(), 6)).decode()
@@ -84,14 +105,32 @@ def unpack(data: str) -> list[dict[str, Any]]:
     return loaded
 
 
+def pack_parts(objects: list[dict[str, Any]]) -> list[str]:
+    """Like pack, split into PART_BYTES of compressed data per value: one value per Secret."""
+    blob = gzip.compress(json.dumps(objects, separators=(",", ":")).encode(), 6)
+    return [base64.b64encode(blob[i : i + PART_BYTES]).decode() for i in range(0, len(blob), PART_BYTES)]
+
+
+def unpack_parts(values: list[str]) -> list[dict[str, Any]]:
+    loaded: list[dict[str, Any]] = json.loads(gzip.decompress(b"".join(base64.b64decode(v) for v in values)))
+    return loaded
+
+
 def history_secret(
     name: str, labels: dict[str, str], annotations: dict[str, str], snapshot: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """A history Secret (revision or base) holding `snapshot` under SNAPSHOT_KEY."""
+    return history_secret_with(name, labels, annotations, {SNAPSHOT_KEY: pack(snapshot)})
+
+
+def history_secret_with(
+    name: str, labels: dict[str, str], annotations: dict[str, str], data: dict[str, str]
+) -> dict[str, Any]:
+    """A history Secret with `data` as given (values already base64, the wire format)."""
     return {
         "apiVersion": "v1",
         "kind": "Secret",
         "type": HISTORY_SECRET_TYPE,
-        "metadata": {"name": name, "labels": labels, "annotations": annotations},
-        "data": {SNAPSHOT_KEY: pack(snapshot)},
+        "metadata": {"name": name, "labels": dict(labels), "annotations": dict(annotations)},
+        "data": data,
     }

@@ -14,11 +14,11 @@ from hotclone.core import clone as clone_ops
 from hotclone.core import configmap_values as config_ops
 from hotclone.core import destroy as destroy_ops
 from hotclone.core import diff as diff_ops
-from hotclone.core import discovery, envtypes, images, inventory, matrix, permissions, plan_apply, rollout
+from hotclone.core import discovery, envtypes, images, inventory, journal, matrix, permissions, plan_apply, rollout
 from hotclone.core import history as history_ops
 from hotclone.core import promote as promote_ops
 from hotclone.core import rollback as rollback_ops
-from hotclone.core.cluster import Cluster, Identity
+from hotclone.core.cluster import CONNECT_TIMEOUT, Cluster, Identity
 from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
 from hotclone.core.errors import Forbidden
@@ -49,8 +49,16 @@ class Session:
         self._identity: Identity | None = None
 
     @classmethod
-    def connect(cls, kubeconfig: str | None = None, context: str | None = None, *, read_only: bool = False) -> Session:
-        return cls(Cluster.connect(kubeconfig, context), read_only=read_only)
+    def connect(
+        cls,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        *,
+        read_only: bool = False,
+        request_timeout: float | None = None,
+    ) -> Session:
+        timeout = (min(CONNECT_TIMEOUT, request_timeout), request_timeout) if request_timeout else None
+        return cls(Cluster.connect(kubeconfig, context, timeout=timeout), read_only=read_only)
 
     def close(self) -> None:
         self._cluster.close()
@@ -144,9 +152,12 @@ class Session:
         """Validate and compute the change (and its diff) without applying it."""
         return images.plan(self._cluster, environment, specs)
 
-    def set_image(self, environment: Environment, specs: list[ImageSpec], *, reason: str = "") -> list[ImageChange]:
+    def set_image(
+        self, environment: Environment, specs: list[ImageSpec], *, seen: list[ImageChange], reason: str = ""
+    ) -> list[ImageChange]:
         self._guard(Action.SET_IMAGE)
-        return images.apply(self._cluster, environment, specs, user=self.identity.username, reason=reason)
+        user = self.identity.username
+        return images.apply(self._cluster, environment, specs, seen=seen, user=user, reason=reason)
 
     def configmaps(self, environment: Environment) -> dict[str, dict[str, str]]:
         return config_ops.configmaps(self._cluster, environment)
@@ -157,19 +168,32 @@ class Session:
         return config_ops.plan(self._cluster, environment, configmap, values)
 
     def set_config(
-        self, environment: Environment, configmap: str, values: dict[str, str], *, reason: str = ""
+        self,
+        environment: Environment,
+        configmap: str,
+        values: dict[str, str],
+        *,
+        seen: list[ConfigChange],
+        reason: str = "",
     ) -> list[ConfigChange]:
         self._guard(Action.SET_CONFIG)
         user = self.identity.username
-        return config_ops.apply(self._cluster, environment, configmap, values, user=user, reason=reason)
+        return config_ops.apply(self._cluster, environment, configmap, values, seen=seen, user=user, reason=reason)
+
+    def recover(self, environment: Environment) -> list[HistoryEntry]:
+        """Restore the before-state of every unfinished (interrupted) revision; read back."""
+        self._guard(Action.ROLLBACK)
+        return journal.recover(
+            self._cluster, discovery.current(self._cluster, environment), user=self.identity.username
+        )
 
     def diff(self, left: Environment, right: Environment, *, include_env_scoped: bool = False) -> EnvDiff:
         return diff_ops.diff_environments(self._cluster, left, right, include_env_scoped=include_env_scoped)
 
     def plan_promote(
-        self, source: Environment, target: Environment | None = None, *, prune: bool = False
+        self, source: Environment, target: Environment | None = None, *, prune: bool = False, include_rbac: bool = False
     ) -> PromotePlan:
-        return promote_ops.plan(self._cluster, source, target, prune=prune)
+        return promote_ops.plan(self._cluster, source, target, prune=prune, include_rbac=include_rbac)
 
     def plan_rollback(self, environment: Environment, revision: int | None = None) -> PromotePlan:
         return rollback_ops.plan(self._cluster, environment, revision)

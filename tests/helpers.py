@@ -12,7 +12,9 @@ import yaml
 
 from hotclone.cli.main import main
 from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.demo.controlplane import ADMIN_CONTEXT
+from hotclone.core.models import Environment, ImageChange, ImageSpec
 
 
 @dataclass
@@ -67,3 +69,22 @@ def kubeconfig_variant(kubeconfig: str, folder: Path, **changes: str) -> str:
     path = folder / f"config-{len(changes)}-{'-'.join(changes)}"
     path.write_text(yaml.safe_dump(config))
     return str(path)
+
+
+def set_image_as_previewed(
+    cluster: Cluster, environment: Environment, specs: list[ImageSpec], *, user: str = "u", reason: str = ""
+) -> list[ImageChange]:
+    """What a front end does: preview, then apply guarded by what the preview showed."""
+    from hotclone.core import images
+
+    shown, _ = images.plan(cluster, environment, specs)
+    return images.apply(cluster, environment, specs, seen=shown, user=user, reason=reason)
+
+
+def set_config_as_previewed(
+    cluster: Cluster, environment: Environment, name: str, values: dict[str, str], *, user: str = "u", reason: str = ""
+) -> list[ConfigChange]:
+    from hotclone.core import configmap_values
+
+    shown, _ = configmap_values.plan(cluster, environment, name, values)
+    return configmap_values.apply(cluster, environment, name, values, seen=shown, user=user, reason=reason)

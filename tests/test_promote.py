@@ -8,11 +8,11 @@ from hotclone.core import history, kinds
 from hotclone.core.clone import clone
 from hotclone.core.cluster import Obj
 from hotclone.core.errors import Conflict, Forbidden, Refused
-from hotclone.core.images import apply as set_image
 from hotclone.core.images import parse_spec
 from hotclone.core.session import Session
 from tests.conftest import Seeded
 from tests.helpers import namespace_objects
+from tests.helpers import set_image_as_previewed as set_image
 
 
 def _hotfix(seeded: Seeded) -> None:

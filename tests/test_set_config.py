@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from hotclone.core import kinds
-from hotclone.core.configmap_values import apply, parse_assignment, plan
+from hotclone.core.configmap_values import parse_assignment, plan
 from hotclone.core.errors import Conflict, InvalidInput, NotFound, Refused
 from tests.conftest import Seeded
+from tests.helpers import set_config_as_previewed as apply
 
 
 def _settings(seeded: Seeded, env: str) -> dict[str, str]:

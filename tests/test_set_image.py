@@ -7,9 +7,10 @@ import pytest
 from hotclone.core import kinds
 from hotclone.core.clone import clone
 from hotclone.core.errors import Conflict, InvalidInput, NotFound, Refused
-from hotclone.core.images import apply, parse_spec
+from hotclone.core.images import parse_spec
 from hotclone.core.models import ImageSpec
 from tests.conftest import Seeded
+from tests.helpers import set_image_as_previewed as apply
 
 
 def _containers(seeded: Seeded, env: str, kind: kinds.Kind, name: str) -> dict[str, str]:

@@ -89,6 +89,7 @@ class ControlPlane:
     etcd_port: int
     pids: dict[str, int] = field(default_factory=dict)
     has_kwok: bool = False
+    argv: dict[str, list[str]] = field(default_factory=dict)  # how each process was started
 
     @property
     def kubeconfig(self) -> Path:
@@ -209,6 +210,28 @@ class ControlPlane:
     def alive(self) -> bool:
         return bool(self.pids) and all(_pid_alive(pid) for pid in self.pids.values())
 
+    # -- faults, for the tests that must see hotclone survive them ---------------
+
+    def kill(self, name: str = "kube-apiserver") -> None:
+        """SIGKILL one process (the API server by default), as a crash would."""
+        _kill_group(self.pids.pop(name))
+
+    def restart(self, name: str = "kube-apiserver", *, timeout: float = 60.0) -> None:
+        """Start a killed process again with its original arguments; waits until the API answers."""
+        binary, *args = self.argv[name]
+        self._spawn(name, Path(binary), *args)
+        if name == "kube-apiserver":
+            ca = self.workdir / "pki" / "apiserver.crt"
+            deadline = time.monotonic() + timeout
+            _wait_until(lambda: _api_ready(self.server, ca), deadline, name, self._log(name))
+
+    def pause(self, name: str = "kube-apiserver") -> None:
+        """SIGSTOP: the process keeps its connections but answers nothing (a hung server)."""
+        os.killpg(self.pids[name], signal.SIGSTOP)
+
+    def resume(self, name: str = "kube-apiserver") -> None:
+        os.killpg(self.pids[name], signal.SIGCONT)
+
     # -- state file, so `hotclone demo --no-ui` can leave it running -------------
 
     def save(self, path: Path) -> None:
@@ -228,7 +251,8 @@ class ControlPlane:
         return self.workdir / "logs" / f"{name}.log"
 
     def _spawn(self, name: str, binary: Path, *args: str) -> None:
-        log = open(self._log(name), "wb")  # noqa: SIM115 - handed to the child process
+        self.argv[name] = [str(binary), *args]
+        log = open(self._log(name), "ab")  # noqa: SIM115 - handed to the child process
         process = subprocess.Popen(
             [str(binary), *args],
             stdout=log,

@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
+from hotclone.core.configmap_values import ConfigChange
+from hotclone.core.display import safe, value
 from hotclone.core.models import EnvDiff, Environment
 from hotclone.core.permissions import Action
 from hotclone.tui.messages import ConfigApplied, ConfigMapsLoaded, ConfigPlanned
@@ -35,6 +37,7 @@ class EditConfigModal(ModalScreen[bool]):
         self.configmaps: dict[str, dict[str, str]] = {}
         self.stage = "edit"  # edit -> preview -> applying
         self.preview: EnvDiff | None = None
+        self.shown: list[ConfigChange] = []
         self.values: dict[str, str] = {}
 
     @property
@@ -98,7 +101,12 @@ class EditConfigModal(ModalScreen[bool]):
         if event.value is Select.NULL:
             return
         data = self.configmaps.get(str(self.query_one("#config-map", Select).value), {})
-        self.query_one("#config-value", Input).value = data.get(str(event.value), "")
+        current = data.get(str(event.value), "")
+        box = self.query_one("#config-value", Input)
+        # An Input draws its value raw: a value with control characters is not typed out
+        # into it, but shown escaped as the hint (the preview shows it escaped too).
+        box.value = current if safe(current) == current else ""
+        box.placeholder = "" if safe(current) == current else f"now {value(current)}: type the new value"
         self.query_one("#config-new-key", Input).value = ""
 
     def _target(self) -> tuple[str, str] | None:
@@ -142,10 +150,11 @@ class EditConfigModal(ModalScreen[bool]):
     def on_config_planned(self, message: ConfigPlanned) -> None:
         self.stage = "preview"
         self.preview = message.diff
+        self.shown = message.changes  # apply is guarded by exactly what this preview shows
         self.query_one("#config-form").display = False
         self.query_one("#config-preview").display = True
         lines = "\n".join(c.describe() for c in message.changes)
-        self.query_one("#config-preview-text", Static).update(lines or "nothing would change")
+        self.query_one("#config-preview-text", Static).update(safe(lines, multiline=True) or "nothing would change")
         self.query_one("#config-error", Static).update("")
         self.query_one("#side-by-side", Button).disabled = message.diff.same
         button = self.query_one("#submit", Button)
@@ -164,7 +173,7 @@ class EditConfigModal(ModalScreen[bool]):
     def apply(self, configmap: str, reason: str) -> None:
         session = self.hc.session
         assert session is not None
-        changes = session.set_config(self.env, configmap, self.values, reason=reason.strip())
+        changes = session.set_config(self.env, configmap, self.values, seen=self.shown, reason=reason.strip())
         deliver(self, ConfigApplied(changes))
 
     def on_config_applied(self, message: ConfigApplied) -> None:
@@ -175,7 +184,7 @@ class EditConfigModal(ModalScreen[bool]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
         if event.state is WorkerState.ERROR and event.worker.group in ("plan", "apply"):
-            self.query_one("#config-error", Static).update(f"Failed: {event.worker.error}")
+            self.query_one("#config-error", Static).update(safe(f"Failed: {event.worker.error}"))
             self.query_one("#submit", Button).disabled = False
             self.stage = "edit" if event.worker.group == "plan" else "preview"
 

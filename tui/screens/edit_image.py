@@ -8,11 +8,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.worker import Worker, WorkerState
 
+from hotclone.core.display import safe
 from hotclone.core.models import EnvDiff, Environment, ImageChange, ImageSpec, Workload
 from hotclone.core.permissions import Action
 from hotclone.tui.messages import ImageApplied, ImagePlanned, SuggestionsLoaded
@@ -26,10 +28,10 @@ if TYPE_CHECKING:
 
 
 def describe_plan(changes: list[ImageChange], diff: EnvDiff) -> str:
-    lines = [f"{c.workload} {c.container}{' (init)' if c.init else ''}: {c.old} -> {c.new}" for c in changes]
+    lines = [safe(f"{c.workload} {c.container}{' (init)' if c.init else ''}: {c.old} -> {c.new}") for c in changes]
     counts = diff.counts()
     lines.append(f"objects: {counts['changed']} changed, {counts['added']} added, {counts['removed']} removed")
-    lines += [f"  {o.ref}: {ch.describe()}" for o in diff.changed for ch in o.changes]
+    lines += [safe(f"  {o.ref}: {ch.describe()}") for o in diff.changed for ch in o.changes]
     return "\n".join(lines)
 
 
@@ -47,6 +49,7 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
         self.specs: list[ImageSpec] = []
         self.stage = "edit"  # edit -> preview -> applying
         self.preview: EnvDiff | None = None
+        self.shown: list[ImageChange] = []
 
     @property
     def hc(self) -> HotcloneApp:
@@ -56,9 +59,11 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
         with Vertical(classes="dialog", id="edit-image"):
             yield Static(f"Edit image · {self.env.ref} · {self.workload.ref}", classes="dialog-title")
             with Vertical(id="edit-form"):
-                yield Static(f"container {self.container}: {self.current}", id="current-image", markup=False)
+                yield Static(safe(f"container {self.container}: {self.current}"), id="current-image", markup=False)
                 yield Label("New image", classes="field-label")
-                yield Input(self.current, id="image", validators=[ImageReference()])
+                # An image with control characters is never valid: not typed out raw into the box.
+                prefill = self.current if safe(self.current) == self.current else ""
+                yield Input(prefill, id="image", validators=[ImageReference()])
                 yield Static("", id="image-error", classes="error")
                 yield Label("Seen in this app's environments (enter to use)", classes="field-label")
                 yield VimOptionList(id="suggestions")
@@ -68,7 +73,7 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
                     yield Static("", id="preview-text", markup=False)
                 yield Label("Reason (recorded in history)", classes="field-label")
                 yield Input("", id="reason", placeholder="e.g. KO-118 Hangul mojibake")
-            yield Static("", id="edit-error", classes="error")
+            yield Static("", id="edit-error", classes="error", markup=False)  # the server's words
             with Horizontal(classes="buttons"):
                 yield Button("Side by side (ctrl+o)", id="side-by-side", disabled=True)
                 yield Button("Preview (ctrl+s)", id="submit", variant="primary")
@@ -94,11 +99,12 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
         deliver(self, SuggestionsLoaded(list(suggestions.get(self.container, []))))
 
     def on_suggestions_loaded(self, message: SuggestionsLoaded) -> None:
-        images = [i for i in message.images if i != self.current]
+        # Images from the cluster; one holding control characters is no valid suggestion.
+        images = [i for i in message.images if i != self.current and safe(i) == i]
         self.query_one("#image", Input).suggester = SuggestFromList(images)
         options = self.query_one("#suggestions", OptionList)
         options.clear_options()
-        options.add_options(images or ["(no other images seen)"])
+        options.add_options([escape(i) for i in images] or ["(no other images seen)"])
 
     @on(OptionList.OptionSelected, "#suggestions")
     def _pick(self, event: OptionList.OptionSelected) -> None:
@@ -150,6 +156,7 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
     def on_image_planned(self, message: ImagePlanned) -> None:
         self.stage = "preview"
         self.preview = message.diff
+        self.shown = message.changes  # apply is guarded by exactly what this preview shows
         self.query_one("#side-by-side", Button).disabled = message.diff.same
         self.query_one("#edit-form").display = False
         self.query_one("#edit-preview").display = True
@@ -171,7 +178,7 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
     def apply(self, reason: str) -> None:
         session = self.hc.session
         assert session is not None
-        deliver(self, ImageApplied(session.set_image(self.env, self.specs, reason=reason)))
+        deliver(self, ImageApplied(session.set_image(self.env, self.specs, seen=self.shown, reason=reason)))
 
     def on_image_applied(self, message: ImageApplied) -> None:
         changed = ", ".join(f"{c.container} -> {c.new}" for c in message.changes) or "nothing changed"
@@ -181,7 +188,7 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
         if event.state is WorkerState.ERROR and event.worker.group in ("plan", "apply"):
-            self.query_one("#edit-error", Static).update(f"Failed: {event.worker.error}")
+            self.query_one("#edit-error", Static).update(safe(f"Failed: {event.worker.error}"))
             self.query_one("#submit", Button).disabled = False
             self.stage = "edit" if event.worker.group == "plan" else "preview"
 
