@@ -11,6 +11,7 @@ from pathlib import Path
 from hotclone.core.cluster import Cluster
 from hotclone.core.demo import DEMO_APP, seed
 from hotclone.core.demo.controlplane import ADMIN_CONTEXT, ControlPlane, cache_root
+from hotclone.core.errors import Forbidden
 from hotclone.core.session import Session
 
 
@@ -71,6 +72,8 @@ def run_demo(
         print("demo control plane stopped" if stop() else "no demo control plane was running")
         return 0
     if args.seed_only:
+        if read_only:  # seeding writes into the current context: a cluster the user asked not to change
+            raise Forbidden("read-only mode: demo --seed-only is disabled (it writes the demo app into the context)")
         _seed(kubeconfig, context)
         print(f"seeded {DEMO_APP} into the current context")
         return 0

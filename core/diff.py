@@ -127,8 +127,21 @@ def _differing(left: Any, right: Any) -> tuple[Any, Any]:
     return pruned_left, pruned_right
 
 
+def _per_key(parts: list[Any], value: Any) -> list[tuple[list[Any], Any]]:
+    """An added or removed mapping of plain values (ConfigMap data, labels, annotations)
+    as one item per key, so adding two keys reads as two changes, not one blob. An item
+    of a named list (`containers[web]`) stays one change."""
+    item = bool(parts) and isinstance(parts[-1], str) and parts[-1].startswith("[")
+    plain = isinstance(value, dict) and bool(value) and not is_keyed(value)
+    if item or not plain or any(isinstance(v, dict | list) for v in value.values()):
+        return [(parts, value)]
+    return [([*parts, key], v) for key, v in sorted(value.items())]
+
+
 def field_changes(left: Obj, right: Obj, *, secret: bool = False) -> tuple[FieldChange, ...]:
-    tree = DeepDiff(*_differing(left, right), view="tree", verbose_level=2)
+    # threshold_to_diff_deeper=0: deepdiff otherwise reports a whole mapping as changed
+    # when the two sides share few keys, which they always do once equal keys are pruned.
+    tree = DeepDiff(*_differing(left, right), view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     changes: list[FieldChange] = []
     for report, levels in tree.items():
         for level in levels:
@@ -137,9 +150,11 @@ def field_changes(left: Obj, right: Obj, *, secret: bool = False) -> tuple[Field
             hidden = secret and bool(parts) and parts[0] in ("data", "stringData")
             # deepdiff marks the missing side of an added/removed item with NotPresent.
             if report.endswith("_added"):
-                changes.append(FieldChange(path, "added", None, HIDDEN if hidden else show(level.t2)))
+                for item, value in _per_key(parts, level.t2):
+                    changes.append(FieldChange(format_path(item), "added", None, HIDDEN if hidden else show(value)))
             elif report.endswith("_removed"):
-                changes.append(FieldChange(path, "removed", HIDDEN if hidden else show(level.t1), None))
+                for item, value in _per_key(parts, level.t1):
+                    changes.append(FieldChange(format_path(item), "removed", HIDDEN if hidden else show(value), None))
             else:
                 old, new = (HIDDEN, HIDDEN_CHANGED) if hidden else (show(level.t1), show(level.t2))
                 changes.append(FieldChange(path, "changed", old, new))

@@ -19,23 +19,29 @@ from hotclone.core.errors import InvalidInput
 if TYPE_CHECKING:
     from hotclone.core.models import Environment
 
-_DURATION = re.compile(r"(\d+)([smhdw])")
+_DURATION = re.compile(r"([0-9]+)([smhdw])")  # ASCII digits only
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _COMPACT_UNITS = (("d", 86400), ("h", 3600), ("m", 60))
 _EXACT_UNITS = (("h", 3600), ("m", 60), ("s", 1))
+
+# The longest lifetime anyone types for a temporary environment is weeks; a year is a
+# generous cap that still catches typos (`999999999h`) before they overflow a datetime.
+MAX = timedelta(days=365)
 
 NONE = "-"  # no creation time, or no TTL
 EXPIRED = "EXPIRED"
 
 
 def parse(text: str) -> timedelta:
-    """`24h`, `90m`, `1h30m`, `7d`; like Go's durations plus days and weeks."""
+    """`24h`, `90m`, `1h30m`, `7d`; like Go's durations plus days and weeks, at most `MAX`."""
     compact_text = text.strip().lower()
     if not compact_text or _DURATION.sub("", compact_text) or not _DURATION.search(compact_text):
         raise InvalidInput(f"invalid duration {text!r}: use e.g. 30m, 24h, 1h30m or 7d")
     seconds = sum(int(n) * _UNITS[unit] for n, unit in _DURATION.findall(compact_text))
     if seconds <= 0:
         raise InvalidInput(f"invalid duration {text!r}: must be longer than zero")
+    if seconds > MAX.total_seconds():  # Python ints never overflow; timedelta and datetime do
+        raise InvalidInput(f"invalid duration {text!r}: at most {MAX.days} days ({MAX.days}d)")
     return timedelta(seconds=seconds)
 
 

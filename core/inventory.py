@@ -21,6 +21,25 @@ def is_environment_scoped(obj: Obj) -> bool:
     return ((obj.get("metadata") or {}).get("labels") or {}).get(LABEL_SCOPE) == SCOPE_ENVIRONMENT
 
 
+# RBAC is environment-scoped for promote, by policy. The rule, exactly:
+# - ServiceAccounts, Roles and RoleBindings are copied by clone (a clone's workloads need
+#   their service accounts and permissions to run), and shown by diff like any object;
+# - a promote never creates, replaces or deletes them in its target (prune included);
+#   each one it would have touched is listed in the plan as skipped, with the flag;
+# - `--include-rbac` (`include_rbac=True`) lets a promote write them, and the plan then
+#   names each RBAC object it writes or deletes, as a warning.
+# Why: whoever administers a throwaway clone must not gain rights in production because
+# one line of a long dry run went unread. Rollback restores an environment's own
+# before-state (RBAC included): that hands no rights from one environment to another.
+RBAC_KINDS = frozenset({"ServiceAccount", "Role", "RoleBinding"})
+
+
+def is_rbac(obj_or_ref: Obj | str) -> bool:
+    """An RBAC object, by object or by "Kind/name"."""
+    kind = obj_or_ref.split("/", 1)[0] if isinstance(obj_or_ref, str) else obj_or_ref.get("kind")
+    return kind in RBAC_KINDS
+
+
 def ref(obj: Obj) -> str:
     return f"{obj.get('kind')}/{obj['metadata']['name']}"
 

@@ -7,6 +7,9 @@ trip per group, and these kinds have been stable (GA) for years.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
+
+from hotclone.core.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -24,11 +27,23 @@ class Kind:
     def collection_path(self, namespace: str | None = None) -> str:
         prefix = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
         if self.namespaced and namespace:
-            return f"{prefix}/namespaces/{namespace}/{self.plural}"
+            return f"{prefix}/namespaces/{segment(namespace)}/{self.plural}"
         return f"{prefix}/{self.plural}"
 
     def object_path(self, namespace: str | None, name: str) -> str:
-        return f"{self.collection_path(namespace)}/{name}"
+        return f"{self.collection_path(namespace)}/{segment(name)}"
+
+
+def segment(value: str) -> str:
+    """One URL path segment, whatever it holds.
+
+    Names are validated before they get here (core.validation); quoting is the second
+    wall: a name that slipped through cannot add segments (`../`), a query (`?dryRun`)
+    or a fragment. "." and ".." stay dot segments even quoted, so they are refused.
+    """
+    if not value or value in (".", ".."):
+        raise InvalidInput(f"invalid name {value!r} in an API path")
+    return quote(value, safe="")
 
 
 NAMESPACE = Kind("Namespace", "", "v1", "namespaces", namespaced=False)

@@ -14,6 +14,7 @@ import base64
 import copy
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from hotclone.core.cluster import Obj
@@ -156,13 +157,6 @@ def for_compare(obj: Obj, namespace: str) -> Obj:
     return keyed
 
 
-def retarget(obj: Obj, namespace: str) -> Obj:
-    """Copy-form object with the namespace token replaced by a real namespace."""
-    out: Obj = replace_strings(unkey_named_lists(obj), re.compile(re.escape(NAMESPACE_TOKEN)), namespace)
-    out.setdefault("metadata", {})["namespace"] = namespace
-    return out
-
-
 def decode_secret_values(obj: Obj) -> dict[str, str]:
     """Secret data as text (for scanning only; never printed)."""
     values: dict[str, str] = {}
@@ -178,37 +172,67 @@ def decode_secret_values(obj: Obj) -> dict[str, str]:
 
 _BINARY_KEYS = "__hotclone_binary_keys__"
 
+# The merge form's namespace placeholder must survive a round trip whatever users wrote:
+# `${namespace}` is ordinary text in a ConfigMap (and the templates' own syntax), so it
+# cannot be the placeholder. A private-use character is escaped by doubling wherever it
+# occurs already, which makes the mapping injective: the placeholder is MARK + "n", a
+# literal MARK is MARK + MARK, and nothing else starts with MARK.
+_MARK = "\ue000"
+_MERGE_TOKEN = _MARK + "n"
+_UNESCAPE = re.compile(f"{_MARK}([{_MARK}n])")
+
+
+def map_strings(node: Any, change: Callable[[str], str]) -> Any:
+    """`node` with `change` applied to every string value (keys stay as they are)."""
+    if isinstance(node, str):
+        return change(node)
+    if isinstance(node, dict):
+        return {k: map_strings(v, change) for k, v in node.items()}
+    if isinstance(node, list):
+        return [map_strings(v, change) for v in node]
+    return node
+
 
 def for_merge(obj: Obj, namespace: str) -> Obj:
     """Like for_compare, but Secret values stay real (decoded text), so the result can be written back."""
     out = for_copy(obj)
     own = namespace_pattern(namespace)
+
+    def hide(text: str) -> str:
+        return own.sub(_MERGE_TOKEN, text.replace(_MARK, _MARK + _MARK))
+
+    secret: dict[str, str] = {}
+    binary: list[str] = []
     if out.get("kind") == "Secret":
-        text: dict[str, str] = {}
-        binary: list[str] = []
-        for key, value in (out.get("data") or {}).items():
+        for key, value in (out.pop("data", None) or {}).items():
             try:
-                text[key] = own.sub(NAMESPACE_TOKEN, base64.b64decode(value).decode("utf-8"))
+                secret[key] = hide(base64.b64decode(value).decode("utf-8"))
             except (ValueError, UnicodeDecodeError):
-                text[key], binary = value, [*binary, key]
+                secret[key], binary = value, [*binary, key]  # kept as base64, never rewritten
         for key, value in (out.pop("stringData", None) or {}).items():
-            text[key] = own.sub(NAMESPACE_TOKEN, str(value))
-        if text:
-            out["data"] = text
-        if binary:
-            out[_BINARY_KEYS] = binary
-    out = replace_strings(out, own, NAMESPACE_TOKEN)
+            secret[key] = hide(str(value))
+    out = map_strings(out, hide)
+    if secret:
+        out["data"] = secret
+    if binary:
+        out[_BINARY_KEYS] = binary
     keyed: Obj = key_named_lists(out)
     return keyed
 
 
 def from_merge(obj: Obj, namespace: str) -> Obj:
     """Inverse of for_merge for another (or the same) namespace: a writable copy-form object."""
+
+    def show(text: str) -> str:
+        return _UNESCAPE.sub(lambda m: _MARK if m.group(1) == _MARK else namespace, text)
+
     binary = set(obj.get(_BINARY_KEYS) or [])
     body = {k: v for k, v in obj.items() if k != _BINARY_KEYS}
-    out = retarget(body, namespace)
-    if out.get("kind") == "Secret" and out.get("data"):
+    data = body.pop("data", None) if body.get("kind") == "Secret" else None
+    out: Obj = map_strings(unkey_named_lists(body), show)
+    out.setdefault("metadata", {})["namespace"] = namespace
+    if data:
         out["data"] = {
-            k: (v if k in binary else base64.b64encode(str(v).encode()).decode()) for k, v in out["data"].items()
+            k: (v if k in binary else base64.b64encode(show(str(v)).encode()).decode()) for k, v in data.items()
         }
     return out

@@ -8,6 +8,7 @@ and guarded apply are plan_apply's, shared with rollback.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from hotclone.core import discovery, history, inventory, normalize, plan_apply
@@ -19,9 +20,18 @@ from hotclone.core.models import Conflict3, Environment, PromotePlan
 
 
 def plan(
-    cluster: Cluster, origin: Environment, destination: Environment | None = None, *, prune: bool = False
+    cluster: Cluster,
+    origin: Environment,
+    destination: Environment | None = None,
+    *,
+    prune: bool = False,
+    include_rbac: bool = False,
 ) -> PromotePlan:
-    """Promote `origin` onto `destination` (default: the environment it was cloned from)."""
+    """Promote `origin` onto `destination` (default: the environment it was cloned from).
+
+    RBAC objects are left out (and listed as skipped) unless `include_rbac`: see
+    core.inventory.RBAC_KINDS for the rule.
+    """
     origin = discovery.current(cluster, origin)
     if destination is None:
         if not origin.cloned_from:
@@ -46,8 +56,10 @@ def plan(
             base = {inventory.ref(o): o for o in base_objects}
         except NotFound:
             base = None  # not made by hotclone clone: a two-way promote (the clone wins)
-    desired, deletions, conflicts = merge_plan(origin, destination, ours, theirs, base, base_namespace, prune=prune)
-    return plan_apply.dry_run(cluster, "promote", origin.name, destination, theirs, desired, deletions, conflicts)
+    merged = merge_plan(origin, destination, ours, theirs, base, base_namespace, prune=prune, include_rbac=include_rbac)
+    rbac = rbac_touched(origin, destination, ours, theirs, base, base_namespace, prune=prune)
+    result = plan_apply.dry_run(cluster, "promote", origin.name, destination, theirs, *merged)
+    return with_rbac(result, rbac, include_rbac=include_rbac)
 
 
 def merge_plan(
@@ -59,12 +71,17 @@ def merge_plan(
     base_namespace: str,
     *,
     prune: bool,
+    include_rbac: bool = False,
 ) -> tuple[dict[str, Obj], list[str], tuple[Conflict3, ...]]:
     """What to write into `destination` (ref -> object), what to delete, and the conflicts.
 
     Pure. `ours`/`theirs`/`base` map "Kind/name" to material objects; `base` is None
     for a two-way promote (the clone wins), and its objects live in `base_namespace`.
+    RBAC objects take no part unless `include_rbac` (rbac_touched names them).
     """
+    if not include_rbac:
+        ours = {ref: o for ref, o in ours.items() if not inventory.is_rbac(ref)}
+        theirs = {ref: o for ref, o in theirs.items() if not inventory.is_rbac(ref)}
     desired: dict[str, Obj] = {}
     conflicts: list[Conflict3] = []
     for ref in sorted(set(ours) | set(theirs)):
@@ -91,6 +108,32 @@ def merge_plan(
             desired[ref] = normalize.from_merge(merged, destination.namespace)
     deletions = sorted(set(theirs) - set(ours)) if prune else []
     return desired, deletions, tuple(conflicts)
+
+
+def rbac_touched(
+    origin: Environment,
+    destination: Environment,
+    ours: dict[str, Obj],
+    theirs: dict[str, Obj],
+    base: dict[str, Obj] | None,
+    base_namespace: str,
+    *,
+    prune: bool,
+) -> list[str]:
+    """The RBAC objects ("Kind/name") a promote would write, delete or conflict on. Pure."""
+    ours = {ref: o for ref, o in ours.items() if inventory.is_rbac(ref)}
+    theirs = {ref: o for ref, o in theirs.items() if inventory.is_rbac(ref)}
+    desired, deletions, conflicts = merge_plan(
+        origin, destination, ours, theirs, base, base_namespace, prune=prune, include_rbac=True
+    )
+    return sorted({*desired, *deletions, *(c.object for c in conflicts)})
+
+
+def with_rbac(plan: PromotePlan, rbac: list[str], *, include_rbac: bool) -> PromotePlan:
+    """The plan with its RBAC objects named: written (include_rbac) or skipped, never silently."""
+    if include_rbac:
+        return dataclasses.replace(plan, rbac=tuple(rbac))
+    return dataclasses.replace(plan, skipped=(*plan.skipped, *(f"{ref} (RBAC: pass --include-rbac)" for ref in rbac)))
 
 
 def _shown(value: Any, secret: bool) -> str | None:

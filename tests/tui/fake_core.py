@@ -215,7 +215,9 @@ def clone(
 
 
 # -- promote and rollback ------------------------------------------------------------------------------
-def promote_plan(store: Store, source: Environment, target: Environment | None, prune: bool) -> PromotePlan:
+def promote_plan(
+    store: Store, source: Environment, target: Environment | None, prune: bool, *, include_rbac: bool = False
+) -> PromotePlan:
     """promote.plan's inputs read from the store, merge_plan's answer previewed (no server to dry-run it)."""
     origin = current(store, source)
     if target is None:
@@ -237,9 +239,11 @@ def promote_plan(store: Store, source: Environment, target: Environment | None, 
         base_namespace, base_objects = store.bases[origin.namespace]
         base = {inventory.ref(o): o for o in base_objects}
     desired, deletions, conflicts = promote.merge_plan(
-        origin, destination, ours, theirs, base, base_namespace, prune=prune
+        origin, destination, ours, theirs, base, base_namespace, prune=prune, include_rbac=include_rbac
     )
-    return plan_apply.preview("promote", origin.name, destination, theirs, desired, desired, deletions, conflicts)
+    rbac = promote.rbac_touched(origin, destination, ours, theirs, base, base_namespace, prune=prune)
+    result = plan_apply.preview("promote", origin.name, destination, theirs, desired, desired, deletions, conflicts)
+    return promote.with_rbac(result, rbac, include_rbac=include_rbac)
 
 
 def rollback_plan(store: Store, env: Environment, revision: int | None) -> PromotePlan:

@@ -350,10 +350,10 @@ class FakeSession:
         )
 
     def plan_promote(
-        self, source: Environment, target: Environment | None = None, *, prune: bool = False
+        self, source: Environment, target: Environment | None = None, *, prune: bool = False, include_rbac: bool = False
     ) -> PromotePlan:
         self._record("plan_promote", source, target, prune=prune)
-        return core.promote_plan(self.store, source, target, prune)
+        return core.promote_plan(self.store, source, target, prune, include_rbac=include_rbac)
 
     def plan_rollback(self, environment: Environment, revision: int | None = None) -> PromotePlan:
         self._record("plan_rollback", environment, revision)
