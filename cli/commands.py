@@ -38,7 +38,8 @@ def _width(args: argparse.Namespace) -> int:
 
 def cmd_whoami(session: SessionContract, args: argparse.Namespace) -> int:
     info = session.connection_info()
-    emit(output.dumps(info) if args.json else f"context {info.context}\nserver  {info.server}\nuser    {info.user}")
+    context, server, user = (display.safe(text) for text in (info.context, info.server, info.user))
+    emit(output.dumps(info) if args.json else f"context {context}\nserver  {server}\nuser    {user}")
     return 0
 
 

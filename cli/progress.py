@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from hotclone.core import display
+
 if TYPE_CHECKING:
     from rich.progress import Progress
 
@@ -79,6 +81,8 @@ class _Line:
         self.task = self.progress.add_task(title, total=None, count="", detail="")
 
     def __call__(self, step: Step) -> None:
+        from rich.markup import escape
+
         total = max(step.total, 0)
         self.progress.update(
             self.task,
@@ -86,6 +90,6 @@ class _Line:
             completed=min(step.done, total),
             total=total or None,
             count=f"{step.done}/{step.total}" if step.total > 1 else "",
-            detail=step.detail,
+            detail=escape(display.safe(step.detail)),  # names from the cluster: no control codes, no markup
             refresh=True,  # steps are few; draw each one even when the whole run is quick
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hotclone.core import display
 from hotclone.core.errors import Refused
 
 
@@ -17,6 +18,7 @@ def confirm(args: argparse.Namespace, question: str, production_name: str | None
         return
     if not sys.stdin.isatty():
         raise Refused("not a terminal and no --yes given: nothing was changed")
+    question = display.safe(question)
     if production_name:
         answer = input(f"{question}\nThis is PRODUCTION. Type {production_name!r} to confirm: ").strip()
         if answer != production_name:

@@ -16,13 +16,27 @@ from typing import Any
 import yaml
 from deepdiff import DeepDiff
 
-from hotclone.core import inventory
+from hotclone.core import display, inventory
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.models import EnvDiff, Environment, FieldChange, ObjectDiff, ObjectStatus
 from hotclone.core.normalize import for_compare, is_keyed, unkey_named_lists
 
 # libyaml's emitter is several times faster than PyYAML's pure-Python one.
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_DUMPER):  # type: ignore[misc,valid-type]
+    """For text the emitter leaves raw (bidi controls, tabs): a string holding control
+    characters is written double-quoted, where YAML has escapes; display.safe then writes
+    the rest as JSON-style escapes, which YAML reads back the same, so the text stays exact."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = '"' if display.safe(data, multiline=True) != data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 HIDDEN = "<hidden>"
 HIDDEN_CHANGED = "<hidden, differs>"
 _POD_SPEC_PREFIXES = ("spec.jobTemplate.spec.template.spec.", "spec.template.spec.")
@@ -92,21 +106,24 @@ def format_path(parts: Iterable[Any]) -> str:
             text += f".{part}" if text else str(part)
     for prefix in _POD_SPEC_PREFIXES:
         if text.startswith(prefix):
-            return text[len(prefix) :]
-    return text
+            text = text[len(prefix) :]
+            break
+    return display.safe(text)  # a custom resource's map keys can be any text
 
 
 def show(value: Any) -> str:
+    """A value as one line of display text: plain when it can be, else quoted JSON with its
+    control characters escaped (display.value); cut at 120 characters."""
     if value is None:
         return "null"
     if isinstance(value, str):
-        if "\n" not in value and len(value) <= 120:
-            return value
-        text = json.dumps(value)  # one line, newlines visible as \n
-        return text if len(text) <= 120 else text[:117] + "..."
-    if isinstance(value, bool | int | float):
+        text = display.value(value) if len(value) <= 120 else display.safe(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, bool | int | float):
         return json.dumps(value)
-    text = json.dumps(unkey_named_lists(value), separators=(",", ":"), sort_keys=True)
+    else:
+        text = display.safe(
+            json.dumps(unkey_named_lists(value), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        )
     return text if len(text) <= 120 else text[:117] + "..."
 
 
@@ -184,14 +201,15 @@ def display_yaml(obj: Obj | None, compared_with: Obj | None = None) -> str:
             k: (HIDDEN if compared_with is None or theirs.get(k) == v else HIDDEN_CHANGED)
             for k, v in (obj.get("data") or {}).items()
         }
-    return yaml.dump(
-        unkey_named_lists(_sorted_keyed(shown)),
-        Dumper=_DUMPER,
-        sort_keys=True,
-        default_flow_style=False,
-        width=10_000,
-        allow_unicode=True,
-    )
+    data = unkey_named_lists(_sorted_keyed(shown))
+    text = _dump(data, _DUMPER)
+    if display.safe(text, multiline=True) == text:  # the common case: one scan, no second dump
+        return text
+    return display.safe(_dump(data, _Dumper), multiline=True)
+
+
+def _dump(data: Any, dumper: type[yaml.SafeDumper]) -> str:
+    return yaml.dump(data, Dumper=dumper, sort_keys=True, default_flow_style=False, width=10_000, allow_unicode=True)
 
 
 Row = tuple[str | None, str | None, str]  # left line, right line, tag: " ", "|", "<", ">"
@@ -244,7 +262,7 @@ def side_by_side(diff: EnvDiff, width: int = 160, *, context: int = 3) -> str:
                 lp = l_parts[n] if n < len(l_parts) else ""
                 rp = r_parts[n] if n < len(r_parts) else ""
                 out.append(f"{lp:<{column}} {tag if n == 0 else ' '} {rp}".rstrip())
-    return "\n".join(out)
+    return display.safe("\n".join(out), multiline=True)  # the YAML is safe already; titles too now
 
 
 def _near_changes(rows: list[Row], context: int) -> set[int]:
@@ -260,4 +278,4 @@ def summary_lines(diff: EnvDiff) -> list[str]:
             lines += [f"{obj.ref} {change.describe()}" for change in obj.changes]
         else:
             lines.append(f"{obj.ref} {'only in ' + diff.right if obj.status == 'added' else 'only in ' + diff.left}")
-    return lines
+    return [display.safe(line) for line in lines]

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
+from hotclone.core.display import safe
 from hotclone.core.errors import HotcloneError, Unreachable
 from hotclone.core.models import ConnectionInfo, Environment
 from hotclone.core.permissions import Action
@@ -119,6 +121,21 @@ class HotcloneApp(App[int]):
             detail = "".join(traceback.format_exception(error))
         self.errors.append((title, detail))
         self.notify(detail.splitlines()[-1] if detail else title, title=title, severity="error", timeout=8)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification (screens' and widgets' too) ends here. They carry cluster text
+        (errors, names, values): control characters escaped, and never read as markup,
+        which hotclone's notifications do not use."""
+        message, title = safe(message, multiline=True), safe(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- permissions -----------------------------------------------------------------------
     def permission(self, action: Action, env: Environment | None) -> tuple[bool, str]:

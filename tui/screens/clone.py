@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Log, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
+from hotclone.core.display import safe
 from hotclone.core.models import Environment, EnvironmentType, ProgressStep
 from hotclone.tui import fmt
 from hotclone.tui.messages import CloneFinished, CloneProgressed, TypesLoaded
@@ -66,7 +67,7 @@ class CloneModal(ModalScreen[Environment | None]):
             with Vertical(id="clone-progress"):
                 yield ProgressBar(total=len(STEPS), id="clone-bar", show_eta=False)
                 yield Log(id="clone-progress-log", auto_scroll=True)
-                yield Static("", id="clone-error", classes="error")
+                yield Static("", id="clone-error", classes="error", markup=False)  # the server's words
                 with Horizontal(classes="buttons"):
                     yield Button("Back to the form", id="back")
 
@@ -164,7 +165,7 @@ class CloneModal(ModalScreen[Environment | None]):
         fraction = step.done / step.total if step.total else 1
         self.query_one("#clone-bar", ProgressBar).update(progress=index + fraction)
         if step.done == step.total or step.detail:
-            self.query_one(Log).write_line(f"{step.name}: {step.done}/{step.total} {step.detail}".rstrip())
+            self.query_one(Log).write_line(safe(f"{step.name}: {step.done}/{step.total} {step.detail}".rstrip()))
 
     def on_clone_finished(self, message: CloneFinished) -> None:
         self.running = False
@@ -182,7 +183,7 @@ class CloneModal(ModalScreen[Environment | None]):
         if event.worker.group == "clone" and event.state is WorkerState.ERROR:
             self.running = False
             self.query_one("#clone-error", Static).update(
-                f"Clone failed: {event.worker.error}\nNothing was left behind; fix the form and retry."
+                safe(f"Clone failed: {event.worker.error}") + "\nNothing was left behind; fix the form and retry."
             )
             self.query_one("#back").display = True
             self.query_one("#back", Button).focus()

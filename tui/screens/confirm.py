@@ -8,13 +8,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from hotclone.core.display import safe
+
 
 class ConfirmModal(ModalScreen[bool]):
     BINDINGS = [Binding("escape,n", "cancel", "Cancel"), Binding("y", "confirm", "Yes")]
 
     def __init__(self, title: str, body: str, *, yes: str = "Yes", danger: bool = False) -> None:
         super().__init__()
-        self.title_text, self.body, self.yes, self.danger = title, body, yes, danger
+        self.title_text, self.body, self.yes, self.danger = safe(title), safe(body, multiline=True), yes, danger
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm"):

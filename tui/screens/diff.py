@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from hotclone.core.display import safe
 from hotclone.core.models import EnvDiff, Environment, ObjectDiff
 from hotclone.tui.messages import DiffLoaded
 from hotclone.tui.screens.base import ReportingScreen
@@ -104,7 +105,8 @@ class DiffScreen(ReportingScreen):
             return
         for i, obj in enumerate(self.objects):
             scoped = " (env)" if obj.env_scoped else ""
-            options.add_option(Option(f"{_MARK[obj.status]} {obj.ref}{scoped} [{len(obj.changes)}]", id=str(i)))
+            prompt = f"{_MARK[obj.status]} {safe(obj.ref)}{scoped} [{len(obj.changes)}]"
+            options.add_option(Option(prompt, id=str(i)))
         options.highlighted = 0
 
     @on(OptionList.OptionHighlighted, "#diff-objects")
@@ -113,7 +115,7 @@ class DiffScreen(ReportingScreen):
             return
         obj = self.objects[event.option_index]
         changes = "\n".join(c.describe() for c in obj.changes) or f"{obj.ref}: {obj.status}"
-        self.query_one("#diff-changes", Static).update(changes)
+        self.query_one("#diff-changes", Static).update(safe(changes, multiline=True))
         side = self.query_one(SideBySide)
         side.show(obj.left_yaml, obj.right_yaml, self.left, self.right)
         side.jump(1)

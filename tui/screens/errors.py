@@ -8,6 +8,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from hotclone.core.display import safe
+
 
 class ErrorLogScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q", "dismiss", "Close")]
@@ -23,4 +25,5 @@ class ErrorLogScreen(ModalScreen[None]):
                 if not self.errors:
                     yield Static("No errors.")
                 for title, detail in reversed(self.errors):
-                    yield Static(f"[b]{title}[/b]\n{detail}", classes="error-entry", markup=False)
+                    text = f"[b]{safe(title)}[/b]\n{safe(detail, multiline=True)}"
+                    yield Static(text, classes="error-entry", markup=False)

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
+from hotclone.core.display import safe
 from hotclone.core.models import Environment, HistoryEntry, PromotePlan
 from hotclone.core.permissions import Action
 from hotclone.tui import fmt
@@ -86,7 +87,7 @@ class HistoryScreen(ReportingScreen):
         entry = self._selected()
         if entry is not None:
             text = f"rev {entry.revision} {entry.action} by {entry.user}: " + "; ".join(entry.summary)
-            self.query_one("#history-detail", Static).update(text)
+            self.query_one("#history-detail", Static).update(safe(text))  # a revision's fields are any text
 
     @on(DataTable.RowSelected)
     def action_show(self) -> None:
@@ -95,13 +96,14 @@ class HistoryScreen(ReportingScreen):
         entry = self._selected()
         if entry is None:
             return
+        # One line per field: a newline in a reason must not pass for a line of the summary.
         body = "\n".join(
             [
-                f"revision {entry.revision} · {entry.action}",
-                f"by {entry.user} at {entry.timestamp:%Y-%m-%d %H:%M:%S %Z}",
-                f"reason: {entry.reason or '-'}",
+                safe(f"revision {entry.revision} · {entry.action}"),
+                safe(f"by {entry.user} at {entry.timestamp:%Y-%m-%d %H:%M:%S %Z}"),
+                safe(f"reason: {entry.reason or '-'}"),
                 "",
-                *entry.summary,
+                *map(safe, entry.summary),
             ]
         )
         self.app.push_screen(TextModal(f"{self.env.ref} revision {entry.revision}", body))

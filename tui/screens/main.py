@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from hotclone.core.display import safe
 from hotclone.core.models import Application, Environment, ImageSpec, VersionMatrix, Workload
 from hotclone.core.permissions import Action
 from hotclone.tui import fmt
@@ -87,10 +88,11 @@ class MainScreen(ReportingScreen):
                 yield Input(placeholder="filter environments…", id="filter")
                 yield VimTable(id="envs")
             with Vertical(id="right"):
-                yield Static("Connecting…", id="env-title")
+                # markup=False: these show annotations and the server's words, not markup
+                yield Static("Connecting…", id="env-title", markup=False)
                 yield VimTable(id="workloads")
-                yield Static("", id="preflight")
-        yield Static("", id="reasons")
+                yield Static("", id="preflight", markup=False)
+        yield Static("", id="reasons", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -230,7 +232,7 @@ class MainScreen(ReportingScreen):
             bits.append(f"cloned from {env.cloned_from}")
         if env.created_by:
             bits.append(f"by {env.created_by}")
-        return " · ".join(bits)
+        return safe(" · ".join(bits))  # cloned-from and created-by are annotations: any text
 
     def _show_app(self, app: str) -> None:
         count = sum(len(a.environments) for a in self.applications if a.name == app)
@@ -257,7 +259,9 @@ class MainScreen(ReportingScreen):
             with suppress(Exception):  # the row may be gone after a change
                 table.move_cursor(row=table.get_row_index(keep))
         # Rewritten references are information; the rest still point at the source.
-        warnings = "\n".join(("↻ " if line.endswith("(rewritten)") else "⚠ ") + line for line in message.preflight)
+        warnings = "\n".join(
+            ("↻ " if line.endswith("(rewritten)") else "⚠ ") + safe(line) for line in message.preflight
+        )
         self.query_one("#preflight", Static).update(warnings)
         self.query_one("#preflight").display = bool(warnings)
         self.refresh_bindings()
@@ -301,7 +305,7 @@ class MainScreen(ReportingScreen):
 
     def _update_reasons(self) -> None:
         reasons = [f"{a.replace('_', ' ')}: {r}" for a in GUARDED if (r := self.disabled_reason(a))]
-        self.query_one("#reasons", Static).update(" · ".join(reasons))
+        self.query_one("#reasons", Static).update(safe(" · ".join(reasons)))  # the API server's reasons
         self.refresh_bindings()
 
     # -- actions ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
+from hotclone.core.display import safe
 from hotclone.core.models import VersionMatrix
 from hotclone.tui.messages import MatrixLoaded
 from hotclone.tui.screens.base import ReportingScreen
@@ -62,7 +63,7 @@ class MatrixScreen(ReportingScreen):
         differs = self.get_component_rich_style("matrix--differs", partial=True)
         for r, (ref, tags) in enumerate(matrix.rows):
             cells: list[str | Text] = [ref]
-            for c, tag in enumerate(tags):
+            for c, tag in enumerate(map(safe, tags)):  # image tags are cluster text
                 # "≠" keeps the difference visible without colour (NO_COLOR).
                 cells.append(Text(f"≠ {tag}", style=differs) if matrix.differs(r, c) else Text(f"  {tag}"))
             table.add_row(*cells, key=ref)

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from hotclone.core.display import safe
 from hotclone.core.models import Environment, PromotePlan
 from hotclone.tui.messages import PlanApplied, PlanLoaded
 from hotclone.tui.screens.base import report_failure
@@ -42,7 +43,7 @@ def plan_details(plan: PromotePlan) -> str:
     lines += [f"restart {w}" for w in plan.restarts]
     lines += [f" delete {d}" for d in plan.deletions]
     lines += [f"CONFLICT {c.describe()}" for c in plan.conflicts]
-    return "\n".join(lines) or "nothing to change"
+    return safe("\n".join(lines), multiline=True) or "nothing to change"
 
 
 class PromoteModal(ModalScreen[PromotePlan | None]):
@@ -54,7 +55,7 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
 
     def __init__(self, title: str, loader: PlanLoader, *, can_prune: bool = False) -> None:
         super().__init__()
-        self.title_text, self.loader, self.can_prune = title, loader, can_prune
+        self.title_text, self.loader, self.can_prune = safe(title), loader, can_prune  # names a cloned-from
         self.plan: PromotePlan | None = None
         self.applying = False
 
@@ -129,7 +130,7 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         plan = self.plan = message.plan
         target = plan.target
         self.query_one("#plan-summary", Static).update(
-            f"{plan.action} {plan.source} → {target.ref}\n{plan_counts(plan)}"
+            safe(f"{plan.action} {plan.source} → {target.ref}") + f"\n{plan_counts(plan)}"
         )
         self.query_one("#plan-details", Static).update(plan_details(plan))
         if target.is_production:
@@ -190,7 +191,7 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         report_failure(self, event)
         if event.state is WorkerState.ERROR and event.worker.group in ("plan", "apply"):
             self.applying = False
-            self.query_one("#promote-error", Static).update(f"Failed: {event.worker.error}")
+            self.query_one("#promote-error", Static).update(safe(f"Failed: {event.worker.error}"))
             if event.worker.group == "plan":
                 self.query_one("#plan-summary", Static).update("No plan.")
             self._update_button()

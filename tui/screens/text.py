@@ -8,13 +8,15 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from hotclone.core.display import safe
+
 
 class TextModal(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,enter", "dismiss", "Close")]
 
     def __init__(self, title: str, body: str) -> None:
         super().__init__()
-        self.title_text, self.body = title, body
+        self.title_text, self.body = safe(title), safe(body, multiline=True)  # cluster text, shown as is
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="text-modal"):

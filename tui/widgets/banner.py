@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from textual.content import Content
 from textual.widgets import Static
+
+from hotclone.core.display import safe
 
 if TYPE_CHECKING:
     from hotclone.tui.app import HotcloneApp
@@ -16,4 +19,5 @@ class ConnectionBanner(Static):
 
     def _show(self, message: str) -> None:
         self.display = bool(message)
-        self.update(f"⚠ Connection lost: {message} — retrying" if message else "")
+        # The error's text (a proxy's answer, say) as plain text: no control characters, no markup.
+        self.update(Content(safe(f"⚠ Connection lost: {message} — retrying")) if message else "")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from rich.text import Text
 from textual.widgets import Static
 
+from hotclone.core.display import safe
 from hotclone.core.models import ConnectionInfo, Environment
 
 if TYPE_CHECKING:
@@ -48,8 +49,10 @@ class ContextBar(Static):
             badges.append(" "), badges.append(" READ-ONLY ", style("context-bar--read-only"))
         if env is not None and env.is_production:
             badges.append(" "), badges.append(" PRODUCTION ", style("context-bar--production"))
-        text.append(f"ctx: {info.context}  user: {info.user}")
-        if len(text) + len(badges) + len(info.server) + 2 <= width:
-            text.append(f"  {info.server}", style("context-bar--muted"))
+        # The kubeconfig's names and the identity the server reports: any text.
+        context, user, server = safe(info.context), safe(info.user), safe(info.server)
+        text.append(f"ctx: {context}  user: {user}")
+        if len(text) + len(badges) + len(server) + 2 <= width:
+            text.append(f"  {server}", style("context-bar--muted"))
         text.append_text(badges)
         return text

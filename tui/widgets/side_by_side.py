@@ -11,6 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import ScrollableContainer
 from textual.widgets import Static
 
+from hotclone.core.display import safe
+
 # A marker per line keeps changes visible without colour (NO_COLOR).
 _MARK = {"equal": " ", "replace": "~", "delete": "-", "insert": "+"}
 
@@ -94,6 +96,9 @@ class SideBySide(ScrollableContainer, can_focus=True):
         yield Static("", id="yaml")
 
     def show(self, left: str, right: str, left_title: str, right_title: str) -> None:
+        # core's display YAML is safe already; any other caller's text is made so here.
+        left, right = safe(left, multiline=True), safe(right, multiline=True)
+        left_title, right_title = safe(left_title), safe(right_title)
         self.rows = align(left, right)
         self.starts = change_starts(self.rows)
         self.current = -1
