@@ -17,8 +17,9 @@ from hotclone.core import validation
 from hotclone.core.contract import SessionContract
 from hotclone.core.diff import summary_lines
 from hotclone.core.errors import HotcloneError
-from hotclone.core.models import ImageSpec
+from hotclone.core.models import Environment, ImageChange, ImageSpec
 from hotclone.core.permissions import Action
+from hotclone.core.schema import MAX_REASON
 from tests.conftest import fresh_app
 from tests.tui.fake_session import FakeSession
 
@@ -38,11 +39,33 @@ def outcome(run: Run, session: SessionContract, app: str) -> object:
 
 
 # -- rows that need more than one call ---------------------------------------------------------------
+def _set_image(session: SessionContract, env: Environment, image: str, reason: str = "") -> list[ImageChange]:
+    """As the front ends do it: preview, then apply what the preview showed."""
+    specs = [ImageSpec("web", None, image)]
+    return session.set_image(env, specs, seen=session.plan_set_image(env, specs)[0], reason=reason)
+
+
 def _history_after_two_changes(session: SessionContract, app: str) -> object:
     development = session.environment(app, "development")
-    session.set_image(development, [ImageSpec("web", None, f"{app}/web:2.1.1")], reason="first")
-    session.set_config(development, "app-settings", {"LOG_LEVEL": "debug"}, reason="second")
-    return [(e.revision, e.action, e.summary, e.reason) for e in session.history(development)]
+    _set_image(session, development, f"{app}/web:2.1.1", "first")
+    values = {"LOG_LEVEL": "debug"}
+    seen = session.plan_set_config(development, "app-settings", values)[0]
+    session.set_config(development, "app-settings", values, seen=seen, reason="second")
+    return [(e.revision, e.action, e.summary, e.reason, e.state) for e in session.history(development)]
+
+
+def _stale_preview(session: SessionContract, app: str) -> object:
+    """A colleague changes the image between the preview and the apply: nothing is written."""
+    development = session.environment(app, "development")
+    specs = [ImageSpec("web", None, f"{app}/web:2.1.1")]
+    shown = session.plan_set_image(development, specs)[0]
+    _set_image(session, development, f"{app}/web:2.1.0-hotfix")
+    refused = outcome(lambda s, _app: s.set_image(development, specs, seen=shown), session, app)
+    return refused, [c.image for w in session.workloads(development) if w.name == "web" for c in w.containers]
+
+
+def _reason_too_long(session: SessionContract, app: str) -> object:
+    return _set_image(session, session.environment(app, "development"), f"{app}/web:2.1.1", "x" * 5000)
 
 
 def _clone_is_identical(session: SessionContract, app: str) -> object:
@@ -56,7 +79,7 @@ def _clone_is_identical(session: SessionContract, app: str) -> object:
 
 def _promote_needs_the_typed_name(session: SessionContract, app: str) -> object:
     copy = session.clone(session.environment(app, "production"), "copy").environment
-    session.set_image(copy, [ImageSpec("web", None, f"{app}/web:1.9.4")])
+    _set_image(session, copy, f"{app}/web:1.9.4")
     plan = session.plan_promote(copy)
     shown = summary_lines(plan.diff), plan.restarts, plan.conflicts, plan.diff.left, plan.diff.right
     return shown, outcome(lambda s, _app: s.apply(plan, confirm="prod"), session, app)
@@ -97,7 +120,9 @@ BEHAVIOURS: dict[str, tuple[Run, Expect]] = {
         lambda app: [("production", "production", None), ("qa", "qa", None), ("development", "development", None)],
     ),
     "set-image in production refused": (
-        lambda s, app: s.set_image(s.environment(app, "production"), [ImageSpec("web", None, f"{app}/web:1.9.4")]),
+        lambda s, app: s.set_image(
+            s.environment(app, "production"), [ImageSpec("web", None, f"{app}/web:1.9.4")], seen=[]
+        ),
         lambda app: (
             "Refused",
             f"{app}/production is production: images there change only through promote or rollback",
@@ -141,9 +166,24 @@ BEHAVIOURS: dict[str, tuple[Run, Expect]] = {
     "history oldest first after two changes": (
         _history_after_two_changes,
         lambda app: [
-            (1, "set-image", (f"Deployment/web web: {app}/web:2.1.0-dev -> {app}/web:2.1.1",), "first"),
-            (2, "set-config", ("ConfigMap/app-settings data.LOG_LEVEL: info -> debug",), "second"),
+            (1, "set-image", (f"Deployment/web web: {app}/web:2.1.0-dev -> {app}/web:2.1.1",), "first", "complete"),
+            (2, "set-config", ("ConfigMap/app-settings data.LOG_LEVEL: info -> debug",), "second", "complete"),
         ],
+    ),
+    "set-image from a stale preview refused": (
+        _stale_preview,
+        lambda app: (
+            (
+                "Conflict",
+                f"{app}/development changed since the preview: Deployment/web web is now {app}/web:2.1.0-hotfix "
+                f"(the preview showed {app}/web:2.1.0-dev); nothing applied",
+            ),
+            [f"{app}/web:2.1.0-hotfix"],
+        ),
+    ),
+    "reason too long": (
+        _reason_too_long,
+        lambda app: ("InvalidInput", f"--reason is 5000 characters long; at most {MAX_REASON} are kept"),
     ),
     "nothing to roll back": (
         lambda s, app: s.plan_rollback(s.environment(app, "development"), None),

@@ -16,7 +16,9 @@ from hotclone.core import (
     discovery,
     durations,
     envtypes,
+    images,
     inventory,
+    journal,
     kinds,
     plan_apply,
     preflight,
@@ -24,6 +26,7 @@ from hotclone.core import (
     rollback,
 )
 from hotclone.core.cluster import Obj
+from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
 from hotclone.core.destroy import INCOMPLETE_GRACE
 from hotclone.core.diff import compare
@@ -34,6 +37,7 @@ from hotclone.core.models import (
     EnvDiff,
     Environment,
     HistoryEntry,
+    ImageChange,
     ProgressStep,
     PromotePlan,
 )
@@ -114,6 +118,26 @@ def remember(
     revision = store.next_revision(env.namespace)
     stamp = when.replace(microsecond=0)  # the annotation keeps seconds
     store.record(env.namespace, HistoryEntry(revision, action, user, stamp, tuple(summary[:200]), reason), before)
+
+
+def refuse_if_unfinished(store: Store, env: Environment) -> None:
+    """As journal.refuse_if_unfinished: a half-applied change blocks every other."""
+    for revision in store.revisions.get(env.namespace, []):
+        if not revision.entry.finished:
+            raise Refused(journal.unfinished_message(env, revision.entry))
+
+
+def check_seen_images(env: Environment, seen: list[ImageChange], changes: list[ImageChange]) -> None:
+    """As images.apply: nothing is written unless the changes are still those the preview showed."""
+    if changes != list(seen):
+        raise Conflict(f"{env.ref} changed since the preview: {images._moved(seen, changes)}; nothing applied")
+
+
+def check_seen_config(env: Environment, name: str, seen: list[ConfigChange], changes: list[ConfigChange]) -> None:
+    """As configmap_values.apply."""
+    if changes != list(seen):
+        moved = next((c for c in changes if c not in seen), None) or next(c for c in seen if c not in changes)
+        raise Conflict(f"ConfigMap/{name} in {env.ref} changed since the preview ({moved.key}); nothing applied")
 
 
 def change_diff(env: Environment, before: list[Obj], after: list[Obj], action: str) -> EnvDiff:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from hotclone.core import configmap_values, demo, images, inventory, matrix, rollout
+from hotclone.core import configmap_values, demo, history, images, inventory, journal, matrix, rollout
 from hotclone.core.cluster import Obj
 from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
@@ -152,9 +152,11 @@ class FakeSession:
         self._clock = NOW - timedelta(hours=3, minutes=12)
         hotfix = self._clone(production, "hotfix-ko", TEMPORARY, None, False, _ignore).environment
         self._clock = NOW - timedelta(hours=2)
-        self._set_image(hotfix, [ImageSpec("web", None, f"{self.app}/web:1.9.4")], REASON)
+        fix = [ImageSpec("web", None, f"{self.app}/web:1.9.4")]
+        self._set_image(hotfix, fix, REASON, self._edit_images(hotfix, fix)[3])
         self._clock = NOW - timedelta(hours=1, minutes=30)
-        self._set_config(hotfix, "app-settings", {"CHARSET": "UTF-8"}, REASON)
+        charset = {"CHARSET": "UTF-8"}
+        self._set_config(hotfix, "app-settings", charset, REASON, self._edit_config(hotfix, "app-settings", charset)[3])
         self._clock = NOW - 13 * _DAY  # with temporary's 24h TTL: expired 12 days ago
         self._clone(core.environment(self.store, self.app, "qa"), "demo-0301", TEMPORARY, None, False, _ignore)
         self._clock = NOW
@@ -266,15 +268,22 @@ class FakeSession:
         fresh, before, after, changes = self._edit_images(environment, specs)
         return changes, core.change_diff(fresh, before, after, "set-image")
 
-    def set_image(self, environment: Environment, specs: list[ImageSpec], *, reason: str = "") -> list[ImageChange]:
-        self._record("set_image", environment, specs, reason=reason)
+    def set_image(
+        self, environment: Environment, specs: list[ImageSpec], *, seen: list[ImageChange], reason: str = ""
+    ) -> list[ImageChange]:
+        self._record("set_image", environment, specs, seen=seen, reason=reason)
         self._guard(Action.SET_IMAGE)
-        return self._set_image(environment, specs, reason)
+        return self._set_image(environment, specs, reason, seen)
 
-    def _set_image(self, environment: Environment, specs: list[ImageSpec], reason: str) -> list[ImageChange]:
-        fresh, _before, after, changes = self._edit_images(environment, specs)
-        summary = [f"{c.workload} {c.container}: {c.old} -> {c.new}" for c in changes]  # as images.apply records
-        self._write(fresh, after, ("set-image", summary, reason))
+    def _set_image(
+        self, environment: Environment, specs: list[ImageSpec], reason: str, seen: list[ImageChange]
+    ) -> list[ImageChange]:
+        """As images.apply: written only if the preview the user confirmed (`seen`) still holds."""
+        history.check_reason(reason)
+        fresh, before, after, changes = self._edit_images(environment, specs)
+        core.check_seen_images(fresh, seen, changes)
+        summary = [f"{c.workload} {c.container}: {c.old} -> {c.new}" for c in changes]
+        self._write(fresh, before, after, ("set-image", summary, reason))
         return changes
 
     def _configmap_objects(self, env: Environment) -> list[Obj]:
@@ -296,27 +305,45 @@ class FakeSession:
         return changes, core.change_diff(fresh, [before], [after], "set-config")
 
     def set_config(
-        self, environment: Environment, configmap: str, values: dict[str, str], *, reason: str = ""
+        self,
+        environment: Environment,
+        configmap: str,
+        values: dict[str, str],
+        *,
+        seen: list[ConfigChange],
+        reason: str = "",
     ) -> list[ConfigChange]:
-        self._record("set_config", environment, configmap, values, reason=reason)
+        self._record("set_config", environment, configmap, values, seen=seen, reason=reason)
         self._guard(Action.SET_CONFIG)
-        return self._set_config(environment, configmap, values, reason)
+        return self._set_config(environment, configmap, values, reason, seen)
 
     def _set_config(
-        self, environment: Environment, name: str, values: dict[str, str], reason: str
+        self, environment: Environment, name: str, values: dict[str, str], reason: str, seen: list[ConfigChange]
     ) -> list[ConfigChange]:
-        fresh, _before, after, changes = self._edit_config(environment, name, values)
-        self._write(fresh, [after], ("set-config", [c.describe() for c in changes], reason))
+        """As configmap_values.apply: written only if the preview the user confirmed (`seen`) still holds."""
+        history.check_reason(reason)
+        fresh, before, after, changes = self._edit_config(environment, name, values)
+        core.check_seen_config(fresh, name, seen, changes)
+        self._write(fresh, [before], [after], ("set-config", [c.describe() for c in changes], reason))
         return changes
 
-    def _write(self, env: Environment, objects: list[Obj], entry: tuple[str, list[str], str]) -> None:
-        """Store the changed objects and a revision holding the material objects from before; nothing if no change."""
+    def _write(self, env: Environment, old: list[Obj], new: list[Obj], entry: tuple[str, list[str], str]) -> None:
+        """Store the changed objects and a revision holding what was there before; nothing if no change."""
         if not entry[1]:
             return
-        before = core.snapshot(self.store, env)
-        for obj in objects:
+        core.refuse_if_unfinished(self.store, env)
+        # As the journal keeps it: the material objects, and the environment-scoped ones the change touches.
+        before = journal.including(core.snapshot(self.store, env), old)
+        for obj in new:
             self.store.put(env.namespace, obj)
         core.remember(self.store, env, entry, before, USER, self._clock)
+
+    def recover(self, environment: Environment) -> list[HistoryEntry]:
+        """Nothing to recover: the fake's writes cannot stop half-way, so every revision is finished."""
+        self._record("recover", environment)
+        self._guard(Action.ROLLBACK)
+        fresh = core.current(self.store, environment)
+        return [r.entry for r in self.store.revisions.get(fresh.namespace, []) if not r.entry.finished]
 
     # -- clone, promote, rollback, destroy ----------------------------------------------------------
     def clone(
@@ -369,7 +396,9 @@ class FakeSession:
         core.check_plan(plan, confirm)
         if plan.empty:
             return []
+        history.check_reason(reason)
         core.check_unchanged(self.store, plan)
+        core.refuse_if_unfinished(self.store, target)
         before = core.snapshot(self.store, target)
         total = len(plan.writes) + len(plan.deletions)
         for done, body in enumerate(plan.writes):

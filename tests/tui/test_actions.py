@@ -9,8 +9,9 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, Select, Static
 
+from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.errors import AlreadyExists
-from hotclone.core.models import ImageSpec
+from hotclone.core.models import ImageChange, ImageSpec
 from hotclone.tui import fmt
 from hotclone.tui.widgets.side_by_side import SideBySide
 from tests.tui.conftest import focus_container, focus_env, make_app, settle
@@ -143,7 +144,8 @@ async def test_edit_image_validates_previews_and_applies(fake: FakeSession) -> N
         app.screen.query_one("#reason", Input).value = "KO-118"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert fake.called("set_image") == [(("hotfix-ko", [spec]), {"reason": "KO-118"})]
+        seen = [ImageChange("Deployment/web", "web", "topicshare/web:1.9.4", "topicshare/web:1.9.5")]  # the preview's
+        assert fake.called("set_image") == [(("hotfix-ko", [spec]), {"seen": seen, "reason": "KO-118"})]
         assert app.screen is app.main_screen
         assert "1.9.5" in str(app.main_screen.query_one("#workloads", DataTable).get_row("Deployment/web|web"))
 
@@ -351,7 +353,8 @@ async def test_history_lists_shows_and_rolls_back(fake: FakeSession) -> None:
         await settle(pilot)
         table = app.screen.query_one("#history-table", DataTable)
         assert [table.get_row_at(i)[3] for i in range(table.row_count)] == ["set-config", "set-image", "clone"]
-        assert list(table.get_row("2")) == ["2", "2h ago", "oncall@example.com", "set-image", "KO-118 Hangul mojibake"]
+        row = [str(cell) for cell in table.get_row("2")]
+        assert row[:4] == ["2", "2h ago", "oncall@example.com", "set-image"] and row[-1] == "KO-118 Hangul mojibake"
         await pilot.press("j", "enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "TextModal"
@@ -466,8 +469,9 @@ async def test_edit_config_previews_and_applies(fake: FakeSession) -> None:
         app.screen.query_one("#config-reason", Input).value = "KO-118"
         await pilot.press("ctrl+s")
         await settle(pilot)
+        seen = [ConfigChange("app-settings", "LOG_LEVEL", "info", "debug")]  # what the preview showed
         assert fake.called("set_config") == [
-            (("hotfix-ko", "app-settings", {"LOG_LEVEL": "debug"}), {"reason": "KO-118"})
+            (("hotfix-ko", "app-settings", {"LOG_LEVEL": "debug"}), {"seen": seen, "reason": "KO-118"})
         ]
         assert app.screen is app.main_screen
 
