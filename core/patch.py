@@ -27,17 +27,18 @@ def pointer(path: list[str | int]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
-def minimal_patch(live: Obj, desired: Obj) -> list[Operation]:
+def minimal_patch(live: Obj, desired: Obj, *, guarded: bool = True) -> list[Operation]:
     """Operations that make `live` match `desired` (a copy-form object) where its copy form differs.
 
-    Empty when nothing differs. Starts with a `test` of live's resourceVersion.
+    Empty when nothing differs. `guarded`: starts with a `test` of live's resourceVersion
+    (a dry run goes without: controllers bump it all the time, and it writes nothing).
     """
     operations: list[Operation] = []
     _walk([], live, normalize.for_copy(live), desired, operations)
     if not operations:
         return []
     version = live.get("metadata", {}).get("resourceVersion")
-    guard = [{"op": "test", "path": "/metadata/resourceVersion", "value": version}] if version else []
+    guard = [{"op": "test", "path": "/metadata/resourceVersion", "value": version}] if version and guarded else []
     return guard + operations
 
 

@@ -65,7 +65,7 @@ def dry_run(
         kind = kinds.kind_named(body["kind"])
         try:
             if ref in live:
-                operations = minimal_patch(live[ref], body)
+                operations = minimal_patch(live[ref], body, guarded=False)
                 if not operations:
                     return ref, live[ref]
                 return ref, cluster.json_patch(

@@ -67,7 +67,8 @@ def test_hotfix_story_headless(seeded: Seeded) -> None:
     assert rolled.code == 0, rolled.err
     web = seeded.cluster.get(kinds.DEPLOYMENT, seeded.namespace("production"), "web")
     assert web["spec"]["template"]["spec"]["containers"][0]["image"] == f"{app}/web:1.9.3"
-    assert cli("promote", app, "hotfix-ko", "--json", "--dry-run").code == 0
+    dry = cli("promote", app, "hotfix-ko", "--json", "--dry-run")
+    assert dry.code == 0, dry.err
     assert cli("destroy", app, "hotfix-ko", "--yes").code == 0
     assert cli("gc", "--dry-run").code == 0
     assert cli("types", "--json").code == 0

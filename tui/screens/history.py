@@ -1,4 +1,8 @@
-"""`h`: revisions of an environment (who, when, what, why); enter for the summary, r to roll back."""
+"""`h`: revisions of an environment (who, when, what, why, state); enter for the summary, r to roll back.
+
+An unfinished revision (a change interrupted half-way) is marked, and R restores the
+state from before it (recover), which every other change waits for.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ class HistoryScreen(ReportingScreen):
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("enter", "show", "Summary"),
         Binding("r", "rollback", "Roll back to before"),
+        Binding("R", "recover", "Recover"),
     ]
 
     def __init__(self, env: Environment) -> None:
@@ -50,7 +55,7 @@ class HistoryScreen(ReportingScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("rev", "when", "who", "action", "reason")
+        table.add_columns("rev", "when", "who", "action", "state", "reason")
         table.loading = True
         self.reload()
 
@@ -70,9 +75,17 @@ class HistoryScreen(ReportingScreen):
         table.clear()
         for e in self.entries:
             when = f"{fmt.duration(message.now - e.timestamp)} ago"
-            table.add_row(str(e.revision), when, e.user, e.action, e.reason or "-", key=str(e.revision))
+            state = e.state if e.finished else f"! {e.state}"  # a mark, not only a colour (NO_COLOR)
+            row = (str(e.revision), when, safe(e.user), safe(e.action), state, safe(e.reason or "-"))
+            table.add_row(*row, key=str(e.revision))
         if not self.entries:
             self.query_one("#history-detail", Static).update("No changes recorded by hotclone yet.")
+        elif self.unfinished:
+            latest = self.unfinished[-1]
+            self.query_one("#history-detail", Static).update(
+                f"! revision {latest.revision} ({latest.action}) is {latest.state}: every change waits until "
+                "R restores the state from before it"
+            )
         table.focus()
         self.refresh_bindings()
 
@@ -108,7 +121,15 @@ class HistoryScreen(ReportingScreen):
         )
         self.app.push_screen(TextModal(f"{self.env.ref} revision {entry.revision}", body))
 
+    @property
+    def unfinished(self) -> list[HistoryEntry]:
+        return sorted((e for e in self.entries if not e.finished), key=lambda e: e.revision)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "recover":  # offered only when there is something to recover
+            if not self.unfinished:
+                return False
+            return True if self.hc.permission(Action.ROLLBACK, self.env)[0] else None
         if action == "rollback":  # None: shown dimmed, with the reason in help
             return True if self._selected() is not None and self.hc.permission(Action.ROLLBACK, self.env)[0] else None
         if action == "show":
@@ -116,7 +137,7 @@ class HistoryScreen(ReportingScreen):
         return True
 
     def disabled_reason(self, action: str) -> str:
-        if action == "rollback":
+        if action in ("rollback", "recover"):
             return self.hc.permission(Action.ROLLBACK, self.env)[1] or "no revision selected"
         return ""
 
@@ -126,6 +147,35 @@ class HistoryScreen(ReportingScreen):
         entry = self._selected()
         if entry is not None:
             self.app.push_screen(PromoteModal.for_rollback(self.env, entry.revision), self._rolled_back)
+
+    def action_recover(self) -> None:
+        from hotclone.tui.screens.confirm import ConfirmModal
+
+        numbers = ", ".join(str(e.revision) for e in self.unfinished)
+        body = (
+            f"Restore {self.env.ref} to the state from before revision(s) {numbers}: every object those "
+            "changes wrote is put back as it was, then read back."
+        )
+        self.app.push_screen(
+            ConfirmModal(f"Recover {self.env.ref}?", body, yes="Recover", danger=True), self._confirmed
+        )
+
+    def _confirmed(self, ok: bool | None) -> None:
+        if ok:
+            self.recover()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="recover")
+    def recover(self) -> None:
+        session = self.hc.session
+        assert session is not None
+        recovered = session.recover(self.env)
+        self.app.call_from_thread(self._recovered, [e.revision for e in recovered])
+
+    def _recovered(self, revisions: list[int]) -> None:
+        numbers = ", ".join(map(str, revisions)) or "none"
+        self.notify(f"revision(s) {numbers} restored and read back", title=f"Recovered {self.env.ref}")
+        self.hc.main_screen.post_message(EnvironmentChanged((self.env.app, self.env.name)))
+        self.reload()
 
     def _rolled_back(self, plan: PromotePlan | None) -> None:
         if plan is not None:
