@@ -43,6 +43,7 @@ def plan_details(plan: PromotePlan) -> str:
     lines += [f"restart {w}" for w in plan.restarts]
     lines += [f" delete {d}" for d in plan.deletions]
     lines += [f"CONFLICT {c.describe()}" for c in plan.conflicts]
+    lines += [f"   skip {item}" for item in plan.skipped]  # nothing left out silently (RBAC: CLI flag only)
     return safe("\n".join(lines), multiline=True) or "nothing to change"
 
 
