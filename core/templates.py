@@ -49,10 +49,13 @@ def expand(document: str, values: Mapping[str, str], where: str) -> str:
     return _PLACEHOLDER.sub(replace, document)
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster on the demo's 400 lines
+
+
 def parse(text: str, where: str) -> object:
     """One YAML document; None when it is empty."""
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_LOADER)  # a safe loader (libyaml's when available)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
