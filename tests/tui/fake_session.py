@@ -77,6 +77,7 @@ class FakeSession:
         rollout_fails: bool = False,
         fail: dict[str, Exception] | None = None,
         story: bool = True,
+        long_names: bool = False,
     ) -> None:
         self.app = app
         self.read_only = read_only
@@ -87,6 +88,7 @@ class FakeSession:
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.store = Store()
         self.types = world.demo_types()
+        self.long_names = long_names  # a third application, with names too long for 80 columns
         self._clock = NOW  # when the next change happens; moved back while the story is replayed
         self._seed()
         if story:
@@ -140,6 +142,8 @@ class FakeSession:
             self._add(demo.namespace_object(self.app, env, env), world.demo_objects(self.app, env, version), _AGES[env])
         for env, env_type in world.OTHER_ENVIRONMENTS.items():
             self._add(demo.namespace_object(world.OTHER_APP, env, env_type), world.ledger_objects(), 90 * _DAY)
+        for env, env_type in world.LONG_ENVIRONMENTS.items() if self.long_names else ():
+            self._add(demo.namespace_object(world.LONG_APP, env, env_type), world.long_named_objects(), 30 * _DAY)
 
     def _add(self, namespace: Obj, objects: tuple[Obj, ...] | list[Obj], age: timedelta) -> None:
         name = self.store.create_namespace(namespace, NOW - age)["metadata"]["name"]

@@ -47,3 +47,37 @@ def ledger_objects(image: str = "ghcr.io/acme/ledger:4.2.0") -> list[Obj]:
     }
     settings = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ledger"}, "data": {"CURRENCY": "EUR"}}
     return [settings, deployment]
+
+
+LONG_APP = "fulfilment"  # an application with long workload and container names (FakeSession(long_names=True))
+LONG_ENVIRONMENTS = {"production": "production", "performance-regression-march": "qa"}
+
+
+def long_named_objects() -> list[Obj]:
+    """Two Deployments whose names and containers are longer than any column at 80 columns."""
+
+    def deployment(name: str, containers: dict[str, str]) -> Obj:
+        labels = {"app.kubernetes.io/name": name}
+        spec = {"containers": [{"name": c, "image": image} for c, image in containers.items()]}
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "labels": labels},
+            "spec": {
+                "replicas": 3,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": spec},
+            },
+        }
+
+    registry = "registry.example.com/fulfilment"
+    return [
+        deployment(
+            "order-fulfilment-reconciliation-worker",
+            {
+                "reconciliation-worker": f"{registry}/reconciliation:3.14.2",
+                "prometheus-metrics-exporter-sidecar": "quay.io/prometheus/statsd-exporter:v0.26.1",
+            },
+        ),
+        deployment("warehouse-inventory-synchronisation-api", {"api": f"{registry}/inventory-sync:2.7.0"}),
+    ]

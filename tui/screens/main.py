@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
@@ -18,6 +19,7 @@ from hotclone.core.display import safe
 from hotclone.core.models import Application, Environment, ImageSpec, VersionMatrix, Workload
 from hotclone.core.permissions import Action
 from hotclone.tui import fmt
+from hotclone.tui.columns import Column, fit, fitted_rows, shorten
 from hotclone.tui.messages import (
     ApplicationsLoaded,
     EnvironmentChanged,
@@ -32,6 +34,8 @@ from hotclone.tui.widgets.vim import VimTable
 from hotclone.tui.workers import deliver
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from hotclone.tui.app import HotcloneApp
 
 # Keys that change the cluster, and the permission each needs (k9s: dangerous actions in one place).
@@ -43,6 +47,26 @@ GUARDED: dict[str, Action] = {
     "destroy": Action.DESTROY,
 }
 NEEDS_ENV = {"diff", "history", *GUARDED}
+
+# Widths are computed per fill (tui.columns): names, containers and cloned-from give up
+# width before the image does, and the image keeps its tag. Kind, type, age, TTL and
+# readiness are short and carry state (EXPIRED): never shortened.
+WORKLOAD_COLUMNS = (
+    Column("kind"),
+    Column("name", shrink=1, minimum=8),
+    Column("container", shrink=1, minimum=8),
+    Column("ready"),
+    Column("image", shrink=2, minimum=20, keep_end=True),
+)
+ENV_COLUMNS = (
+    Column("environment", shrink=1, minimum=12),
+    Column("type"),
+    Column("age"),
+    Column("ttl"),
+    Column("from", shrink=1, minimum=6),
+    Column("versions", shrink=3, minimum=8),
+)
+INCOMPLETE = " (incomplete)"  # a word, not a colour: kept when the name is shortened
 
 
 class MainScreen(ReportingScreen):
@@ -71,6 +95,10 @@ class MainScreen(ReportingScreen):
         self.current_app: str | None = None
         self._pending_focus: str | None = None
         self._checking: str | None = None
+        self._workload_rows: dict[str, tuple[str, ...]] = {}  # row key -> full cells, for the detail line
+        self._shortened: set[str] = set()  # row keys with a shortened cell
+        self._env_widths: list[int] = []
+        self._measured: dict[str, Size] = {}  # table id -> the size its columns were measured for
 
     @property
     def hc(self) -> HotcloneApp:
@@ -91,16 +119,46 @@ class MainScreen(ReportingScreen):
                 # markup=False: these show annotations and the server's words, not markup
                 yield Static("Connecting…", id="env-title", markup=False)
                 yield VimTable(id="workloads")
+                yield Static("", id="workload-detail", markup=False)  # the full row when a cell is shortened
                 yield Static("", id="preflight", markup=False)
         yield Static("", id="reasons", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         envs = self.query_one("#envs", DataTable)
-        self._versions_column = envs.add_columns("environment", "type", "age", "ttl", "from", "versions")[-1]
+        envs.add_columns(*(c.label for c in ENV_COLUMNS))
         envs.loading = True
-        self.query_one("#workloads", DataTable).add_columns("kind", "name", "container", "ready", "image")
+        self.query_one("#workloads", DataTable).add_columns(*(c.label for c in WORKLOAD_COLUMNS))
         self.set_interval(self.hc.refresh_interval, self.quiet_refresh)
+
+    def on_resize(self) -> None:
+        # The widths depend on the space: measure again once the new layout is in place.
+        self.call_after_refresh(self._remeasure)
+
+    def _remeasure(self) -> None:
+        """Fill again the tables whose size changed since their columns were measured."""
+        for table_id, fill in (("envs", self._fill_envs), ("workloads", self._fill_workloads)):
+            size = self.query_one(f"#{table_id}", DataTable).size
+            if size.width and size != self._measured.get(table_id) and table_id in self._measured:
+                fill()
+
+    def _set_columns(self, table: DataTable[str], columns: tuple[Column, ...], rows: list[list[str]]) -> list[int]:
+        """Rebuild the columns with widths for these rows in the table's width; returns the widths."""
+        widths = fit(columns, rows, self._room(table, len(rows)), table.cell_padding)
+        table.clear(columns=True)
+        for column, size in zip(columns, widths, strict=True):
+            table.add_column(shorten(column.label, size), width=size, key=column.label)
+        # A table under its loading indicator has no size yet: its pane's is used until it has.
+        self._measured[table.id or ""] = table.size
+        self.call_after_refresh(self._remeasure)
+        return widths
+
+    @staticmethod
+    def _room(table: DataTable[str], rows: int) -> int:
+        """Cells available for the columns (padding included) of a table holding `rows` rows."""
+        size = table.size if table.size.width else cast("Widget", table.parent).size
+        scrollbar = table.styles.scrollbar_size_vertical if rows + 1 > size.height else 0
+        return size.width - scrollbar
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
@@ -145,41 +203,50 @@ class MainScreen(ReportingScreen):
         self._fill_envs()
 
     def on_versions_loaded(self, message: VersionsLoaded) -> None:
-        # Fill the column in place: rebuilding the table would fight a cursor the user moves.
         self.matrices = message.matrices
+        rows = self._env_rows()
         table = self.query_one("#envs", DataTable)
-        for ref, env in self.envs.items():
+        if fit(ENV_COLUMNS, [cells for _key, cells in rows], self._room(table, len(rows))) != self._env_widths:
+            self._fill_envs()  # first versions: the columns are measured again
+            return
+        # Otherwise fill the column in place: rebuilding the table would fight a cursor the user moves.
+        versions = ENV_COLUMNS[-1]
+        for key, cells in rows:
             with suppress(CellDoesNotExist):  # the row may be filtered out
-                table.update_cell(ref, self._versions_column, self._version_summary(env), update_width=True)
+                table.update_cell(key, versions.label, shorten(cells[-1], self._env_widths[-1]))
 
     def _version_summary(self, env: Environment) -> str:
         matrix = self.matrices.get(env.app)
         return matrix.summary(env.name) if matrix else ""
 
-    def _fill_envs(self) -> None:
-        table = self.query_one("#envs", DataTable)
-        keep = self._pending_focus or (self.env.ref if self.env else None) or self._cursor_key(table)
-        self._pending_focus = None
+    def _env_rows(self) -> list[tuple[str, list[str]]]:
+        """(row key, cells) of the environment list under the filter; cluster text made safe."""
         needle = self.query_one("#filter", Input).value.strip().lower()
-        table.clear()
         now = self.now or datetime.now().astimezone()
+        rows: list[tuple[str, list[str]]] = []
         for application in self.applications:
             shown = [e for e in application.environments if not needle or needle in f"{e.ref} {e.type}".lower()]
             if not shown and needle not in application.name:
                 continue
-            table.add_row(f"▾ {application.name}", "", "", "", "", "", key=f"app:{application.name}")
+            rows.append((f"app:{application.name}", [safe(f"▾ {application.name}"), "", "", "", "", ""]))
             for e in shown:
-                ttl = fmt.ttl(e, now)
-                name = f"  {e.name}" + (" (incomplete)" if e.incomplete else "")
-                table.add_row(
-                    name,
-                    e.type,
-                    fmt.age(e, now),
-                    ttl,
-                    e.cloned_from or "",
-                    self._version_summary(e),
-                    key=e.ref,
-                )
+                name = f"  {safe(e.name)}" + (INCOMPLETE if e.incomplete else "")
+                cells = [name, e.type, fmt.age(e, now), fmt.ttl(e, now), e.cloned_from or "", self._version_summary(e)]
+                rows.append((e.ref, [safe(c) for c in cells]))
+        return rows
+
+    def _fill_envs(self) -> None:
+        table = self.query_one("#envs", DataTable)
+        keep = self._pending_focus or (self.env.ref if self.env else None) or self._cursor_key(table)
+        self._pending_focus = None
+        rows = self._env_rows()
+        self._env_widths = self._set_columns(table, ENV_COLUMNS, [cells for _key, cells in rows])
+        for key, cells in rows:
+            shown = fitted_rows(ENV_COLUMNS, [cells], self._env_widths)[0]
+            if cells[0].endswith(INCOMPLETE) and shown[0] != cells[0]:  # the mark stays, the name gives way
+                shown[0] = shorten(cells[0].removesuffix(INCOMPLETE), self._env_widths[0] - len(INCOMPLETE))
+                shown[0] += INCOMPLETE
+            table.add_row(*shown, key=key)
         if table.row_count:
             self.focus_row(keep or "", move_focus=False)
         if self.focused is None:
@@ -228,6 +295,11 @@ class MainScreen(ReportingScreen):
 
     def _title(self, env: Environment) -> str:
         bits = [f"{env.ref} · {env.type}"]
+        now = self.now or datetime.now().astimezone()
+        if fmt.ttl(env, now) == "EXPIRED":
+            bits.append("EXPIRED")
+        if env.incomplete:
+            bits.append("incomplete")
         if env.cloned_from:
             bits.append(f"cloned from {env.cloned_from}")
         if env.created_by:
@@ -240,24 +312,16 @@ class MainScreen(ReportingScreen):
         self.query_one("#workloads", DataTable).clear()
         self.query_one("#preflight", Static).update("")
         self.workloads = []
+        self._workload_rows, self._shortened = {}, set()
+        self._show_detail()
 
     def on_environment_loaded(self, message: EnvironmentLoaded) -> None:
         self.hc.mark_reachable()
         if self.env is None or message.environment.ref != self.env.ref:
             return  # the user moved on
         self.workloads = message.workloads
-        table = self.query_one("#workloads", DataTable)
-        keep = self._cursor_key(table)
-        table.loading = False
-        table.clear()
-        for w in message.workloads:
-            ready = f"{w.ready}/{w.desired}" if w.desired else "-"
-            for c in w.containers:
-                container = f"{c.name} (init)" if c.init else c.name
-                table.add_row(w.kind, w.name, container, ready, c.image, key=f"{w.ref}|{c.name}")
-        if keep:
-            with suppress(Exception):  # the row may be gone after a change
-                table.move_cursor(row=table.get_row_index(keep))
+        self.query_one("#workloads", DataTable).loading = False
+        self._fill_workloads()
         # Rewritten references are information; the rest still point at the source.
         warnings = "\n".join(
             ("↻ " if line.endswith("(rewritten)") else "⚠ ") + safe(line) for line in message.preflight
@@ -265,6 +329,45 @@ class MainScreen(ReportingScreen):
         self.query_one("#preflight", Static).update(warnings)
         self.query_one("#preflight").display = bool(warnings)
         self.refresh_bindings()
+
+    def _fill_workloads(self) -> None:
+        table = self.query_one("#workloads", DataTable)
+        keep = self._cursor_key(table)
+        self._workload_rows = {}
+        for w in self.workloads:
+            ready = f"{w.ready}/{w.desired}" if w.desired else "-"
+            for c in w.containers:
+                container = f"{c.name} (init)" if c.init else c.name
+                cells = (w.kind, w.name, container, ready, c.image)
+                self._workload_rows[f"{w.ref}|{c.name}"] = tuple(map(safe, cells))
+        full = [list(cells) for cells in self._workload_rows.values()]
+        widths = self._set_columns(table, WORKLOAD_COLUMNS, full)
+        self._shortened = set()
+        shortened = fitted_rows(WORKLOAD_COLUMNS, full, widths)
+        for (key, full_row), shown in zip(self._workload_rows.items(), shortened, strict=True):
+            if shown != list(full_row):
+                self._shortened.add(key)
+            table.add_row(*shown, key=key)
+        if keep:
+            with suppress(Exception):  # the row may be gone after a change
+                table.move_cursor(row=table.get_row_index(keep))
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted, "#workloads")
+    def _workload_highlighted(self) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _show_detail(self) -> None:
+        """The highlighted workload row in full, when one of its cells had to be shortened."""
+        detail = self.query_one("#workload-detail", Static)
+        key = self._cursor_key(self.query_one("#workloads", DataTable))
+        if key is None or key not in self._shortened:
+            detail.display = False
+            return
+        kind, name, container, _ready, image = self._workload_rows[key]
+        detail.update(f"{kind}/{name} · {container}: {image}")
+        detail.display = True
 
     def on_permissions_checked(self, message: PermissionsChecked) -> None:
         self.hc.permissions[message.environment.ref] = message.allowed
