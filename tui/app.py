@@ -36,7 +36,8 @@ class HotcloneApp(App[int]):
     COMMANDS = App.COMMANDS | {HotcloneCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
-        Binding("ctrl+r", "refresh", "Refresh"),
+        # The footer holds the keys a user needs mid-incident, at 80 columns; `?` lists all.
+        Binding("ctrl+r", "refresh", "Refresh", show=False),  # the screen follows the cluster by itself
         Binding("question_mark", "help", "Help"),
         Binding("colon", "command_palette", "Palette", show=False),
         Binding("exclamation_mark", "error_log", "Errors", show=False),

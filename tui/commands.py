@@ -13,10 +13,11 @@ if TYPE_CHECKING:
 
 
 def palette_actions() -> list[tuple[str, str]]:
-    """(action, text) for every key the main screen shows: built from its bindings, never a second list."""
+    """(action, text) for every main-screen key with a tooltip, in the footer or not: built from
+    its bindings, never a second list."""
     from hotclone.tui.screens.main import MainScreen
 
-    return [(b.action, b.tooltip or b.description) for b in MainScreen.BINDINGS if isinstance(b, Binding) and b.show]
+    return [(b.action, b.tooltip) for b in MainScreen.BINDINGS if isinstance(b, Binding) and b.tooltip]
 
 
 class HotcloneCommands(Provider):

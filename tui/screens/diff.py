@@ -31,7 +31,7 @@ class DiffScreen(ReportingScreen):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("n", "next_change", "Next change"),
-        Binding("N", "previous_change", "Prev change"),
+        Binding("N", "previous_change", "Prev change", show=False),
         Binding("s", "toggle_scoped", "Env-scoped"),
         Binding("w", "swap", "Swap"),
         Binding("[", "cycle_left", "Left env", show=False),

@@ -69,11 +69,18 @@ ENV_COLUMNS = (
 INCOMPLETE = " (incomplete)"  # a word, not a colour: kept when the name is shortened
 
 
+class FilterInput(Input):
+    """The filter box: while typing, letters are text and the footer shows the way out."""
+
+    BINDINGS = [Binding("escape", "screen.clear_filter", "Clear filter")]
+
+
 class MainScreen(ReportingScreen):
     AUTO_FOCUS = "#envs"
     # The tooltips double as the command palette's entries (tui.commands): one list of actions.
+    # The footer shows the story's keys in its order and fits 80 columns; `/` (k9s) is in `?`.
     BINDINGS = [
-        Binding("slash", "filter", "Filter", tooltip="Filter environments"),
+        Binding("slash", "filter", "Filter", tooltip="Filter environments", show=False),
         Binding("c", "clone", "Clone", tooltip="Clone the focused environment"),
         Binding("e", "edit_image", "Image", tooltip="Edit the image of the focused workload"),
         Binding("v", "edit_config", "Config", tooltip="Edit a ConfigMap value of the focused environment"),
@@ -113,7 +120,7 @@ class MainScreen(ReportingScreen):
         yield ConnectionBanner(id="banner")
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield Input(placeholder="filter environments…", id="filter")
+                yield FilterInput(placeholder="filter environments…", id="filter")
                 yield VimTable(id="envs")
             with Vertical(id="right"):
                 # markup=False: these show annotations and the server's words, not markup
