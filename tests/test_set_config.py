@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotclone.core import kinds
+from hotclone.core import configmap_values, kinds
 from hotclone.core.configmap_values import parse_assignment, plan
 from hotclone.core.errors import Conflict, InvalidInput, NotFound, Refused
 from tests.conftest import Seeded
@@ -53,4 +53,14 @@ def test_racing_edit_of_the_same_key_is_refused(seeded: Seeded, monkeypatch: pyt
     monkeypatch.setattr(cluster, "json_patch", someone_else_first)
     with pytest.raises(Conflict, match="changed while it was being edited"):
         apply(cluster, seeded.env("qa"), "app-settings", {"CHARSET": "EUC-KR"}, user="u")
+    assert _settings(seeded, "qa")["CHARSET"] == "Shift_JIS"
+
+
+def test_a_value_changed_after_the_preview_is_not_overwritten(seeded: Seeded) -> None:
+    """Before: apply re-read the ConfigMap and guarded against that fresh value, overwriting a colleague."""
+    cluster, qa = seeded.cluster, seeded.env("qa")
+    shown, _ = plan(cluster, qa, "app-settings", {"CHARSET": "EUC-KR"})
+    cluster.patch(kinds.CONFIGMAP, seeded.namespace("qa"), "app-settings", {"data": {"CHARSET": "Shift_JIS"}})
+    with pytest.raises(Conflict, match="changed since the preview"):
+        configmap_values.apply(cluster, qa, "app-settings", {"CHARSET": "EUC-KR"}, seen=shown, user="u")
     assert _settings(seeded, "qa")["CHARSET"] == "Shift_JIS"
