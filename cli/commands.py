@@ -19,7 +19,8 @@ from hotclone.core import display
 from hotclone.core.configmap_values import parse_assignment
 from hotclone.core.contract import SessionContract
 from hotclone.core.destroy import refuse_protected
-from hotclone.core.diff import side_by_side, summary_lines
+from hotclone.core.diff import summary_lines
+from hotclone.core.difflines import SIDE_BY_SIDE_MIN_WIDTH, side_by_side, unified
 from hotclone.core.errors import HotcloneError, NotFound
 from hotclone.core.images import parse_spec
 from hotclone.core.models import PromotePlan
@@ -156,7 +157,8 @@ def cmd_diff(session: SessionContract, args: argparse.Namespace) -> int:
     elif diff.same:
         emit(f"{diff.left} and {diff.right} are the same")
     elif args.side_by_side:
-        emit(side_by_side(diff, _width(args)))
+        width = _width(args)  # a narrow terminal gets the unified view, as the dashboard's
+        emit(side_by_side(diff, width) if width >= SIDE_BY_SIDE_MIN_WIDTH else unified(diff, width))
     else:
         emit("\n".join(summary_lines(diff)))
     return 0 if diff.same else 1

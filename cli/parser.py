@@ -118,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("app")
     diff.add_argument("left")
     diff.add_argument("right")
-    diff.add_argument("--side-by-side", action="store_true")
+    diff.add_argument(
+        "--side-by-side", action="store_true", help="the YAML side by side (unified below 120 columns), in context"
+    )
     diff.add_argument("--include-env-scoped", action="store_true")
     diff.add_argument("--width", type=int, default=0, help="columns for --side-by-side (default: terminal width)")
 

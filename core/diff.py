@@ -1,4 +1,4 @@
-"""Semantic and side-by-side diffs between environments (or any two sets of objects).
+"""Semantic diffs between environments (or any two sets of objects); line views are core.difflines.
 
 Objects are matched by kind and name and compared in normalised form (see
 core.normalize); deepdiff finds the changed paths. Secret values are compared by
@@ -7,9 +7,7 @@ digest and always shown as <hidden>.
 
 from __future__ import annotations
 
-import difflib
 import json
-import textwrap
 from collections.abc import Iterable
 from typing import Any
 
@@ -210,64 +208,6 @@ def display_yaml(obj: Obj | None, compared_with: Obj | None = None) -> str:
 
 def _dump(data: Any, dumper: type[yaml.SafeDumper]) -> str:
     return yaml.dump(data, Dumper=dumper, sort_keys=True, default_flow_style=False, width=10_000, allow_unicode=True)
-
-
-Row = tuple[str | None, str | None, str]  # left line, right line, tag: " ", "|", "<", ">"
-
-
-def align(left: str, right: str) -> list[Row]:
-    """Pair up the lines of two texts, like `diff -y`."""
-    a, b = left.splitlines(), right.splitlines()
-    rows: list[Row] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            rows += [(a[i], b[j], " ") for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
-        elif op == "replace":
-            for k in range(max(i2 - i1, j2 - j1)):
-                l_line = a[i1 + k] if i1 + k < i2 else None
-                r_line = b[j1 + k] if j1 + k < j2 else None
-                rows.append(
-                    (
-                        l_line,
-                        r_line,
-                        "|" if l_line is not None and r_line is not None else "<" if r_line is None else ">",
-                    )
-                )
-        elif op == "delete":
-            rows += [(a[i], None, "<") for i in range(i1, i2)]
-        else:
-            rows += [(None, b[j], ">") for j in range(j1, j2)]
-    return rows
-
-
-def side_by_side(diff: EnvDiff, width: int = 160, *, context: int = 3) -> str:
-    """Text rendering for the CLI: changed objects only, long lines wrapped, never cut."""
-    column = max(20, (width - 3) // 2)
-    out: list[str] = [f"{diff.left:<{column}} | {diff.right}", "=" * min(width, column * 2 + 3)]
-    for obj in diff.changed:
-        out.append(f"--- {obj.ref} ({obj.status})")
-        rows = align(obj.left_yaml, obj.right_yaml)
-        keep = _near_changes(rows, context)
-        skipped = False
-        for index, (l_line, r_line, tag) in enumerate(rows):
-            if index not in keep:
-                if not skipped:
-                    out.append(f"{'...':<{column}}   ...")
-                skipped = True
-                continue
-            skipped = False
-            l_parts = textwrap.wrap(l_line or "", column, drop_whitespace=False) or [""]
-            r_parts = textwrap.wrap(r_line or "", column, drop_whitespace=False) or [""]
-            for n in range(max(len(l_parts), len(r_parts))):
-                lp = l_parts[n] if n < len(l_parts) else ""
-                rp = r_parts[n] if n < len(r_parts) else ""
-                out.append(f"{lp:<{column}} {tag if n == 0 else ' '} {rp}".rstrip())
-    return display.safe("\n".join(out), multiline=True)  # the YAML is safe already; titles too now
-
-
-def _near_changes(rows: list[Row], context: int) -> set[int]:
-    changed = [i for i, row in enumerate(rows) if row[2] != " "]
-    return {j for i in changed for j in range(max(0, i - context), min(len(rows), i + context + 1))}
 
 
 def summary_lines(diff: EnvDiff) -> list[str]:

@@ -47,10 +47,11 @@ def test_hotfix_story_headless(seeded: Seeded) -> None:
     assert diff.code == 1
     assert f"Deployment/web containers[web].image: {app}/web:1.9.3 -> {app}/web:1.9.4" in diff.out
     assert "ConfigMap/app-settings data.CHARSET: ISO-8859-1 -> UTF-8" in diff.out
-    assert (
-        cli("diff", app, "production", "hotfix-ko", "--side-by-side", "--width", "100", "--include-env-scoped").code
-        == 1
-    )
+    narrow = cli("diff", app, "production", "hotfix-ko", "--side-by-side", "--width", "100", "--include-env-scoped")
+    assert narrow.code == 1
+    assert f"+         image: {app}/web:1.9.4" in narrow.out.splitlines()  # unified below 120 columns
+    wide = cli("diff", app, "production", "hotfix-ko", "--side-by-side", "--width", "160")
+    assert any(line.endswith(f"|         image: {app}/web:1.9.4") for line in wide.out.splitlines())
     diff_json = cli("diff", app, "production", "hotfix-ko", "--json", "--include-env-scoped")
     assert json.loads(diff_json.out)["same"] is False
 

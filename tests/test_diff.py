@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from hotclone.core import kinds
 from hotclone.core.clone import clone
-from hotclone.core.diff import diff_environments, side_by_side, summary_lines
+from hotclone.core.diff import diff_environments, summary_lines
+from hotclone.core.difflines import side_by_side
 from hotclone.core.images import parse_spec
 from tests.conftest import Seeded
 from tests.helpers import set_image_as_previewed as apply

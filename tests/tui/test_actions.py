@@ -13,7 +13,7 @@ from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.errors import AlreadyExists
 from hotclone.core.models import ImageChange, ImageSpec
 from hotclone.tui import fmt
-from hotclone.tui.widgets.side_by_side import SideBySide
+from hotclone.tui.widgets.diff_view import DiffView
 from tests.tui.conftest import focus_container, focus_env, make_app, settle
 from tests.tui.fake_session import FakeSession
 from tests.tui.secret_scan import leaks, screen_text, seeded_secrets
@@ -216,7 +216,7 @@ async def test_diff_defaults_to_clone_vs_source_and_navigates(fake: FakeSession)
         objects = app.screen.query_one("#diff-objects", OptionList)
         assert objects.option_count == 2
         assert text(app, "#diff-changes") == "data.CHARSET: ISO-8859-1 -> UTF-8"
-        side = app.screen.query_one("#side-by-side", SideBySide)
+        side = app.screen.query_one("#diff-view", DiffView)
         assert side.current == 0
         await pilot.press("n")  # only one change here: moves to the next object
         await settle(pilot)

@@ -119,6 +119,9 @@ CASES: dict[str, tuple[Steps, Options]] = {
     "promote_side_by_side": (plan_side_by_side, {}),
     "diff": (at("topicshare/hotfix-ko", "d"), {}),
     "diff_env_scoped": (at("topicshare/hotfix-ko", "d", "s", "j", "j", "j", "j"), {}),  # the Secret, masked
+    "diff_image": (at("topicshare/hotfix-ko", "d", "n"), {}),  # unified at 80x24, side by side at 160x48
+    "diff_toggled": (at("topicshare/hotfix-ko", "d", "n", "u"), {}),  # `u`: the other view at each size
+    "diff_no_color": (at("topicshare/hotfix-ko", "d", "n"), {}),  # with NO_COLOR: the marks alone
     "promote": (at("topicshare/hotfix-ko", "p"), {}),
     "promote_confirmed": (promote_typed, {}),
     "rollout_success": (rollout, {}),
@@ -130,10 +133,15 @@ CASES: dict[str, tuple[Steps, Options]] = {
 }
 
 
+NO_COLOR_CASES = {"diff_no_color"}
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("case", list(CASES))
-def test_snapshot(case: str, size: str, snap_compare: Callable[..., bool]) -> None:
+def test_snapshot(case: str, size: str, snap_compare: Callable[..., bool], monkeypatch: pytest.MonkeyPatch) -> None:
     steps, options = CASES[case]
+    if case in NO_COLOR_CASES:
+        monkeypatch.setenv("NO_COLOR", "1")  # Textual reads it when the app is made
     app = make_app(FakeSession(**options))
     assert snap_compare(app, terminal_size=SIZES[size], run_before=steps)
 

@@ -1,4 +1,4 @@
-"""`d`: changed objects with counts on one side, the selected object's YAML side by side on the other."""
+"""`d`: changed objects with counts on one side, the selected object's YAML diff on the other."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hotclone.tui.messages import DiffLoaded
 from hotclone.tui.screens.base import ReportingScreen
 from hotclone.tui.widgets.banner import ConnectionBanner
 from hotclone.tui.widgets.context_bar import ContextBar
-from hotclone.tui.widgets.side_by_side import SideBySide
+from hotclone.tui.widgets.diff_view import DiffView
 from hotclone.tui.widgets.vim import VimOptionList
 from hotclone.tui.workers import deliver
 
@@ -32,6 +32,8 @@ class DiffScreen(ReportingScreen):
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("n", "next_change", "Next change"),
         Binding("N", "previous_change", "Prev change", show=False),
+        Binding("u", "toggle_layout", "View", tooltip="Switch between the unified and side-by-side view"),
+        Binding("z", "toggle_folds", "Fold", tooltip="Show or fold the unchanged lines far from a change"),
         Binding("s", "toggle_scoped", "Env-scoped"),
         Binding("w", "swap", "Swap"),
         Binding("[", "cycle_left", "Left env", show=False),
@@ -65,7 +67,7 @@ class DiffScreen(ReportingScreen):
             yield VimOptionList(id="diff-objects")
             with Vertical(id="diff-side"):
                 yield Static("", id="diff-changes", markup=False)
-                yield SideBySide(id="side-by-side")
+                yield DiffView(id="diff-view")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -101,7 +103,7 @@ class DiffScreen(ReportingScreen):
             self.objects = []
             options.add_option(Option("no differences", disabled=True))
             self.query_one("#diff-changes", Static).update("The two environments are the same.")
-            self.query_one(SideBySide).show("", "", self.left, self.right)
+            self.query_one(DiffView).show("", "", self.left, self.right)
             return
         for i, obj in enumerate(self.objects):
             scoped = " (env)" if obj.env_scoped else ""
@@ -116,9 +118,9 @@ class DiffScreen(ReportingScreen):
         obj = self.objects[event.option_index]
         changes = "\n".join(c.describe() for c in obj.changes) or f"{obj.ref}: {obj.status}"
         self.query_one("#diff-changes", Static).update(safe(changes, multiline=True))
-        side = self.query_one(SideBySide)
-        side.show(obj.left_yaml, obj.right_yaml, self.left, self.right)
-        side.jump(1)
+        view = self.query_one(DiffView)
+        view.show(obj.left_yaml, obj.right_yaml, self.left, self.right)
+        view.jump(1)
 
     def action_next_change(self) -> None:
         self._jump(1)
@@ -127,12 +129,17 @@ class DiffScreen(ReportingScreen):
         self._jump(-1)
 
     def _jump(self, step: int) -> None:
-        side = self.query_one(SideBySide)
-        if side.jump(step) is None:
+        if self.query_one(DiffView).jump(step) is None:
             # no (more) changes in this object: move to the next/previous object
             options = self.query_one("#diff-objects", OptionList)
             if self.objects:
                 options.highlighted = ((options.highlighted or 0) + step) % len(self.objects)
+
+    def action_toggle_layout(self) -> None:
+        self.query_one(DiffView).toggle_layout()
+
+    def action_toggle_folds(self) -> None:
+        self.query_one(DiffView).toggle_folds()
 
     def action_toggle_scoped(self) -> None:
         self.include_env_scoped = not self.include_env_scoped

@@ -1,4 +1,4 @@
-"""A fixed diff (a plan's live-vs-after view) in the diff screen's side-by-side layout."""
+"""A fixed diff (a plan's live-vs-after view) in the diff screen's layout."""
 
 from __future__ import annotations
 
