@@ -1,5 +1,8 @@
 """The `hotclone` console script: parse argv, apply the read-only rule, run one command.
 
+Read-only comes from `--read-only` or the config file (core.settings); a context the file
+marks production makes every change ask for the context's name (cli.prompts.confirm).
+
 Errors are one line on stderr and exit 2, never a traceback. Textual is imported only
 when the dashboard opens, so the headless commands start quickly.
 """
@@ -13,7 +16,7 @@ from collections.abc import Callable
 from hotclone.cli.commands import COMMANDS
 from hotclone.cli.parser import build_parser
 from hotclone.cli.signals import say, stop_once
-from hotclone.core import display
+from hotclone.core import display, settings
 from hotclone.core.cluster import Cluster
 from hotclone.core.errors import Forbidden, HotcloneError
 from hotclone.core.journal import Interrupted
@@ -35,22 +38,37 @@ def main(argv: list[str] | None = None) -> int:
     read_only = bool(getattr(args, "read_only", False))
     request_timeout = getattr(args, "request_timeout", None)
     try:
+        if args.command == "demo":  # its own local control plane: the config file is for real clusters
+            from hotclone.cli.demo import run_demo
+
+            return run_demo(args, kubeconfig, context, read_only, open_dashboard)
+        config = settings.load()  # a bad file stops here, before any cluster is touched
         if args.command is None:
             # A kubeconfig problem will not fix itself: say so now instead of retrying in the
             # dashboard. (Loading it makes no network call; an unreachable server is retried.)
             Cluster.connect(kubeconfig, context).close()
             connect = functools.partial(
-                Session.connect, kubeconfig, context, read_only=read_only, request_timeout=request_timeout
+                Session.connect,
+                kubeconfig,
+                context,
+                read_only=read_only,
+                request_timeout=request_timeout,
+                settings=config,
             )
             return open_dashboard(connect)
-        if args.command == "demo":
-            from hotclone.cli.demo import run_demo
-
-            return run_demo(args, kubeconfig, context, read_only, open_dashboard)
         command = COMMANDS[args.command]
-        if read_only and command.changes_with(args):
+        changes = command.changes_with(args)
+        if read_only and changes:
             raise Forbidden(f"read-only mode: {args.command} is disabled")
-        session = Session.connect(kubeconfig, context, read_only=read_only, request_timeout=request_timeout)
+        session = Session.connect(
+            kubeconfig, context, read_only=read_only, request_timeout=request_timeout, settings=config
+        )
+        if session.read_only and changes:  # not the flag: the config file marks the context read-only
+            refusal = f"read-only context {session.context} ({config.path}): {args.command} is disabled"
+            session.close()
+            raise Forbidden(refusal)
+        if session.production_context:
+            args.production_context = session.context  # every change asks for its name (prompts.confirm)
         try:
             with stop_once():  # Ctrl-C, SIGHUP and SIGTERM stop a change once, and it is restored
                 return command.run(session, args)

@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="machine-readable output")
         if name in COMMANDS and COMMANDS[name].changes:
             p.add_argument("--yes", "-y", action="store_true", help="do not ask (scripts)")
+            p.add_argument(
+                "--confirm",
+                metavar="NAME",
+                help="with --yes: the production target's name, else a production context's (config file)",
+            )
         return p
 
     demo = command("demo", "local control plane + TopicShare demo, then the dashboard")
@@ -140,7 +145,6 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("env")
             p.add_argument("revision", type=int)
-        p.add_argument("--confirm", metavar="NAME", help="the target's name (required for production with --yes)")
         p.add_argument("--reason", default="", help="recorded in history")
         p.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True, help="wait for the rollout")
         p.add_argument("--timeout", type=_seconds, default=180.0, help="rollout timeout in seconds")
@@ -148,9 +152,6 @@ def build_parser() -> argparse.ArgumentParser:
     recover = command("recover", "restore the state from before an interrupted (unfinished) revision")
     recover.add_argument("app")
     recover.add_argument("env")
-    recover.add_argument(
-        "--confirm", metavar="NAME", help="the environment's name (required for production with --yes)"
-    )
 
     history = command("history", "revisions of an environment")
     history.add_argument("app")

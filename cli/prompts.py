@@ -10,17 +10,26 @@ from hotclone.core.errors import Refused
 
 
 def confirm(args: argparse.Namespace, question: str, production_name: str | None = None) -> None:
-    """Raise unless the user (or --yes [--confirm NAME]) agreed. Nothing has changed yet."""
+    """Raise unless the user (or --yes [--confirm NAME]) agreed. Nothing has changed yet.
+
+    One typed name per change: the production target's (`production_name`), else, in a
+    context the config file marks production (`args.production_context`, set by cli.main),
+    the context's.
+    """
     given = getattr(args, "confirm", None)
+    context = None if production_name else getattr(args, "production_context", None)
+    what = "the target is production" if production_name else f"context {context} is marked production"
+    production_name = production_name or context
     if getattr(args, "yes", False):
         if production_name and given != production_name:
-            raise Refused(f"the target is production: pass --confirm {production_name} together with --yes")
+            raise Refused(display.safe(f"{what}: pass --confirm {production_name} together with --yes"))
         return
     if not sys.stdin.isatty():
         raise Refused("not a terminal and no --yes given: nothing was changed")
     question = display.safe(question)
     if production_name:
-        answer = input(f"{question}\nThis is PRODUCTION. Type {production_name!r} to confirm: ").strip()
+        where = "This is PRODUCTION" if context is None else display.safe(f"Context {context} is PRODUCTION")
+        answer = input(f"{question}\n{where}. Type {display.safe(production_name)!r} to confirm: ").strip()
         if answer != production_name:
             raise Refused(f"confirmation {answer!r} does not match {production_name!r}: nothing was changed")
         return

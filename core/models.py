@@ -267,6 +267,7 @@ class ConnectionInfo:
     server: str
     user: str
     read_only: bool
+    production_context: bool = False  # the config file marks the context production: every change typed
 
 
 @dataclass(frozen=True)

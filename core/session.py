@@ -38,14 +38,16 @@ from hotclone.core.models import (
     Workload,
 )
 from hotclone.core.permissions import Action
+from hotclone.core.settings import Settings
 
 
 class Session:
     """The real implementation of `core.contract.SessionContract`, over one cluster connection."""
 
-    def __init__(self, cluster: Cluster, *, read_only: bool = False) -> None:
+    def __init__(self, cluster: Cluster, *, read_only: bool = False, production_context: bool = False) -> None:
         self._cluster = cluster
         self.read_only = read_only
+        self.production_context = production_context  # marked production in the config file
         self._identity: Identity | None = None
 
     @classmethod
@@ -56,9 +58,19 @@ class Session:
         *,
         read_only: bool = False,
         request_timeout: float | None = None,
+        settings: Settings | None = None,
     ) -> Session:
+        """`settings` (the config file) may make the context read-only or production; read-only
+        from either the flag or the file holds."""
         timeout = (min(CONNECT_TIMEOUT, request_timeout), request_timeout) if request_timeout else None
-        return cls(Cluster.connect(kubeconfig, context, timeout=timeout), read_only=read_only)
+        cluster = Cluster.connect(kubeconfig, context, timeout=timeout)
+        chosen = (settings or Settings()).for_context(cluster.context)
+        return cls(cluster, read_only=read_only or chosen.read_only, production_context=chosen.production)
+
+    @property
+    def context(self) -> str:
+        """The kubeconfig context in use (the current one unless --context named another)."""
+        return self._cluster.context
 
     def close(self) -> None:
         self._cluster.close()
@@ -72,7 +84,9 @@ class Session:
         return self._identity
 
     def connection_info(self) -> ConnectionInfo:
-        return ConnectionInfo(self._cluster.context, self._cluster.server, self.identity.username, self.read_only)
+        return ConnectionInfo(
+            self._cluster.context, self._cluster.server, self.identity.username, self.read_only, self.production_context
+        )
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -90,3 +90,9 @@ def seeded_app(seeded: Seeded) -> tuple[Session, str]:
 def _no_user_kubeconfig(monkeypatch: pytest.MonkeyPatch) -> None:
     # Never touch the developer's own cluster from a test.
     monkeypatch.setenv("KUBECONFIG", os.devnull + ".missing")
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's own ~/.config/hotclone/config.yaml stays out of every test."""
+    monkeypatch.setenv("HOTCLONE_CONFIG", os.devnull)

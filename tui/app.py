@@ -149,6 +149,38 @@ class HotcloneApp(App[int]):
             return False, "checking permissions…"
         return cached.get(action, (False, "unknown action"))
 
+    def confirm_change(
+        self,
+        title: str,
+        body: str,
+        proceed: Callable[[], object],
+        *,
+        ask: bool = False,
+        yes: str = "Yes",
+        typed_already: bool = False,
+    ) -> None:
+        """Every change the dashboard makes passes here just before it writes.
+
+        In a context the config file marks production the user types the context's name,
+        unless the dialog just had them type a production target's name (one typed name per
+        change, as in the CLI). Elsewhere `ask` puts a yes/no question; without it the
+        dialog's own submit was the confirmation.
+        """
+        from hotclone.tui.screens.confirm import ConfirmModal
+        from hotclone.tui.screens.typed_confirm import TypedConfirmModal
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                proceed()
+
+        info = self.connection
+        if info is not None and info.production_context and not typed_already:
+            self.push_screen(TypedConfirmModal(title, body, info.context), answered)
+        elif ask:
+            self.push_screen(ConfirmModal(title, body, yes=yes, danger=True), answered)
+        else:
+            proceed()
+
     # -- actions ---------------------------------------------------------------------------
     def action_refresh(self) -> None:
         self.permissions.clear()

@@ -39,6 +39,7 @@ from hotclone.core.models import (
 )
 from hotclone.core.permissions import Action, safety_refusal
 from hotclone.core.schema import ANNOTATION_PREFLIGHT, environment_namespace
+from hotclone.core.settings import Settings
 from tests.tui import fake_core as core
 from tests.tui import fake_world as world
 from tests.tui.fake_store import Store
@@ -78,9 +79,12 @@ class FakeSession:
         fail: dict[str, Exception] | None = None,
         story: bool = True,
         long_names: bool = False,
+        settings: Settings | None = None,
     ) -> None:
         self.app = app
-        self.read_only = read_only
+        chosen = (settings or Settings()).for_context(CONTEXT)  # the config file, combined as Session does
+        self.read_only = read_only or chosen.read_only
+        self.production_context = chosen.production
         self.denied = denied or {}  # what RBAC would refuse, with its reason
         self.rollout_fails = rollout_fails  # web's next rollout stalls (ProgressDeadlineExceeded)
         self.fail = fail or {}  # method name -> error it raises
@@ -168,7 +172,7 @@ class FakeSession:
     # -- who and where -------------------------------------------------------------------------
     def connection_info(self) -> ConnectionInfo:
         self._record("connection_info")
-        return ConnectionInfo(CONTEXT, SERVER, USER, self.read_only)
+        return ConnectionInfo(CONTEXT, SERVER, USER, self.read_only, self.production_context)
 
     def now(self) -> datetime:
         return NOW

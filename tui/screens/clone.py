@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
@@ -130,6 +131,15 @@ class CloneModal(ModalScreen[Environment | None]):
         env_type = str(self.query_one("#clone-type", Select).value)
         ttl = self.query_one("#clone-ttl", Input).value or None
         allow = self.query_one("#clone-allow-refs", Checkbox).value
+        self.hc.confirm_change(
+            f"Clone {self.source.ref} into {self.source.app}/{name}?",
+            f"A new environment {self.source.app}/{name} ({env_type}) with a copy of {self.source.ref}.",
+            partial(self._start, name, env_type, ttl, allow),
+        )
+
+    def _start(self, name: str, env_type: str, ttl: str | None, allow: bool) -> None:
+        if self.running:
+            return
         self.query_one("#clone-form").display = False
         self.query_one("#clone-progress").display = True
         self.query_one("#back").display = False

@@ -132,6 +132,12 @@ class EditConfigModal(ModalScreen[bool]):
             self._busy("planning…")
             self.plan(configmap)
         elif self.stage == "preview":
+            configmap = str(self.query_one("#config-map", Select).value)
+            changes = "\n".join(c.describe() for c in self.shown)
+            self.hc.confirm_change(f"Change ConfigMap/{configmap} in {self.env.ref}?", changes, self._start_apply)
+
+    def _start_apply(self) -> None:
+        if self.stage == "preview":
             self.stage = "applying"
             self._busy("applying…")
             self.apply(str(self.query_one("#config-map", Select).value), self.query_one("#config-reason", Input).value)

@@ -138,6 +138,11 @@ class EditImageModal(ModalScreen[list[ImageSpec] | None]):
             self._busy("planning…")
             self.plan()
         elif self.stage == "preview":
+            changes = ", ".join(f"{c.workload} {c.container} -> {c.new}" for c in self.shown)
+            self.hc.confirm_change(f"Set the image in {self.env.ref}?", changes, self._start_apply)
+
+    def _start_apply(self) -> None:
+        if self.stage == "preview":
             self.stage = "applying"
             self._busy("applying…")
             self.apply(self.query_one("#reason", Input).value.strip())

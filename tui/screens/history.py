@@ -149,20 +149,12 @@ class HistoryScreen(ReportingScreen):
             self.app.push_screen(PromoteModal.for_rollback(self.env, entry.revision), self._rolled_back)
 
     def action_recover(self) -> None:
-        from hotclone.tui.screens.confirm import ConfirmModal
-
         numbers = ", ".join(str(e.revision) for e in self.unfinished)
         body = (
             f"Restore {self.env.ref} to the state from before revision(s) {numbers}: every object those "
             "changes wrote is put back as it was, then read back."
         )
-        self.app.push_screen(
-            ConfirmModal(f"Recover {self.env.ref}?", body, yes="Recover", danger=True), self._confirmed
-        )
-
-    def _confirmed(self, ok: bool | None) -> None:
-        if ok:
-            self.recover()
+        self.hc.confirm_change(f"Recover {self.env.ref}?", body, self.recover, ask=True, yes="Recover")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="recover")
     def recover(self) -> None:

@@ -520,22 +520,13 @@ class MainScreen(ReportingScreen):
         self.app.push_screen(HistoryScreen(self.env))
 
     def action_destroy(self) -> None:
-        from hotclone.tui.screens.confirm import ConfirmModal
-
         env = self.env
         assert env is not None
         body = (
             f"Delete environment {env.ref}: namespace {env.namespace} and every object in it "
             f"({len(self.workloads)} workloads, their services, config and data)."
         )
-        self.app.push_screen(
-            ConfirmModal(f"Destroy {env.ref}?", body, yes="Destroy", danger=True),
-            partial(self._confirm_destroy, env),
-        )
-
-    def _confirm_destroy(self, env: Environment, ok: bool | None) -> None:
-        if ok:
-            self.destroy(env)
+        self.hc.confirm_change(f"Destroy {env.ref}?", body, partial(self.destroy, env), ask=True, yes="Destroy")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="destroy")
     def destroy(self, env: Environment) -> None:

@@ -171,6 +171,16 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
                 self.query_one("#promote-error", Static).update(f"Type {self.plan.target.name!r} exactly to confirm.")
                 self.query_one("#confirm", Input).focus()
             return
+        # A production context types its name too, unless the production target's was just typed.
+        plan = self.plan
+        summary = safe(f"{plan.action} {plan.source} → {plan.target.ref}")
+        self.hc.confirm_change(
+            f"Apply to {plan.target.ref}?", summary, self._start_apply, typed_already=plan.target.is_production
+        )
+
+    def _start_apply(self) -> None:
+        if self.applying or self.plan is None:
+            return
         self.applying = True
         self._update_button()
         self.query_one("#promote-error", Static).update("applying…")

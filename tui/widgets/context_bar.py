@@ -36,6 +36,8 @@ class ContextBar(Static):
 
     def _redraw(self) -> None:
         app = cast("HotcloneApp", self.app)
+        # A context the config file marks production: the whole header turns red (and says so).
+        self.set_class(app.connection is not None and app.connection.production_context, "-production-context")
         self.update(self.compose_text(app.connection, app.focused_env, self.size.width or 80))
 
     def compose_text(self, info: ConnectionInfo | None, env: Environment | None, width: int) -> Text:
@@ -47,7 +49,7 @@ class ContextBar(Static):
         badges = Text()
         if info.read_only:
             badges.append(" "), badges.append(" READ-ONLY ", style("context-bar--read-only"))
-        if env is not None and env.is_production:
+        if info.production_context or (env is not None and env.is_production):
             badges.append(" "), badges.append(" PRODUCTION ", style("context-bar--production"))
         # The kubeconfig's names and the identity the server reports: any text.
         context, user, server = safe(info.context), safe(info.user), safe(info.server)
