@@ -9,9 +9,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
+from hotclone.core import demo
+from hotclone.core.schema import ANNOTATION_STATE, STATE_CREATING
+from hotclone.core.settings import Settings, parse
 from hotclone.tui.app import HotcloneApp
 from tests.tui.conftest import SIZES, focus_container, focus_env, make_app, settle
-from tests.tui.fake_session import FakeSession
+from tests.tui.fake_session import CONTEXT, NOW, FakeSession
 from tests.tui.secret_scan import leaks, screen_text, seeded_secrets
 
 Steps = Callable[[Pilot[Any]], Awaitable[None]]
@@ -99,15 +102,52 @@ async def unreachable(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def long_names_first(pilot: Pilot[Any]) -> None:
+    """An application with long names first: TopicShare's columns are measured again, images whole."""
+    await focus_env(pilot, "fulfilment/performance-regression-march")
+    await focus_env(pilot, "topicshare/hotfix-ko")
+
+
+async def long_names_detail(pilot: Pilot[Any]) -> None:
+    """A shortened row under the cursor: shown in full below the table."""
+    row = "Deployment/order-fulfilment-reconciliation-worker|prometheus-metrics-exporter-sidecar"
+    await focus_container(pilot, "fulfilment/performance-regression-march", row)
+
+
+async def every_state(pilot: Pilot[Any]) -> None:
+    """Production and read-only context, an expired and an incomplete clone: told apart by words."""
+    app = pilot.app
+    assert isinstance(app, HotcloneApp) and isinstance(app.session, FakeSession)
+    half = demo.namespace_object("topicshare", "half-done", "temporary")
+    half["metadata"]["annotations"] = {ANNOTATION_STATE: STATE_CREATING}  # a clone interrupted half-way
+    app.session.store.create_namespace(half, NOW)
+    await settle(pilot)
+    app.main_screen.load_all()
+    await focus_env(pilot, "topicshare/demo-0301")
+
+
+READ_ONLY_CONTEXT = parse(f"contexts:\n  {CONTEXT}: {{read-only: true}}\n", "config.yaml")
+PRODUCTION_CONTEXT = parse(f"contexts:\n  {CONTEXT}: {{production: true}}\n", "config.yaml")
+BOTH_CONTEXT = parse(f"contexts:\n  {CONTEXT}: {{read-only: true, production: true}}\n", "config.yaml")
+
+
 class Options(TypedDict, total=False):
     read_only: bool
     rollout_fails: bool
+    long_names: bool
+    settings: Settings
 
 
 CASES: dict[str, tuple[Steps, Options]] = {
     "main": (at("topicshare/hotfix-ko"), {}),
     "main_production_read_only": (at("topicshare/production"), {"read_only": True}),
     "main_filter": (at("topicshare/qa", "slash", "p", "r", "o", "d"), {}),
+    "main_long_names": (long_names_detail, {"long_names": True}),
+    "main_after_long_names": (long_names_first, {"long_names": True}),
+    "main_read_only_context": (at("topicshare/hotfix-ko"), {"settings": READ_ONLY_CONTEXT}),  # from the config file
+    "main_production_context": (at("topicshare/qa"), {"settings": PRODUCTION_CONTEXT}),
+    "main_no_color_states": (every_state, {"settings": BOTH_CONTEXT}),  # with NO_COLOR
+    "typed_confirm": (at("topicshare/hotfix-ko", "x"), {"settings": PRODUCTION_CONTEXT}),
     "matrix": (at("topicshare/hotfix-ko", "m"), {}),
     "clone": (at("topicshare/production", "c"), {}),
     "clone_invalid": (clone_invalid, {}),
@@ -133,7 +173,7 @@ CASES: dict[str, tuple[Steps, Options]] = {
 }
 
 
-NO_COLOR_CASES = {"diff_no_color"}
+NO_COLOR_CASES = {"diff_no_color", "main_no_color_states"}
 
 
 @pytest.mark.parametrize("size", list(SIZES))

@@ -66,7 +66,7 @@ ENV_COLUMNS = (
     Column("from", shrink=1, minimum=6),
     Column("versions", shrink=3, minimum=8),
 )
-INCOMPLETE = " (incomplete)"  # a word, not a colour: kept when the name is shortened
+INCOMPLETE = "! "  # before the name of an interrupted clone (history marks unfinished revisions alike)
 
 
 class FilterInput(Input):
@@ -237,7 +237,7 @@ class MainScreen(ReportingScreen):
                 continue
             rows.append((f"app:{application.name}", [safe(f"▾ {application.name}"), "", "", "", "", ""]))
             for e in shown:
-                name = f"  {safe(e.name)}" + (INCOMPLETE if e.incomplete else "")
+                name = (INCOMPLETE if e.incomplete else "  ") + safe(e.name)  # a character, not a colour
                 cells = [name, e.type, fmt.age(e, now), fmt.ttl(e, now), e.cloned_from or "", self._version_summary(e)]
                 rows.append((e.ref, [safe(c) for c in cells]))
         return rows
@@ -249,11 +249,7 @@ class MainScreen(ReportingScreen):
         rows = self._env_rows()
         self._env_widths = self._set_columns(table, ENV_COLUMNS, [cells for _key, cells in rows])
         for key, cells in rows:
-            shown = fitted_rows(ENV_COLUMNS, [cells], self._env_widths)[0]
-            if cells[0].endswith(INCOMPLETE) and shown[0] != cells[0]:  # the mark stays, the name gives way
-                shown[0] = shorten(cells[0].removesuffix(INCOMPLETE), self._env_widths[0] - len(INCOMPLETE))
-                shown[0] += INCOMPLETE
-            table.add_row(*shown, key=key)
+            table.add_row(*fitted_rows(ENV_COLUMNS, [cells], self._env_widths)[0], key=key)
         if table.row_count:
             self.focus_row(keep or "", move_focus=False)
         if self.focused is None:
@@ -306,7 +302,7 @@ class MainScreen(ReportingScreen):
         if fmt.ttl(env, now) == "EXPIRED":
             bits.append("EXPIRED")
         if env.incomplete:
-            bits.append("incomplete")
+            bits.append("! incomplete (an interrupted clone)")
         if env.cloned_from:
             bits.append(f"cloned from {env.cloned_from}")
         if env.created_by:
@@ -414,7 +410,12 @@ class MainScreen(ReportingScreen):
         return True
 
     def _update_reasons(self) -> None:
-        reasons = [f"{a.replace('_', ' ')}: {r}" for a in GUARDED if (r := self.disabled_reason(a))]
+        # Keys sharing a reason share its words ("clone, edit image, ...: read-only mode"): one line at 80 columns.
+        by_reason: dict[str, list[str]] = {}
+        for action in GUARDED:
+            if reason := self.disabled_reason(action):
+                by_reason.setdefault(reason, []).append(action.replace("_", " "))
+        reasons = [f"{', '.join(actions)}: {reason}" for reason, actions in by_reason.items()]
         self.query_one("#reasons", Static).update(safe(" · ".join(reasons)))  # the API server's reasons
         self.refresh_bindings()
 
