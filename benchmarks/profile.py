@@ -147,7 +147,7 @@ def main() -> int:
 
         def promote() -> None:
             plan = session.plan_promote(clone)
-            session.apply(plan, confirm="production")
+            session.apply(plan, confirm="production", reason="profile")
 
         sections.append(profiled("promote plan + apply of the clone", promote))
     finally:

@@ -289,7 +289,9 @@ def promote_figures(b: Bench, size: str) -> list[Figure]:
         def by_process() -> float:
             name = prepare()
             try:
-                argv = b.hotclone("promote", b.app, name, "--yes", "--confirm", "production", "--no-wait")
+                argv = b.hotclone(
+                    "promote", b.app, name, "--yes", "--confirm", "production", "--reason", "benchmark", "--no-wait"
+                )
                 return run_process(argv)
             finally:
                 b.remove_namespace(f"{b.app}-{name}")
@@ -302,7 +304,7 @@ def promote_figures(b: Bench, size: str) -> list[Figure]:
                 started = time.perf_counter()
                 plan = session.plan_promote(clone)
                 planned = time.perf_counter()
-                session.apply(plan, confirm="production")
+                session.apply(plan, confirm="production", reason="benchmark")
                 done = time.perf_counter()
                 return planned - started, done - planned, cluster.request_count - before
             finally:

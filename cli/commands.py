@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from hotclone.cli import output
 from hotclone.cli.progress import live_progress
-from hotclone.cli.prompts import confirm
-from hotclone.core import display
+from hotclone.cli.prompts import confirm, required_reason
+from hotclone.core import blast_radius, display, plan_apply
 from hotclone.core.configmap_values import parse_assignment
 from hotclone.core.contract import SessionContract
 from hotclone.core.destroy import refuse_protected
@@ -175,7 +175,11 @@ def _describe_plan(plan: PromotePlan) -> str:
         + (" (PRODUCTION)" if plan.target.is_production else ""),
         f"  objects: {counts['changed']} changed, {counts['added']} added, {len(plan.deletions)} deleted;"
         f" workloads restarting: {', '.join(plan.restarts) or 'none'}",
+        "  blast radius:",
     ]
+    # One line per class, "none" included: an empty class is something to know too.
+    radius = blast_radius.classes(plan.blast_radius)
+    lines += [f"    {name}: {display.safe(', '.join(items)) or 'none'}" for name, items in radius]
     lines += [f"  {line}" for line in summary_lines(plan.diff)]
     lines += [f"  delete {display.safe(ref)}" for ref in plan.deletions]
     lines += [f"  CONFLICT {display.safe(c.describe())}" for c in plan.conflicts]
@@ -198,9 +202,10 @@ def _run_plan(session: SessionContract, plan: PromotePlan, args: argparse.Namesp
             emit(f"nothing to {plan.action}: {plan.target.ref} already matches")
         return 0
     production = plan.target.name if plan.target.is_production else None
+    reason = required_reason(args, lambda given: plan_apply.require_reason(plan, given)) if production else args.reason
     confirm(args, f"Apply this {plan.action} to {plan.target.ref}?", production)
     with live_progress(args, plan.action) as progress:
-        lines = session.apply(plan, confirm=plan.target.name, reason=args.reason, progress=progress)
+        lines = session.apply(plan, confirm=plan.target.name, reason=reason, progress=progress)
     statuses = []
     if args.wait and plan.restarts:
         if not args.json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from hotclone.core import display
 from hotclone.core.errors import Refused
@@ -35,3 +36,19 @@ def confirm(args: argparse.Namespace, question: str, production_name: str | None
         return
     if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
         raise Refused("not confirmed: nothing was changed")
+
+
+def required_reason(args: argparse.Namespace, refuse: Callable[[str], None]) -> str:
+    """--reason, or asked for on a terminal; `refuse` raises core's one-line error when it is empty.
+
+    Without a terminal and without --yes, the reason is not asked for: confirm() refuses next.
+    """
+    given: str = getattr(args, "reason", "") or ""
+    if given.strip():
+        return given
+    if not getattr(args, "yes", False):
+        if not sys.stdin.isatty():
+            return given
+        given = input("Reason (recorded in history; required for production): ").strip()
+    refuse(given)
+    return given

@@ -209,6 +209,58 @@ class Conflict3:
         return f"{self.object} {self.path}: clone has {self.ours}, target has {self.theirs}"
 
 
+@dataclass(frozen=True)
+class Restart:
+    """A workload whose pods roll, with how many pods the live object runs."""
+
+    workload: str  # "Deployment/web"
+    pods: int | None  # spec.replicas (DaemonSet: status.desiredNumberScheduled); None when the server has not said
+
+    def describe(self) -> str:
+        if self.pods is None:
+            return f"{self.workload} (pods on every scheduled node)"
+        return f"{self.workload} ({self.pods} pod{'' if self.pods == 1 else 's'})"
+
+
+@dataclass(frozen=True)
+class Touched:
+    """One object of a class the blast radius names (Services, PVCs, RBAC) and what happens to it."""
+
+    object: str  # "Service/web"
+    change: Literal["changed", "added", "deleted", "skipped"]
+
+    def describe(self) -> str:
+        return f"{self.object} ({'skipped: --include-rbac' if self.change == 'skipped' else self.change})"
+
+
+@dataclass(frozen=True)
+class OtherOwner:
+    """A live object the plan changes or deletes that another tool also manages: it may put its own state back."""
+
+    object: str  # "Deployment/web"
+    tools: tuple[str, ...]  # "Helm release topicshare", "Argo CD application shop", "kubectl apply", ...
+
+    def describe(self) -> str:
+        return f"{self.object} ({', '.join(self.tools)}: may revert this)"
+
+
+@dataclass(frozen=True)
+class BlastRadius:
+    """What a promote or rollback touches, per class of object (core/blast_radius.py computes it)."""
+
+    restarts: tuple[Restart, ...] = ()
+    deletions: tuple[str, ...] = ()
+    services: tuple[Touched, ...] = ()
+    pvcs: tuple[Touched, ...] = ()
+    rbac: tuple[Touched, ...] = ()  # written or deleted; "skipped" when left out without include_rbac
+    other_owners: tuple[OtherOwner, ...] = ()
+
+    @property
+    def pods(self) -> int:
+        """Pods that restart (those of workloads with an unknown count not included)."""
+        return sum(r.pods or 0 for r in self.restarts)
+
+
 @dataclass
 class PromotePlan:
     """What a promote or rollback will do; computed with a server-side dry run."""
@@ -224,6 +276,7 @@ class PromotePlan:
     # Left out, each with its reason, so nothing is skipped silently: "RoleBinding/x (RBAC: pass --include-rbac)"
     skipped: tuple[str, ...] = ()
     rbac: tuple[str, ...] = ()  # RBAC objects ("Kind/name") it writes or deletes: only with include_rbac
+    blast_radius: BlastRadius = field(default_factory=BlastRadius)
     # internal: the objects to write, and a fingerprint of each live object as the diff saw it
     writes: list[dict[str, Any]] = field(default_factory=list, repr=False)
     preconditions: dict[str, str] = field(default_factory=dict, repr=False)

@@ -5,7 +5,8 @@ desired object that already exists is written as a minimal JSON patch (core/patc
 only the fields that differ, so other tools' annotations and fields survive), and the
 server's dry run of exactly those patches gives what the target would become; `preview`
 turns that into the plan the user sees (live target vs result, the workloads that will
-restart, and a fingerprint of every live object it touches). `apply` re-reads the
+restart, its blast radius, and a fingerprint of every live object it touches). A
+production plan is applied only with a reason. `apply` re-reads the
 target and compares each touched object with its fingerprint (its content, not its
 resourceVersion, which controllers bump on every status update); if anything changed
 in between, nothing is applied. Then the journal (core/journal.py) records the change
@@ -19,7 +20,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from hotclone.core import history, inventory, journal, kinds, normalize
+from hotclone.core import blast_radius, history, inventory, journal, kinds, normalize
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import compare, summary_lines
 from hotclone.core.errors import Conflict, HotcloneError, InvalidInput, Refused
@@ -93,7 +94,8 @@ def preview(
     deletions: list[str],
     conflicts: tuple[Conflict3, ...],
 ) -> PromotePlan:
-    """The plan the user sees, from the server's dry-run `results` (ref -> object) of `desired`.
+    """The plan the user sees, from the server's dry-run `results` (ref -> object) of `desired`,
+    with its blast radius (core/blast_radius.py) read from the `live` target objects.
 
     Pure: without a server, pass `desired` itself as `results`.
     """
@@ -109,7 +111,7 @@ def preview(
     )
     restarts = tuple(o.ref for o in diff.changed if o.kind in _RESTARTING and any(map(_restarts_pods, o.changes)))
     preconditions = {ref: fingerprint(live[ref], target.namespace) for ref in [*desired, *deletions] if ref in live}
-    return PromotePlan(
+    plan = PromotePlan(
         app=target.app,
         source=source,
         target=target,
@@ -121,6 +123,16 @@ def preview(
         writes=[desired[ref] for ref in results],
         preconditions=preconditions,
     )
+    plan.blast_radius = blast_radius.radius(plan, live)
+    return plan
+
+
+def require_reason(plan: PromotePlan, reason: str) -> None:
+    """A production promote or rollback says why: the journal's reason is what a postmortem reads first."""
+    if plan.target.is_production and not reason.strip():
+        raise Refused(
+            f"a reason is required for a production {plan.action}: nothing applied to {plan.target.ref} (--reason)"
+        )
 
 
 def apply(
@@ -142,6 +154,7 @@ def apply(
         raise Refused(f"{target.ref} is production: confirm by typing its name ({target.name!r})")
     if plan.empty:
         return []
+    require_reason(plan, reason)
     history.check_reason(reason)
     current = material(cluster, target)
     for ref, seen in plan.preconditions.items():

@@ -16,7 +16,7 @@ from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import format_path, show
 from hotclone.core.errors import InvalidInput, NotFound, Refused
 from hotclone.core.merge3 import FieldConflict, merge
-from hotclone.core.models import Conflict3, Environment, PromotePlan
+from hotclone.core.models import Conflict3, Environment, PromotePlan, Touched
 
 
 def plan(
@@ -133,7 +133,13 @@ def with_rbac(plan: PromotePlan, rbac: list[str], *, include_rbac: bool) -> Prom
     """The plan with its RBAC objects named: written (include_rbac) or skipped, never silently."""
     if include_rbac:
         return dataclasses.replace(plan, rbac=tuple(rbac))
-    return dataclasses.replace(plan, skipped=(*plan.skipped, *(f"{ref} (RBAC: pass --include-rbac)" for ref in rbac)))
+    # The blast radius names them too: its RBAC class shows what stays as it is, and why.
+    left_out = tuple(Touched(ref, "skipped") for ref in rbac)
+    return dataclasses.replace(
+        plan,
+        skipped=(*plan.skipped, *(f"{ref} (RBAC: pass --include-rbac)" for ref in rbac)),
+        blast_radius=dataclasses.replace(plan.blast_radius, rbac=(*plan.blast_radius.rbac, *left_out)),
+    )
 
 
 def _shown(value: Any, secret: bool) -> str | None:

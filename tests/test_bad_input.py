@@ -172,10 +172,10 @@ CASES: list[tuple[str, list[str], str, str]] = [
     ("diff-bad-env-name", ["diff", "{app}", "Prod", "qa"], "invalid environment name 'Prod'", ""),
     ("promote-not-a-clone", ["promote", "{app}", "production", "--yes"], "not cloned from another environment", ""),
     ("promote-onto-itself", ["promote", "{app}", "qa", "qa", "--yes"], "onto itself", ""),
-    ("promote-no-confirm", ["promote", "{app}", "hotfix", "--yes"], "pass --confirm production", ""),
+    ("promote-no-confirm", ["promote", "{app}", "hotfix", "--yes", "--reason", "x"], "pass --confirm production", ""),
     (
         "promote-wrong-confirm",
-        ["promote", "{app}", "hotfix", "--yes", "--confirm", "prod"],
+        ["promote", "{app}", "hotfix", "--yes", "--confirm", "prod", "--reason", "x"],
         "pass --confirm production",
         "",
     ),
@@ -194,7 +194,7 @@ CASES: list[tuple[str, list[str], str, str]] = [
     ),
     (
         "promote-restricted",
-        ["promote", "{app}", "hotfix", "--yes", "--confirm", "production"],
+        ["promote", "{app}", "hotfix", "--yes", "--confirm", "production", "--reason", "x"],
         "forbidden|cannot",
         "restricted",
     ),

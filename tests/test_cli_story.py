@@ -64,7 +64,9 @@ def test_hotfix_story_headless(seeded: Seeded) -> None:
     history = cli("history", app, "production", "--markdown")
     assert "INC-42" in history.out and "`promote` by admin" in history.out
     assert cli("history", app, "hotfix-ko", "--json").code == 0
-    rolled = cli("rollback", app, "production", "1", "--yes", "--confirm", "production", "--no-wait")
+    rolled = cli(
+        "rollback", app, "production", "1", "--yes", "--confirm", "production", "--reason", "undo", "--no-wait"
+    )
     assert rolled.code == 0, rolled.err
     web = seeded.cluster.get(kinds.DEPLOYMENT, seeded.namespace("production"), "web")
     assert web["spec"]["template"]["spec"]["containers"][0]["image"] == f"{app}/web:1.9.3"

@@ -69,7 +69,9 @@ class World:
         return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
     def promote(self) -> subprocess.Popen[str]:
-        return self.hotclone("promote", self.app, "fix", "--yes", "--confirm", "production", "--no-wait")
+        return self.hotclone(
+            "promote", self.app, "fix", "--yes", "--confirm", "production", "--reason", "fault test", "--no-wait"
+        )
 
     def recover(self) -> subprocess.CompletedProcess[str]:
         process = self.hotclone("recover", self.app, "production", "--yes", "--confirm", "production")

@@ -128,7 +128,7 @@ def test_kubectl_apply_keeps_working_through_promote_and_rollback(seeded: Seeded
     clone(seeded.cluster, seeded.env("production"), "fix")
     set_image_as_previewed(seeded.cluster, seeded.env("fix"), [parse_spec("tool=tool:2")])
     plan = seeded.session.plan_promote(seeded.env("fix"))
-    seeded.session.apply(plan, confirm="production")
+    seeded.session.apply(plan, confirm="production", reason="tool:2")
     promoted = _tool(seeded)
     assert promoted["spec"]["template"]["spec"]["containers"][0]["image"] == "tool:2"
     assert last_applied in promoted["metadata"]["annotations"], "kubectl's base survives the promote"

@@ -67,7 +67,7 @@ def test_change_made_to_production_after_the_clone_survives(seeded: Seeded) -> N
     _hotfix(seeded)
     _set(seeded, "production", "LOG_LEVEL", "debug")  # someone debugging production meanwhile
     plan = seeded.session.plan_promote(seeded.env("hotfix"))
-    seeded.session.apply(plan, confirm="production")
+    seeded.session.apply(plan, confirm="production", reason="INC-1")
     assert _setting(seeded, "production", "LOG_LEVEL") == "debug"
     assert _setting(seeded, "production", "CHARSET") == "UTF-8"
 
@@ -80,7 +80,7 @@ def test_same_field_changed_on_both_sides_is_a_conflict_and_nothing_is_applied(s
         ("ConfigMap/app-settings", "data.CHARSET", "UTF-8", "EUC-KR")
     ]
     with pytest.raises(Conflict, match="data.CHARSET"):
-        seeded.session.apply(plan, confirm="production")
+        seeded.session.apply(plan, confirm="production", reason="INC-1")
     assert _image(seeded, "production") == f"{seeded.app}/web:1.9.3"
     assert _setting(seeded, "production", "CHARSET") == "EUC-KR"
 
@@ -90,7 +90,7 @@ def test_concurrent_change_between_diff_and_apply_aborts(seeded: Seeded) -> None
     plan = seeded.session.plan_promote(seeded.env("hotfix"))
     _set(seeded, "production", "SESSION_TTL", "60")  # after the diff was shown
     with pytest.raises(Conflict, match="ConfigMap/app-settings .* changed since the diff"):
-        seeded.session.apply(plan, confirm="production")
+        seeded.session.apply(plan, confirm="production", reason="INC-1")
     assert _image(seeded, "production") == f"{seeded.app}/web:1.9.3"
     assert _setting(seeded, "production", "CHARSET") == "ISO-8859-1"
 
@@ -110,11 +110,11 @@ def test_prune_deletes_only_with_prune(seeded: Seeded) -> None:
     cluster.delete(kinds.NETWORKPOLICY, seeded.namespace("hotfix"), "api-from-web")
     plan = seeded.session.plan_promote(seeded.env("hotfix"))
     assert plan.deletions == ()
-    seeded.session.apply(plan, confirm="production")
+    seeded.session.apply(plan, confirm="production", reason="INC-1")
     assert cluster.get(kinds.NETWORKPOLICY, seeded.namespace("production"), "api-from-web")
     pruning = seeded.session.plan_promote(seeded.env("hotfix"), prune=True)
     assert pruning.deletions == ("NetworkPolicy/api-from-web",)
-    seeded.session.apply(pruning, confirm="production")
+    seeded.session.apply(pruning, confirm="production", reason="INC-1 prune")
     assert "NetworkPolicy/api-from-web" not in namespace_objects(cluster, seeded.namespace("production"))
     # Environment-scoped objects of the target are never pruned.
     assert "Secret/db-credentials" in namespace_objects(cluster, seeded.namespace("production"))
@@ -153,7 +153,7 @@ def test_restricted_user_gets_a_clear_error_and_nothing_changes(seeded: Seeded, 
     try:
         with pytest.raises(Forbidden, match="restricted"):
             plan = restricted.plan_promote(seeded.env("hotfix"))
-            restricted.apply(plan, confirm="production")
+            restricted.apply(plan, confirm="production", reason="INC-1")
     finally:
         restricted.close()
     assert _image(seeded, "production") == f"{seeded.app}/web:1.9.3"
@@ -165,6 +165,6 @@ def test_rollout_is_waited_for(seeded: Seeded, plane: object) -> None:
     _hotfix(seeded)
     session = seeded.session
     plan = session.plan_promote(seeded.env("hotfix"))
-    session.apply(plan, confirm="production")
+    session.apply(plan, confirm="production", reason="INC-1")
     statuses = session.wait_for_rollout(plan.target, list(plan.restarts), timeout=60)
     assert [(s.workload, s.done) for s in statuses] == [("Deployment/web", True)]

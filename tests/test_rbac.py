@@ -48,7 +48,7 @@ def _clone_with_new_rights(seeded: Seeded) -> str:
 
 def _promote(seeded: Seeded, *flags: str) -> str:
     result = run_cli(
-        "promote", seeded.app, "hotfix", "--yes", "--confirm", "production", "--no-wait", *flags,
+        "promote", seeded.app, "hotfix", "--yes", "--confirm", "production", "--reason", "INC-3", "--no-wait", *flags,
         kubeconfig=seeded.kubeconfig,
     )  # fmt: skip
     assert result.code == 0, result.text

@@ -17,7 +17,7 @@ from hotclone.core import validation
 from hotclone.core.contract import SessionContract
 from hotclone.core.diff import summary_lines
 from hotclone.core.errors import HotcloneError
-from hotclone.core.models import Environment, ImageChange, ImageSpec
+from hotclone.core.models import BlastRadius, Environment, ImageChange, ImageSpec, Restart
 from hotclone.core.permissions import Action
 from hotclone.core.schema import MAX_REASON
 from tests.conftest import fresh_app
@@ -83,6 +83,16 @@ def _promote_needs_the_typed_name(session: SessionContract, app: str) -> object:
     plan = session.plan_promote(copy)
     shown = summary_lines(plan.diff), plan.restarts, plan.conflicts, plan.diff.left, plan.diff.right
     return shown, outcome(lambda s, _app: s.apply(plan, confirm="prod"), session, app)
+
+
+def _promote_needs_a_reason(session: SessionContract, app: str) -> object:
+    """Both compute the same blast radius, and both refuse a production promote without a reason."""
+    copy = session.clone(session.environment(app, "production"), "copy").environment
+    _set_image(session, copy, f"{app}/web:1.9.4")
+    plan = session.plan_promote(copy)
+    refused = outcome(lambda s, _app: s.apply(plan, confirm="production", reason="  "), session, app)
+    production = session.environment(app, "production")
+    return plan.blast_radius, refused, [e.action for e in session.history(production)]
 
 
 def _read_only_clone(session: SessionContract, app: str) -> object:
@@ -223,6 +233,17 @@ BEHAVIOURS: dict[str, tuple[Run, Expect]] = {
                 f"{app}/production (after promote)",
             ),
             ("Refused", f"{app}/production is production: confirm by typing its name ('production')"),
+        ),
+    ),
+    "production promote needs a reason": (
+        _promote_needs_a_reason,
+        lambda app: (
+            BlastRadius(restarts=(Restart("Deployment/web", 2),)),
+            (
+                "Refused",
+                f"a reason is required for a production promote: nothing applied to {app}/production (--reason)",
+            ),
+            [],
         ),
     ),
     "read-only refuses clone": (_read_only_clone, lambda app: ("Forbidden", "read-only mode: clone is disabled")),

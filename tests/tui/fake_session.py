@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from hotclone.core import configmap_values, demo, history, images, inventory, journal, matrix, rollout
+from hotclone.core import configmap_values, demo, history, images, inventory, journal, matrix, plan_apply, rollout
 from hotclone.core.cluster import Obj
 from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
@@ -404,6 +404,7 @@ class FakeSession:
         core.check_plan(plan, confirm)
         if plan.empty:
             return []
+        plan_apply.require_reason(plan, reason)
         history.check_reason(reason)
         core.check_unchanged(self.store, plan)
         core.refuse_if_unfinished(self.store, target)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, Select, Static
 
 from hotclone.core.configmap_values import ConfigChange
-from hotclone.core.errors import AlreadyExists
+from hotclone.core.errors import AlreadyExists, Refused
 from hotclone.core.models import ImageChange, ImageSpec
 from hotclone.tui import fmt
 from hotclone.tui.widgets.diff_view import DiffView
@@ -323,6 +325,7 @@ async def test_failed_rollout_offers_one_key_rollback() -> None:
         await focus_env(pilot, "topicshare/hotfix-ko")
         await pilot.press("p")
         await settle(pilot)
+        app.screen.query_one("#reason", Input).value = "KO-118"
         app.screen.query_one("#confirm", Input).value = "production"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -337,11 +340,57 @@ async def test_failed_rollout_offers_one_key_rollback() -> None:
         await settle(pilot)
         assert fake.called("plan_rollback") == [(("production", None), {})]  # None: undo the latest revision
         assert type(app.screen).__name__ == "PromoteModal"
-        assert app.screen.query_one("#submit", Button).disabled  # same typed confirmation
+        assert app.screen.query_one("#submit", Button).disabled  # same typed confirmation and reason
+        app.screen.query_one("#reason", Input).value = "KO-118 rollout stuck"
         app.screen.query_one("#confirm", Input).value = "production"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert fake.called("apply")[-1] == (("rollback", "production"), {"confirm": "production", "reason": ""})
+        assert fake.called("apply")[-1] == (
+            ("rollback", "production"),
+            {"confirm": "production", "reason": "KO-118 rollout stuck"},
+        )
+
+
+async def test_production_promote_needs_a_reason(fake: FakeSession) -> None:
+    """Apply stays disabled, with a hint, until a production promote has a reason; blanks are no reason."""
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/hotfix-ko")
+        await pilot.press("p")
+        await settle(pilot)
+        assert "give a reason" in text(app, "#confirm-warning")
+        assert "required for production" in str(app.screen.query_one("#reason-label", Static).render())
+        assert "restarts: Deployment/web (2 pods)" in text(app, "#plan-details")  # the blast radius, first
+        submit = app.screen.query_one("#submit", Button)
+        app.screen.query_one("#confirm", Input).value = "production"
+        for blank in ("", "   "):
+            app.screen.query_one("#reason", Input).value = blank
+            await pilot.pause()
+            assert submit.disabled, repr(blank)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert text(app, "#promote-error") == "A reason is required for production."
+            assert app.focused is app.screen.query_one("#reason", Input)
+        assert not fake.called("apply")
+        app.screen.query_one("#reason", Input).value = "KO-118 Hangul fix"
+        await pilot.pause()
+        assert not submit.disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert fake.called("apply") == [
+            (("promote", "production"), {"confirm": "production", "reason": "KO-118 Hangul fix"})
+        ]
+
+
+async def test_the_fake_refuses_a_production_promote_without_a_reason(fake: FakeSession) -> None:
+    """The rule is core's (plan_apply.require_reason), so every front end gets it: the fake too."""
+    production = fake.environment("topicshare", "production")
+    before = fake.history(production), fake.workloads(production)
+    plan = fake.plan_promote(fake.environment("topicshare", "hotfix-ko"))
+    message = "a reason is required for a production promote: nothing applied to topicshare/production (--reason)"
+    with pytest.raises(Refused, match=f"^{re.escape(message)}$"):
+        fake.apply(plan, confirm="production", reason=" ")
+    assert (fake.history(production), fake.workloads(production)) == before
 
 
 # -- history -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Select
+from textual.widgets import Checkbox, Input, Select
 
 from hotclone.core import demo
 from hotclone.core.schema import ANNOTATION_STATE, STATE_CREATING
@@ -78,6 +78,26 @@ async def promote_typed(pilot: Pilot[Any]) -> None:
     await at("topicshare/hotfix-ko", "p")(pilot)
     pilot.app.screen.query_one("#reason", Input).value = "KO-118 Hangul mojibake"
     pilot.app.screen.query_one("#confirm", Input).value = "production"
+    await settle(pilot)
+
+
+async def promote_wide_blast_radius(pilot: Pilot[Any]) -> None:
+    """A wider blast radius: production's workloads are a Helm release's, the clone moved a Service's
+    port and dropped the worker, and prune is on (the worker is deleted)."""
+    app = pilot.app
+    assert isinstance(app, HotcloneApp) and isinstance(app.session, FakeSession)
+    store = app.session.store
+    for ref in ("Deployment/web", "Deployment/worker"):
+        meta = store.objects["topicshare-production"][ref]["metadata"]
+        meta.setdefault("labels", {})["app.kubernetes.io/managed-by"] = "Helm"
+        meta.setdefault("annotations", {})["meta.helm.sh/release-name"] = "topicshare"
+    store.objects["topicshare-hotfix-ko"]["Service/web"]["spec"]["ports"][0]["port"] = 8081
+    store.remove("topicshare-hotfix-ko", "Deployment/worker")
+    await at("topicshare/hotfix-ko", "p")(pilot)
+    app.screen.query_one("#prune", Checkbox).value = True
+    await settle(pilot)
+    app.screen.query_one("#reason", Input).value = "KO-118 Hangul mojibake"
+    app.screen.query_one("#confirm", Input).value = "production"
     await settle(pilot)
 
 
@@ -164,6 +184,7 @@ CASES: dict[str, tuple[Steps, Options]] = {
     "diff_no_color": (at("topicshare/hotfix-ko", "d", "n"), {}),  # with NO_COLOR: the marks alone
     "promote": (at("topicshare/hotfix-ko", "p"), {}),
     "promote_confirmed": (promote_typed, {}),
+    "promote_wide_blast_radius": (promote_wide_blast_radius, {}),
     "rollout_success": (rollout, {}),
     "rollout_failure": (rollout, {"rollout_fails": True}),
     "history": (at("topicshare/hotfix-ko", "h"), {}),

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from hotclone.core import blast_radius
 from hotclone.core.display import safe
 from hotclone.core.models import Environment, PromotePlan
 from hotclone.tui.messages import PlanApplied, PlanLoaded
@@ -31,17 +32,37 @@ def plan_counts(plan: PromotePlan) -> str:
     objects = counts["changed"] + counts["added"] + counts["removed"]
     return (
         f"{objects} objects change ({counts['changed']} changed, {counts['added']} added, "
-        f"{counts['removed']} removed) · {len(plan.restarts)} workloads restart · "
-        f"{len(plan.deletions)} deletions"
+        f"{counts['removed']} removed) · {len(plan.restarts)} workloads restart "
+        f"({plan.blast_radius.pods} pods) · {len(plan.deletions)} deletions"
+        + (f" · {len(owned)} owned by other tools" if (owned := plan.blast_radius.other_owners) else "")
     )
 
 
+# What an empty class reads as in the one line that names them all ("no restarts, ... or ...").
+_NONE = {"owned by other tools": "objects of other tools", "services": "Services"}
+
+
+def radius_lines(plan: PromotePlan) -> list[str]:
+    """The blast radius, first in the details (which scroll): a line per class it touches, one for the rest."""
+    classes = blast_radius.classes(plan.blast_radius)
+    lines = []
+    for name, items in classes:
+        if len(items) == 1:
+            lines.append(f"  {name}: {items[0]}")
+        elif items:  # one per line: a long list wrapped by the terminal is hard to read
+            lines += [f"  {name}:", *(f"    {item}" for item in items)]
+    untouched = [_NONE.get(name, name) for name, items in classes if not items]
+    if untouched:
+        listed = f"{', '.join(untouched[:-1])} or {untouched[-1]}" if len(untouched) > 1 else untouched[0]
+        lines.append(f"  no {listed}")
+    return ["blast radius", *lines]
+
+
 def plan_details(plan: PromotePlan) -> str:
-    lines = [
+    lines = [*radius_lines(plan), "changes"] if not plan.empty else []
+    lines += [
         f"{o.status:>7} {o.ref}" + "".join(f"\n          {c.describe()}" for c in o.changes) for o in plan.diff.changed
     ]
-    lines += [f"restart {w}" for w in plan.restarts]
-    lines += [f" delete {d}" for d in plan.deletions]
     lines += [f"CONFLICT {c.describe()}" for c in plan.conflicts]
     lines += [f"   skip {item}" for item in plan.skipped]  # nothing left out silently (RBAC: CLI flag only)
     return safe("\n".join(lines), multiline=True) or "nothing to change"
@@ -90,7 +111,7 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
             with VerticalScroll(id="plan-changes"):
                 yield Static("", id="plan-details", markup=False)
             yield Checkbox("Prune: delete objects that exist only in the target", id="prune")
-            yield Label("Reason (recorded in history)", classes="field-label")
+            yield Label("Reason (recorded in history)", id="reason-label", classes="field-label")
             yield Input("", id="reason", placeholder="why this change")
             yield Static("", id="confirm-warning", classes="production-warning", markup=False)
             yield Input("", id="confirm", placeholder="type the target's name")
@@ -137,8 +158,9 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         if target.is_production:
             self.query_one("#promote").add_class("production")
             warning = self.query_one("#confirm-warning", Static)
-            warning.update(f"PRODUCTION: type {target.name!r} to confirm")
+            warning.update(f"PRODUCTION: give a reason and type {target.name!r} to confirm")
             warning.display = True
+            self.query_one("#reason-label", Label).update("Reason (required for production, recorded in history)")
             self.query_one("#confirm").display = True
         error = self.query_one("#promote-error", Static)
         if plan.conflicts:
@@ -151,9 +173,14 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         self.query_one("#reason", Input).focus()
         self._update_button()
 
+    def _reason_missing(self) -> bool:
+        """Production promotes and rollbacks need a reason (core refuses them without one too)."""
+        plan = self.plan
+        return plan is not None and plan.target.is_production and not self.query_one("#reason", Input).value.strip()
+
     def _confirmed(self) -> bool:
         plan = self.plan
-        if plan is None or plan.empty or plan.conflicts:
+        if plan is None or plan.empty or plan.conflicts or self._reason_missing():
             return False
         return not plan.target.is_production or self.query_one("#confirm", Input).value == plan.target.name
 
@@ -167,7 +194,10 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         if self.applying or self.plan is None:
             return
         if not self._confirmed():
-            if self.plan.target.is_production:
+            if self._reason_missing():
+                self.query_one("#promote-error", Static).update("A reason is required for production.")
+                self.query_one("#reason", Input).focus()
+            elif self.plan.target.is_production:
                 self.query_one("#promote-error", Static).update(f"Type {self.plan.target.name!r} exactly to confirm.")
                 self.query_one("#confirm", Input).focus()
             return
