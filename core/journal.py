@@ -254,7 +254,10 @@ def recover(cluster: Cluster, environment: Environment, *, user: str) -> list[Hi
         if entry.finished:
             continue
         _, snapshot = history.snapshot(cluster, environment, entry.revision)
-        touched = history.touched(cluster, environment, entry.revision)
+        # Interrupted: the run itself recorded exactly what it could not restore. Pending: the
+        # writer died without saying, so every object it meant to write is restored.
+        exact = entry.state == REVISION_INTERRUPTED and entry.changed
+        touched = list(entry.changed) if exact else history.touched(cluster, environment, entry.revision)
         still = restore(cluster, environment, {inventory.ref(o): o for o in snapshot}, touched)
         if still:
             history.mark(cluster, environment.namespace, entry.revision, REVISION_INTERRUPTED, changed=still)
