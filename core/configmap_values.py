@@ -132,6 +132,15 @@ def plan(
     return changes, diff
 
 
+def check_seen(environment: Environment, name: str, seen: list[ConfigChange], changes: list[ConfigChange]) -> None:
+    """Pure: nothing is written unless the changes are still those the preview showed."""
+    if changes != list(seen):
+        moved = next((c for c in changes if c not in seen), None) or next(c for c in seen if c not in changes)
+        raise Conflict(
+            f"ConfigMap/{name} in {environment.ref} changed since the preview ({moved.key}); nothing applied"
+        )
+
+
 def apply(
     cluster: Cluster,
     environment: Environment,
@@ -145,11 +154,7 @@ def apply(
     """Patch the ConfigMap, journaled, guarded by the values the preview showed (`seen`)."""
     history.check_reason(reason)
     environment, before, _after, changes = _prepare(cluster, environment, name, values)
-    if changes != list(seen):
-        moved = next((c for c in changes if c not in seen), None) or next(c for c in seen if c not in changes)
-        raise Conflict(
-            f"ConfigMap/{name} in {environment.ref} changed since the preview ({moved.key}); nothing applied"
-        )
+    check_seen(environment, name, seen, changes)
     if not changes:
         return []
     snapshot = journal.including(history.material_snapshot(cluster, environment.namespace), [before])

@@ -72,9 +72,17 @@ def environments(cluster: Cluster, app: str) -> list[Environment]:
 def current(cluster: Cluster, environment: Environment) -> Environment:
     """The environment as the cluster labels it now (one GET): writes check safety rules on fresh labels."""
     try:
-        fresh = from_namespace(cluster.get(kinds.NAMESPACE, None, environment.namespace))
+        namespace: Obj | None = cluster.get(kinds.NAMESPACE, None, environment.namespace)
     except NotFound:
-        raise NotFound(f"{environment.ref} no longer exists (namespace {environment.namespace})") from None
+        namespace = None
+    return still(environment, namespace)
+
+
+def still(environment: Environment, namespace: Obj | None) -> Environment:
+    """Pure: `environment` as `namespace` (read just now, None if gone) labels it, or NotFound."""
+    if namespace is None:
+        raise NotFound(f"{environment.ref} no longer exists (namespace {environment.namespace})")
+    fresh = from_namespace(namespace)
     if (fresh.app, fresh.name) != (environment.app, environment.name):
         raise NotFound(f"namespace {environment.namespace} is no longer {environment.ref} (now {fresh.ref})")
     return fresh
@@ -82,7 +90,11 @@ def current(cluster: Cluster, environment: Environment) -> Environment:
 
 def environment(cluster: Cluster, app: str, env: str) -> Environment:
     validate_label(env, "environment name")
-    known = environments(cluster, app)
+    return pick(app, env, environments(cluster, app))
+
+
+def pick(app: str, env: str, known: list[Environment]) -> Environment:
+    """Pure: environment `env` among the app's `known` environments, or NotFound naming them."""
     if not known:
         raise NotFound(f"unknown application {app!r}: no namespace is labelled {LABEL_APP}={app}")
     for candidate in known:

@@ -211,25 +211,6 @@ def mark(
     cluster.patch(kinds.SECRET, namespace, history_secret_name(revision), {"metadata": {"annotations": annotations}})
 
 
-def record(
-    cluster: Cluster,
-    namespace: str,
-    *,
-    action: str,
-    user: str,
-    summary: list[str],
-    before: list[Obj],
-    reason: str = "",
-    now: datetime | None = None,
-) -> int:
-    """A revision that is complete as it is written (the change it records is already verified)."""
-    revision = begin(
-        cluster, namespace, action=action, user=user, summary=summary, before=before, touched=[], reason=reason, now=now
-    )
-    mark(cluster, namespace, revision, REVISION_COMPLETE)
-    return revision
-
-
 def _prune(cluster: Cluster, namespace: str, older: list[int]) -> None:
     """Delete the oldest revisions beyond the cap; an unfinished one is kept: recover needs it."""
     excess = len(older) + 1 - MAX_REVISIONS

@@ -164,8 +164,7 @@ def apply(
     """
     history.check_reason(reason)
     environment, before, after, changes = _prepare(cluster, environment, specs)
-    if changes != list(seen):
-        raise Conflict(f"{environment.ref} changed since the preview: {_moved(seen, changes)}; nothing applied")
+    check_seen(environment, seen, changes)
     if not changes:
         return []
     # Environment-scoped workloads (a template's database) are not in the material snapshot:
@@ -189,6 +188,12 @@ def apply(
         write=write,
     )
     return changes
+
+
+def check_seen(environment: Environment, seen: list[ImageChange], changes: list[ImageChange]) -> None:
+    """Pure: nothing is written unless the changes are still those the preview showed."""
+    if changes != list(seen):
+        raise Conflict(f"{environment.ref} changed since the preview: {_moved(seen, changes)}; nothing applied")
 
 
 def _moved(seen: list[ImageChange], now: list[ImageChange]) -> str:

@@ -90,7 +90,12 @@ class Outcome:
 
 def refuse_if_unfinished(cluster: Cluster, environment: Environment) -> None:
     """A half-applied change blocks every other: its before-state must be restored first."""
-    for entry in history.entries(cluster, environment):
+    refuse_unfinished(environment, history.entries(cluster, environment))
+
+
+def refuse_unfinished(environment: Environment, entries: list[HistoryEntry]) -> None:
+    """Pure: Refused naming the first unfinished revision among `entries`."""
+    for entry in entries:
         if not entry.finished:
             raise Refused(unfinished_message(environment, entry))
 

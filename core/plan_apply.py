@@ -135,6 +135,27 @@ def require_reason(plan: PromotePlan, reason: str) -> None:
         )
 
 
+def check_plan(plan: PromotePlan, confirm: str | None) -> None:
+    """Pure: a plan with conflicts, or a production target without its typed name, is refused."""
+    if plan.conflicts:
+        listed = "; ".join(c.describe() for c in plan.conflicts)
+        raise Conflict(f"{len(plan.conflicts)} conflict(s), nothing applied: {listed}")
+    if plan.target.is_production and confirm != plan.target.name:
+        raise Refused(f"{plan.target.ref} is production: confirm by typing its name ({plan.target.name!r})")
+
+
+def check_unchanged(plan: PromotePlan, current: dict[str, Obj]) -> None:
+    """Pure: the target's material objects (`current`, read just now) are still what the diff showed."""
+    target = plan.target
+    for ref, seen in plan.preconditions.items():
+        now = current.get(ref)
+        if now is None or fingerprint(now, target.namespace) != seen:
+            raise Conflict(f"{ref} in {target.ref} changed since the diff; nothing applied (run {plan.action} again)")
+    appeared = [w for w in plan.writes if inventory.ref(w) not in plan.preconditions and inventory.ref(w) in current]
+    if appeared:
+        raise Conflict(f"{inventory.ref(appeared[0])} appeared in {target.ref} since the diff; nothing applied")
+
+
 def apply(
     cluster: Cluster,
     plan: PromotePlan,
@@ -147,23 +168,13 @@ def apply(
     """Apply a plan, journaled; returns its summary lines. All or nothing (see core/journal.py)."""
     report = progress or (lambda step: None)
     target = plan.target
-    if plan.conflicts:
-        listed = "; ".join(c.describe() for c in plan.conflicts)
-        raise Conflict(f"{len(plan.conflicts)} conflict(s), nothing applied: {listed}")
-    if target.is_production and confirm != target.name:
-        raise Refused(f"{target.ref} is production: confirm by typing its name ({target.name!r})")
+    check_plan(plan, confirm)
     if plan.empty:
         return []
     require_reason(plan, reason)
     history.check_reason(reason)
     current = material(cluster, target)
-    for ref, seen in plan.preconditions.items():
-        now = current.get(ref)
-        if now is None or fingerprint(now, target.namespace) != seen:
-            raise Conflict(f"{ref} in {target.ref} changed since the diff; nothing applied (run {plan.action} again)")
-    appeared = [w for w in plan.writes if inventory.ref(w) not in plan.preconditions and inventory.ref(w) in current]
-    if appeared:
-        raise Conflict(f"{inventory.ref(appeared[0])} appeared in {target.ref} since the diff; nothing applied")
+    check_unchanged(plan, current)
     before = [normalize.for_copy(o) for o in current.values()]
     touched = [inventory.ref(w) for w in plan.writes] + list(plan.deletions)
     lines = summary_lines(plan.diff) + [f"{ref} deleted" for ref in plan.deletions]

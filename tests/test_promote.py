@@ -141,7 +141,10 @@ def test_history_is_capped(seeded: Seeded) -> None:
     cluster = seeded.cluster
     namespace = seeded.namespace("qa")
     for n in range(history.MAX_REVISIONS + 3):
-        history.record(cluster, namespace, action="set-image", user="u", summary=[str(n)], before=[])
+        revision = history.begin(
+            cluster, namespace, action="set-image", user="u", summary=[str(n)], before=[], touched=[]
+        )
+        history.mark(cluster, namespace, revision, "complete")
     environment = seeded.session.environment(seeded.app, "qa")
     revisions = [e.revision for e in history.entries(cluster, environment)]
     assert revisions == list(range(4, history.MAX_REVISIONS + 4))

@@ -16,7 +16,6 @@ from hotclone.core import (
     discovery,
     durations,
     envtypes,
-    images,
     inventory,
     journal,
     kinds,
@@ -26,18 +25,16 @@ from hotclone.core import (
     rollback,
 )
 from hotclone.core.cluster import Obj
-from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
 from hotclone.core.destroy import INCOMPLETE_GRACE
 from hotclone.core.diff import compare
-from hotclone.core.errors import AlreadyExists, Conflict, InvalidInput, NotFound, Refused
+from hotclone.core.errors import AlreadyExists, InvalidInput, NotFound, Refused
 from hotclone.core.models import (
     PROTECTED_TYPES,
     CloneResult,
     EnvDiff,
     Environment,
     HistoryEntry,
-    ImageChange,
     ProgressStep,
     PromotePlan,
 )
@@ -72,25 +69,12 @@ def environments(store: Store, app: str) -> list[Environment]:
 def environment(store: Store, app: str, env: str) -> Environment:
     """As discovery.environment."""
     validate_label(env, "environment name")
-    known = environments(store, app)
-    if not known:
-        raise NotFound(f"unknown application {app!r}: no namespace is labelled {LABEL_APP}={app}")
-    for candidate in known:
-        if candidate.name == env:
-            return candidate
-    names = ", ".join(e.name for e in known)
-    raise NotFound(f"unknown environment {env!r} of application {app!r} (known: {names})")
+    return discovery.pick(app, env, environments(store, app))
 
 
 def current(store: Store, env: Environment) -> Environment:
     """As discovery.current: the environment as its namespace is labelled now (writes check fresh labels)."""
-    namespace = store.namespaces.get(env.namespace)
-    if namespace is None:
-        raise NotFound(f"{env.ref} no longer exists (namespace {env.namespace})")
-    fresh = discovery.from_namespace(namespace)
-    if (fresh.app, fresh.name) != (env.app, env.name):
-        raise NotFound(f"namespace {env.namespace} is no longer {env.ref} (now {fresh.ref})")
-    return fresh
+    return discovery.still(env, store.namespaces.get(env.namespace))
 
 
 def expired(store: Store, now: datetime) -> list[Environment]:
@@ -122,22 +106,7 @@ def remember(
 
 def refuse_if_unfinished(store: Store, env: Environment) -> None:
     """As journal.refuse_if_unfinished: a half-applied change blocks every other."""
-    for revision in store.revisions.get(env.namespace, []):
-        if not revision.entry.finished:
-            raise Refused(journal.unfinished_message(env, revision.entry))
-
-
-def check_seen_images(env: Environment, seen: list[ImageChange], changes: list[ImageChange]) -> None:
-    """As images.apply: nothing is written unless the changes are still those the preview showed."""
-    if changes != list(seen):
-        raise Conflict(f"{env.ref} changed since the preview: {images._moved(seen, changes)}; nothing applied")
-
-
-def check_seen_config(env: Environment, name: str, seen: list[ConfigChange], changes: list[ConfigChange]) -> None:
-    """As configmap_values.apply."""
-    if changes != list(seen):
-        moved = next((c for c in changes if c not in seen), None) or next(c for c in seen if c not in changes)
-        raise Conflict(f"ConfigMap/{name} in {env.ref} changed since the preview ({moved.key}); nothing applied")
+    journal.refuse_unfinished(env, [r.entry for r in store.revisions.get(env.namespace, [])])
 
 
 def change_diff(env: Environment, before: list[Obj], after: list[Obj], action: str) -> EnvDiff:
@@ -287,23 +256,6 @@ def rollback_plan(store: Store, env: Environment, revision: int | None) -> Promo
     return plan_apply.preview("rollback", f"revision {revision}", fresh, live, desired, desired, deletions, ())
 
 
-def check_plan(plan: PromotePlan, confirm: str | None) -> None:
-    """plan_apply.apply's first checks."""
-    if plan.conflicts:
-        listed = "; ".join(c.describe() for c in plan.conflicts)
-        raise Conflict(f"{len(plan.conflicts)} conflict(s), nothing applied: {listed}")
-    if plan.target.is_production and confirm != plan.target.name:
-        raise Refused(f"{plan.target.ref} is production: confirm by typing its name ({plan.target.name!r})")
-
-
 def check_unchanged(store: Store, plan: PromotePlan) -> None:
-    """plan_apply.apply's check that the target is still what the preview showed."""
-    target = plan.target
-    live = store.material(target.namespace)
-    for ref, seen in plan.preconditions.items():
-        now = live.get(ref)
-        if now is None or plan_apply.fingerprint(now, target.namespace) != seen:
-            raise Conflict(f"{ref} in {target.ref} changed since the diff; nothing applied (run {plan.action} again)")
-    appeared = [w for w in plan.writes if inventory.ref(w) not in plan.preconditions and inventory.ref(w) in live]
-    if appeared:
-        raise Conflict(f"{inventory.ref(appeared[0])} appeared in {target.ref} since the diff; nothing applied")
+    """plan_apply.apply's check, on the store's objects."""
+    plan_apply.check_unchanged(plan, store.material(plan.target.namespace))

@@ -289,7 +289,7 @@ class FakeSession:
         """As images.apply: written only if the preview the user confirmed (`seen`) still holds."""
         history.check_reason(reason)
         fresh, before, after, changes = self._edit_images(environment, specs)
-        core.check_seen_images(fresh, seen, changes)
+        images.check_seen(fresh, seen, changes)
         summary = [f"{c.workload} {c.container}: {c.old} -> {c.new}" for c in changes]
         self._write(fresh, before, after, ("set-image", summary, reason))
         return changes
@@ -331,7 +331,7 @@ class FakeSession:
         """As configmap_values.apply: written only if the preview the user confirmed (`seen`) still holds."""
         history.check_reason(reason)
         fresh, before, after, changes = self._edit_config(environment, name, values)
-        core.check_seen_config(fresh, name, seen, changes)
+        configmap_values.check_seen(fresh, name, seen, changes)
         self._write(fresh, [before], [after], ("set-config", [c.describe() for c in changes], reason))
         return changes
 
@@ -401,7 +401,7 @@ class FakeSession:
         self._record("apply", plan.action, plan.target, confirm=confirm, reason=reason)
         self._guard(Action.ROLLBACK if plan.action == "rollback" else Action.PROMOTE)
         report, target = progress or _ignore, plan.target
-        core.check_plan(plan, confirm)
+        plan_apply.check_plan(plan, confirm)
         if plan.empty:
             return []
         plan_apply.require_reason(plan, reason)
