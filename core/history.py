@@ -148,8 +148,11 @@ def begin(
     touched: list[str],
     reason: str = "",
     now: datetime | None = None,
+    known: list[HistoryEntry] | None = None,
 ) -> int:
     """Record a pending revision, before the change writes anything; returns its number.
+
+    `known`: the namespace's revisions if the caller has just read them (saves a LIST).
 
     The number is the next free one: a writer racing us for it gets AlreadyExists from
     the server and we take the next, so two revisions never collide. The parts of a
@@ -168,7 +171,10 @@ def begin(
     }
     if len(values) > 1:
         annotations[ANNOTATION_PARTS] = str(len(values))
-    numbers = sorted(int(s["metadata"]["labels"][LABEL_REVISION]) for s in _list(cluster, namespace))
+    if known is None:
+        numbers = sorted(int(s["metadata"]["labels"][LABEL_REVISION]) for s in _list(cluster, namespace))
+    else:
+        numbers = sorted(e.revision for e in known)
     revision = (numbers[-1] + 1) if numbers else 1
     for _ in range(_CREATE_ATTEMPTS):
         try:

@@ -88,13 +88,8 @@ class Outcome:
     still_changed: tuple[str, ...]  # objects that differ from the before-state after the restore
 
 
-def refuse_if_unfinished(cluster: Cluster, environment: Environment) -> None:
-    """A half-applied change blocks every other: its before-state must be restored first."""
-    refuse_unfinished(environment, history.entries(cluster, environment))
-
-
 def refuse_unfinished(environment: Environment, entries: list[HistoryEntry]) -> None:
-    """Pure: Refused naming the first unfinished revision among `entries`."""
+    """Pure: a half-applied change blocks every other; Refused naming the first unfinished revision."""
     for entry in entries:
         if not entry.finished:
             raise Refused(unfinished_message(environment, entry))
@@ -136,7 +131,8 @@ def run(
     written, and never an object it did not write (a colleague's change that made ours
     fail stays). If the process dies instead, `recover` restores every touched object.
     """
-    refuse_if_unfinished(cluster, environment)
+    known = history.entries(cluster, environment)  # one LIST: the unfinished check and the next number
+    refuse_unfinished(environment, known)
     revision = history.begin(
         cluster,
         environment.namespace,
@@ -146,6 +142,7 @@ def run(
         before=before,
         touched=touched,
         reason=reason,
+        known=known,
     )
     writes = Writes()
     try:

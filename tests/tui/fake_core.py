@@ -105,7 +105,7 @@ def remember(
 
 
 def refuse_if_unfinished(store: Store, env: Environment) -> None:
-    """As journal.refuse_if_unfinished: a half-applied change blocks every other."""
+    """As journal.run's first check: a half-applied change blocks every other."""
     journal.refuse_unfinished(env, [r.entry for r in store.revisions.get(env.namespace, [])])
 
 
