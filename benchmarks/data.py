@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from hotclone.core import demo, kinds
+from hotclone.core import api_discovery, demo
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import AlreadyExists
 
@@ -161,7 +161,7 @@ def count_objects(spec: EnvSpec) -> int:
 
 def _create(cluster: Cluster, obj: Obj, namespace: str | None) -> None:
     with contextlib.suppress(AlreadyExists):
-        cluster.create(kinds.kind_named(obj["kind"]), namespace, obj)
+        cluster.create(api_discovery.kind_of(cluster, obj), namespace, obj)
 
 
 def seed(cluster: Cluster, data: DataSet, threads: int = SEED_THREADS) -> int:

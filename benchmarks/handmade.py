@@ -12,8 +12,8 @@ FILTER = Path(__file__).with_name("strip_server_fields.py")
 
 
 def resource_list() -> str:
-    """The kinds hotclone copies, as kubectl resource names (plural.group)."""
-    return ",".join(f"{k.plural}.{k.group}" if k.group else k.plural for k in kinds.ENVIRONMENT_KINDS)
+    """The kinds the benchmark's environments hold, as kubectl resource names (plural.group)."""
+    return ",".join(f"{k.plural}.{k.group}" if k.group else k.plural for k in kinds.CREATION_ORDER)
 
 
 def list_envs_argv(kubectl: Path, kubeconfig: Path, context: str, app: str) -> list[str]:

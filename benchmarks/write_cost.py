@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.data import EnvSpec, env_objects
 from benchmarks.measure import Figure, describe_machine, machine, run_process, table
-from hotclone.core import demo, kinds
+from hotclone.core import api_discovery, demo, kinds
 from hotclone.core.cluster import Cluster
 from hotclone.core.demo.controlplane import ADMIN_CONTEXT, ControlPlane
 
@@ -34,7 +34,7 @@ def seed(cluster: Cluster) -> int:
     cluster.create(kinds.NAMESPACE, None, demo.namespace_object(APP, "production", "production"))
     objects = env_objects(spec)
     for obj in objects:
-        cluster.create(kinds.kind_named(obj["kind"]), spec.namespace, obj)
+        cluster.create(api_discovery.kind_of(cluster, obj), spec.namespace, obj)
     return len(objects)
 
 

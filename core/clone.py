@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from hotclone.core import discovery, durations, envtypes, history, inventory, kinds, normalize, preflight
+from hotclone.core import api_discovery, discovery, durations, envtypes, history, inventory, kinds, normalize, preflight
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import AlreadyExists, HotcloneError, NotFound, Refused
 from hotclone.core.journal import Interrupted
@@ -105,7 +105,7 @@ def clone(
     environment = _create_namespace(cluster, app, new, namespace, definition.name, origin, user, expires, findings)
     report(ProgressStep("namespace", 1, 1, namespace))
     try:
-        ordered = _in_creation_order(copies + generated)
+        ordered = inventory.in_creation_order(copies + generated)
         # The namespace, marked `creating`, is this change's journal: interrupted, it is removed
         # (or, if even that fails, shown incomplete until gc removes it). The revision comes first.
         revision = history.begin(
@@ -177,15 +177,10 @@ def _create_namespace(
     return dataclasses.replace(created, incomplete=False)  # as it will be once complete
 
 
-def _in_creation_order(objects: list[Obj]) -> list[Obj]:
-    rank = {kind.kind: index for index, kind in enumerate(kinds.ENVIRONMENT_KINDS)}
-    return sorted(objects, key=lambda o: rank.get(o["kind"], len(rank)))
-
-
 def _groups_by_kind(objects: list[Obj]) -> list[list[Obj]]:
     groups: list[list[Obj]] = []
     for obj in objects:
-        if groups and groups[-1][0]["kind"] == obj["kind"]:
+        if groups and inventory.kind_of_ref(inventory.ref(groups[-1][0])) == inventory.kind_of_ref(inventory.ref(obj)):
             groups[-1].append(obj)
         else:
             groups.append([obj])
@@ -198,7 +193,7 @@ def _create_all(cluster: Cluster, namespace: str, group: list[Obj]) -> None:
     def create(obj: Obj) -> None:
         body = {**obj, "metadata": {**obj["metadata"], "namespace": namespace}}
         try:
-            cluster.create(kinds.kind_named(obj["kind"]), namespace, body)
+            cluster.create(api_discovery.kind_of(cluster, obj), namespace, body)
         except HotcloneError as error:
             raise type(error)(f"{inventory.ref(obj)}: {error}") from None
 

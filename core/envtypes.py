@@ -58,9 +58,9 @@ class TypeDefinition:
 def _check_object(obj: object, where: str) -> Obj:
     if not isinstance(obj, dict) or not obj.get("kind") or not isinstance(obj.get("metadata"), dict):
         raise InvalidInput(f"{where}: not a Kubernetes object (needs kind and metadata.name)")
-    if obj["kind"] not in kinds.BY_NAME or obj["kind"] == "Namespace":
-        allowed = ", ".join(k.kind for k in kinds.ENVIRONMENT_KINDS)
-        raise InvalidInput(f"{where}: kind {obj['kind']} is not supported in templates (supported: {allowed})")
+    if obj["kind"] == "Namespace":
+        # Any namespaced kind the server serves may be templated (checked when a clone plans it).
+        raise InvalidInput(f"{where}: a template cannot make a Namespace (the clone makes its own)")
     if not obj["metadata"].get("name"):
         raise InvalidInput(f"{where}: {obj['kind']} has no metadata.name")
     return obj

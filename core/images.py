@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from hotclone.core import discovery, history, inventory, journal, kinds
+from hotclone.core import api_discovery, discovery, history, inventory, journal, kinds
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import compare
 from hotclone.core.errors import Conflict, InvalidInput, NotFound, Refused
@@ -225,7 +225,7 @@ def _patch_images(cluster: Cluster, namespace: str, old: Obj, new: Obj) -> None:
                 operations += [{"op": "test", "path": path, "value": before.get("image")}]
                 operations += [{"op": "replace", "path": path, "value": after["image"]}]
     cluster.patch_unchanged(
-        kinds.kind_named(old["kind"]),
+        api_discovery.kind_of(cluster, old),
         namespace,
         old["metadata"]["name"],
         operations,

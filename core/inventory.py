@@ -1,20 +1,23 @@
-"""Load an environment's objects: one LIST per kind, run concurrently."""
+"""Load an environment's objects: one LIST per material kind, run concurrently.
+
+The kinds come from the server's discovery (core/api_discovery.py) and the rule of what
+is material from core/material_policy.py; `read` also says what it left out and why.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
-from hotclone.core import kinds
+from hotclone.core import api_discovery, kinds, material_policy
 from hotclone.core.cluster import Cluster, Obj
-from hotclone.core.errors import Forbidden
+from hotclone.core.errors import Forbidden, NotFound
 from hotclone.core.kinds import Kind
-from hotclone.core.models import Container, Workload
+from hotclone.core.material_policy import Exclusions
+from hotclone.core.models import Container, Skipped, Workload
 from hotclone.core.readiness import readiness
-from hotclone.core.schema import LABEL_HISTORY, LABEL_SCOPE, SCOPE_ENVIRONMENT
-
-_STATEFULSET_PVC = re.compile(r"^(?P<template>.+)-(?P<set>.+)-\d+$")
+from hotclone.core.schema import LABEL_SCOPE, SCOPE_ENVIRONMENT
 
 
 def is_environment_scoped(obj: Obj) -> bool:
@@ -41,38 +44,31 @@ def is_rbac(obj_or_ref: Obj | str) -> bool:
 
 
 def ref(obj: Obj) -> str:
-    return f"{obj.get('kind')}/{obj['metadata']['name']}"
+    """ "Kind/name"; a custom resource's kind carries its group ("Certificate.cert-manager.io/web")."""
+    return material_policy.object_ref(obj)
 
 
-def _server_made(obj: Obj, statefulset_claims: set[str]) -> bool:
-    """Objects the cluster creates by itself; copying them would fight the controllers."""
-    meta = obj.get("metadata") or {}
-    name, kind = meta.get("name", ""), obj.get("kind")
-    if meta.get("ownerReferences"):
-        return True
-    if (meta.get("labels") or {}).get(LABEL_HISTORY):
-        return True  # hotclone's own history, not part of the environment
-    if kind == "ConfigMap" and name in ("kube-root-ca.crt", "istio-ca-root-cert"):
-        return True
-    if kind == "ServiceAccount" and name == "default":
-        return True
-    if kind == "Secret" and obj.get("type") == "kubernetes.io/service-account-token":
-        return True
-    return kind == "PersistentVolumeClaim" and name in statefulset_claims
+def kind_of_ref(reference: str) -> str:
+    return reference.split("/", 1)[0]
 
 
-def _statefulset_claim_names(statefulsets: list[Obj], claims: list[Obj]) -> set[str]:
-    templates = {
-        (tpl["metadata"]["name"], sts["metadata"]["name"])
-        for sts in statefulsets
-        for tpl in (sts.get("spec") or {}).get("volumeClaimTemplates") or []
-    }
-    made = set()
-    for claim in claims:
-        match = _STATEFULSET_PVC.match(claim["metadata"]["name"])
-        if match and (match["template"], match["set"]) in templates:
-            made.add(claim["metadata"]["name"])
-    return made
+def in_creation_order(objects: Iterable[Obj]) -> list[Obj]:
+    """Kinds in core.kinds.CREATION_ORDER (custom resources last), by name within a kind."""
+    return sorted(objects, key=lambda o: (kinds.creation_rank(kind_of_ref(ref(o))), o["metadata"]["name"]))
+
+
+@dataclass
+class Inventory:
+    """An environment's objects as read, and everything left out with its reason."""
+
+    objects: list[Obj] = field(default_factory=list)  # material and environment-scoped, in creation order
+    skipped: list[Skipped] = field(default_factory=list)  # objects read and left out
+    excluded_kinds: list[Skipped] = field(default_factory=list)  # kinds never read, by policy
+    unreadable: list[Skipped] = field(default_factory=list)  # kinds the user may not list here
+
+    @property
+    def material(self) -> list[Obj]:
+        return [o for o in self.objects if not is_environment_scoped(o)]
 
 
 def list_kinds(cluster: Cluster, namespace: str, wanted: tuple[Kind, ...]) -> dict[str, list[Obj]]:
@@ -81,21 +77,41 @@ def list_kinds(cluster: Cluster, namespace: str, wanted: tuple[Kind, ...]) -> di
         return {kind.kind: items for kind, items in zip(wanted, results, strict=True)}
 
 
+def read(cluster: Cluster, namespace: str, exclusions: Exclusions | None = None) -> Inventory:
+    """Every object of the environment, what was left out and why, and the kinds that could not be read."""
+    wanted, excluded = material_policy.material_kinds(api_discovery.catalog(cluster).namespaced())
+
+    def one(kind: Kind) -> tuple[Kind, list[Obj] | str]:
+        try:
+            return kind, cluster.list(kind, namespace)
+        except Forbidden as error:
+            return kind, f"not allowed to list: {error}"
+        except NotFound:
+            return kind, "no longer served by the API server (its CRD was removed?)"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(one, wanted))
+    found = [obj for _, items in results if isinstance(items, list) for obj in items]
+    unreadable = [Skipped(kind.qualified, items) for kind, items in results if isinstance(items, str)]
+    reasons = material_policy.object_skip_reasons(found, exclusions)
+    inventory = Inventory(excluded_kinds=excluded, unreadable=unreadable)
+    for obj in in_creation_order(found):
+        reason = reasons.get(ref(obj))
+        if reason:
+            inventory.skipped.append(Skipped(ref(obj), reason))
+        else:
+            inventory.objects.append(obj)
+    return inventory
+
+
 def load(cluster: Cluster, namespace: str) -> list[Obj]:
     """Every object of the environment that hotclone manages, in creation order."""
-    by_kind = list_kinds(cluster, namespace, kinds.ENVIRONMENT_KINDS)
-    claims = _statefulset_claim_names(by_kind.get("StatefulSet", []), by_kind.get("PersistentVolumeClaim", []))
-    return [
-        obj
-        for kind in kinds.ENVIRONMENT_KINDS
-        for obj in sorted(by_kind[kind.kind], key=lambda o: o["metadata"]["name"])
-        if not _server_made(obj, claims)
-    ]
+    return read(cluster, namespace).objects
 
 
 def material(cluster: Cluster, namespace: str) -> list[Obj]:
     """The objects that move between environments (everything not environment-scoped)."""
-    return [o for o in load(cluster, namespace) if not is_environment_scoped(o)]
+    return read(cluster, namespace).material
 
 
 def pod_spec(obj: Obj) -> Obj | None:

@@ -23,7 +23,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from hotclone.core import history, inventory, kinds, normalize
+from hotclone.core import api_discovery, history, inventory, normalize
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import (
     AlreadyExists,
@@ -210,7 +210,7 @@ def restore(cluster: Cluster, environment: Environment, before: dict[str, Obj], 
 def _live(cluster: Cluster, namespace: str, ref: str) -> Obj | None:
     kind_name, name = ref.split("/", 1)
     try:
-        return cluster.get(kinds.kind_named(kind_name), namespace, name)
+        return cluster.get(api_discovery.kind_named(cluster, kind_name), namespace, name)
     except NotFound:
         return None
 
@@ -224,7 +224,7 @@ def _matches(cluster: Cluster, namespace: str, ref: str, wanted: Obj | None) -> 
 
 def _restore_one(cluster: Cluster, namespace: str, ref: str, wanted: Obj | None) -> None:
     kind_name, name = ref.split("/", 1)
-    kind = kinds.kind_named(kind_name)
+    kind = api_discovery.kind_named(cluster, kind_name)
     for _ in range(_RESTORE_ATTEMPTS):
         live = _live(cluster, namespace, ref)
         if wanted is None:

@@ -114,6 +114,62 @@ class ProgressStep:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """An object, or a whole kind, that hotclone leaves out, and why: nothing is left out silently."""
+
+    object: str  # "Job/migrate-41", or a kind as refs name it: "Pod", "Certificate.cert-manager.io"
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.object}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """What a clone changes in a copy so that it does not share with its source (and says so)."""
+
+    object: str  # "Service/web"
+    change: str  # "type LoadBalancer becomes ClusterIP (a clone gets no public load balancer)"
+
+    def describe(self) -> str:
+        return f"{self.object}: {self.change}"
+
+
+@dataclass(frozen=True)
+class ClonePlan:
+    """Everything a clone will do, computed before it creates anything (`clone --dry-run` shows it)."""
+
+    app: str
+    source: str  # environment name
+    new: str
+    namespace: str
+    env_type: str
+    copies: tuple[str, ...] = ()  # "Kind/name" of material objects copied, in creation order
+    generated: tuple[str, ...] = ()  # "Kind/name" of objects made from the type's templates
+    findings: tuple[PreflightFinding, ...] = ()  # references to the source: rewritten, or still pointing at it
+    skipped: tuple[Skipped, ...] = ()  # objects read and left out, each with its reason
+    excluded_kinds: tuple[Skipped, ...] = ()  # kinds not copied by policy (never read)
+    unreadable: tuple[Skipped, ...] = ()  # kinds the user may not list: the clone cannot copy them
+    adjustments: tuple[Adjustment, ...] = ()  # Service types, own volumes, other tools' ownership marks
+    warnings: tuple[str, ...] = ()
+    allow_prod_references: bool = False
+
+    @property
+    def still_pointing(self) -> tuple[PreflightFinding, ...]:
+        return tuple(f for f in self.findings if not f.rewritten)
+
+    @property
+    def refused(self) -> bool:
+        """The clone will refuse: values still name the source and that was not allowed."""
+        return bool(self.still_pointing) and not self.allow_prod_references
+
+    def copies_by_kind(self) -> list[tuple[str, int]]:
+        """(kind, count) in creation order."""
+        counts = Counter(ref.split("/", 1)[0] for ref in self.copies)
+        return list(counts.items())
+
+
+@dataclass(frozen=True)
 class CloneResult:
     environment: Environment
     copied: tuple[str, ...]  # "Kind/name" of material objects copied
@@ -121,6 +177,7 @@ class CloneResult:
     warnings: tuple[str, ...]
     findings: tuple[PreflightFinding, ...]
     seconds: float = 0.0
+    plan: ClonePlan | None = None  # the plan it carried out (the same as `clone --dry-run` showed)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from hotclone.core import blast_radius, history, inventory, journal, kinds, normalize
+from hotclone.core import api_discovery, blast_radius, history, inventory, journal, kinds, normalize
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import compare, summary_lines
 from hotclone.core.errors import Conflict, HotcloneError, InvalidInput, Refused
@@ -63,7 +63,7 @@ def dry_run(
 
     def attempt(item: tuple[str, Obj]) -> tuple[str, Obj]:
         ref, body = item
-        kind = kinds.kind_named(body["kind"])
+        kind = api_discovery.kind_of(cluster, body)
         try:
             if ref in live:
                 operations = minimal_patch(live[ref], body, guarded=False)
@@ -80,7 +80,7 @@ def dry_run(
         results = dict(pool.map(attempt, desired.items())) if desired else {}
     for ref in deletions:
         kind, name = ref.split("/", 1)
-        cluster.delete(kinds.kind_named(kind), target.namespace, name, dry_run=True)
+        cluster.delete(api_discovery.kind_named(cluster, kind), target.namespace, name, dry_run=True)
     return preview(action, source, target, live, results, desired, deletions, conflicts)
 
 
@@ -182,7 +182,7 @@ def apply(
 
     def write(writes: journal.Writes) -> None:
         for done, body in enumerate(plan.writes):
-            ref, kind = inventory.ref(body), kinds.kind_named(body["kind"])
+            ref, kind = inventory.ref(body), api_discovery.kind_of(cluster, body)
             report(ProgressStep("apply", done, total, ref))
             with writes.writing(ref):
                 if ref in plan.preconditions:
@@ -194,7 +194,9 @@ def apply(
             report(ProgressStep("apply", done, total, f"delete {ref}"))
             version = current[ref]["metadata"]["resourceVersion"]
             with writes.writing(ref):
-                cluster.delete(kinds.kind_named(kind_name), target.namespace, name, resource_version=version)
+                cluster.delete(
+                    api_discovery.kind_named(cluster, kind_name), target.namespace, name, resource_version=version
+                )
         report(ProgressStep("apply", total, total))
 
     report(ProgressStep("history", 0, 1, "recording the revision before writing"))

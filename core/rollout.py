@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from hotclone.core import kinds
+from hotclone.core import api_discovery
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.models import Environment, RolloutStatus
 from hotclone.core.readiness import readiness
@@ -14,7 +14,7 @@ from hotclone.core.readiness import readiness
 def rollout_status(cluster: Cluster, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
     def status(ref: str) -> RolloutStatus:
         kind_name, name = ref.split("/", 1)
-        obj = cluster.get(kinds.kind_named(kind_name), environment.namespace, name)
+        obj = cluster.get(api_discovery.kind_named(cluster, kind_name), environment.namespace, name)
         return status_of(ref, obj)
 
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -37,6 +37,9 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # promotes (database credentials, Ingress hosts); environment-type templates get it too.
 LABEL_SCOPE = "hotclone.io/scope"
 SCOPE_ENVIRONMENT = "environment"  # the only value hotclone gives meaning to
+# An object annotated with this ("true") is not part of the environment at all: never
+# cloned, diffed, promoted or snapshotted (a tool's own bookkeeping, a one-off debug pod spec).
+ANNOTATION_EXCLUDE = "hotclone.io/exclude"
 
 # Environment types: ConfigMaps in SYSTEM_NAMESPACE, written by an administrator (or the
 # demo seed), read by clone and `hotclone types`.

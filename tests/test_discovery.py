@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from hotclone.core import inventory, kinds
+from hotclone.core import api_discovery, inventory, kinds, material_policy
+from hotclone.core.cluster import Cluster
 from hotclone.core.errors import NotFound
+from hotclone.core.kinds import Kind
 from tests.conftest import Seeded
 
 
@@ -20,16 +24,37 @@ def test_applications_and_environments_in_one_request(seeded: Seeded) -> None:
     assert app.environments[0].is_production
 
 
-def test_environment_loads_with_one_list_per_kind_and_skips_server_made_objects(seeded: Seeded) -> None:
+def test_environment_loads_with_one_list_per_material_kind_and_skips_server_made_objects(seeded: Seeded) -> None:
     cluster = seeded.cluster
     namespace = seeded.namespace("production")
+    served = api_discovery.catalog(cluster, refresh=True)
+    wanted, excluded = material_policy.material_kinds(served.namespaced())
+    assert served.requests == 2  # aggregated discovery: /api and /apis
+    assert {"Deployment", "LimitRange", "ResourceQuota", "Job", "Endpoints"} <= {k.qualified for k in wanted}
+    assert {"Pod", "Event", "EndpointSlice", "Lease", "ControllerRevision"} <= {s.object for s in excluded}
+    deadline = time.monotonic() + 30  # the controller manager publishes these a moment after seeding
+    while not _exist(cluster, namespace, (kinds.CONFIGMAP, "kube-root-ca.crt"), (kinds.ENDPOINTS, "web")):
+        assert time.monotonic() < deadline, "the controller manager did not publish the CA bundle and Endpoints"
+        time.sleep(0.2)
     before = cluster.request_count
-    objects = inventory.load(cluster, namespace)
-    assert cluster.request_count - before == len(kinds.ENVIRONMENT_KINDS)
-    refs = {inventory.ref(o) for o in objects}
-    assert "ConfigMap/kube-root-ca.crt" not in refs
+    found = inventory.read(cluster, namespace)
+    assert cluster.request_count - before == len(wanted)  # discovery came from the cache
+    refs = {inventory.ref(o) for o in found.objects}
+    skipped = {s.object: s.reason for s in found.skipped}
+    assert "ConfigMap/kube-root-ca.crt" not in refs and "ConfigMap/kube-root-ca.crt" in skipped
     assert "ServiceAccount/default" not in refs
+    assert skipped["Endpoints/web"] == "kept by the endpoints controller for Service/web"
+    assert found.excluded_kinds == excluded and found.unreadable == []
     assert {"Deployment/web", "CronJob/digest-mailer", "StatefulSet/search", "Secret/db-credentials"} <= refs
+
+
+def _exist(cluster: Cluster, namespace: str, *wanted: tuple[Kind, str]) -> bool:
+    try:
+        for kind, name in wanted:
+            cluster.get(kind, namespace, name)
+    except NotFound:
+        return False
+    return True
 
 
 def test_workloads_with_containers_and_counts(seeded: Seeded) -> None:

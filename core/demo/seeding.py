@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 from pathlib import Path
 
-from hotclone.core import kinds, templates
+from hotclone.core import api_discovery, templates
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.envtypes import type_configmap
 from hotclone.core.errors import AlreadyExists
@@ -104,7 +104,7 @@ def _type_configmaps() -> list[Obj]:
 
 def _create(cluster: Cluster, obj: Obj, namespace: str | None) -> None:
     with contextlib.suppress(AlreadyExists):  # seeding is idempotent: an existing demo is left as it is
-        cluster.create(kinds.kind_named(obj["kind"]), namespace, obj)
+        cluster.create(api_discovery.kind_of(cluster, obj), namespace, obj)
 
 
 def seed_types(cluster: Cluster) -> None:

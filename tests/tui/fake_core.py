@@ -18,7 +18,6 @@ from hotclone.core import (
     envtypes,
     inventory,
     journal,
-    kinds,
     plan_apply,
     preflight,
     promote,
@@ -51,8 +50,6 @@ from hotclone.core.schema import (
 )
 from hotclone.core.validation import validate_environment_name, validate_label
 from tests.tui.fake_store import Store
-
-_CREATION_ORDER = [kind.kind for kind in kinds.ENVIRONMENT_KINDS]  # config before the workloads that use it
 
 
 # -- environments (discovery) ------------------------------------------------------------------------
@@ -192,7 +189,7 @@ def clone(
     body["metadata"]["annotations"] = annotations
     created = discovery.from_namespace(store.create_namespace(body, now))
     report(ProgressStep("namespace", 1, 1, namespace))
-    ordered = sorted(copies + generated, key=lambda o: _CREATION_ORDER.index(o["kind"]))
+    ordered = inventory.in_creation_order(copies + generated)
     for done, obj in enumerate(ordered, start=1):
         store.put(namespace, obj)
         if done == len(ordered) or ordered[done]["kind"] != obj["kind"]:

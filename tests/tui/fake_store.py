@@ -17,7 +17,6 @@ from hotclone.core.cluster import Obj
 from hotclone.core.models import HistoryEntry
 from hotclone.core.schema import TIME_FORMAT
 
-_KIND_ORDER = {kind.kind: index for index, kind in enumerate(kinds.ENVIRONMENT_KINDS)}
 _WORKLOAD_KINDS = tuple(kind.kind for kind in kinds.WORKLOAD_KINDS)
 _POD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -63,7 +62,7 @@ class Store:
     def load(self, namespace: str) -> list[Obj]:
         """Every object, as inventory.load orders them (hotclone's history is kept apart here)."""
         found = self.objects.get(namespace, {}).values()
-        return [copy.deepcopy(o) for o in sorted(found, key=lambda o: (_KIND_ORDER[o["kind"]], o["metadata"]["name"]))]
+        return [copy.deepcopy(o) for o in inventory.in_creation_order(found)]
 
     def material(self, namespace: str) -> dict[str, Obj]:
         return {inventory.ref(o): o for o in self.load(namespace) if not inventory.is_environment_scoped(o)}
