@@ -16,6 +16,7 @@ from typing import Protocol
 from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.models import (
     Application,
+    ClonePlan,
     CloneResult,
     ConnectionInfo,
     EnvDiff,
@@ -60,6 +61,17 @@ class SessionContract(Protocol):
     def expired(self) -> list[Environment]: ...
 
     # -- planning (changes nothing)
+    def plan_clone(
+        self,
+        source: Environment,
+        new: str,
+        *,
+        env_type: str = "temporary",
+        allow_prod_references: bool = False,
+    ) -> ClonePlan:
+        """What `clone` would copy, generate, rewrite, adjust and skip (with reasons); creates nothing."""
+        ...
+
     def plan_set_image(self, environment: Environment, specs: list[ImageSpec]) -> tuple[list[ImageChange], EnvDiff]: ...
     def plan_set_config(
         self, environment: Environment, configmap: str, values: dict[str, str]

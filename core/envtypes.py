@@ -33,6 +33,9 @@ class TypeDefinition:
     ttl: timedelta | None
     documents: tuple[str, ...]  # raw YAML documents, placeholders unexpanded
     builtin: bool = False
+    app: str | None = None  # limited to this application; None: a global type
+    exclude: tuple[str, ...] = ()  # more to leave out of clones: "Kind", "Kind.group", "Kind/name"
+    keep_service_types: bool = False  # clones keep LoadBalancer/NodePort Services (default: ClusterIP)
 
     def summary(self) -> EnvironmentType:
         names = tuple(_document_ref(doc) for doc in self.documents)

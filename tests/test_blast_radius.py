@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hotclone.core import blast_radius, plan_apply, promote
+from hotclone.core import blast_radius, ownership, plan_apply, promote
 from hotclone.core.errors import Refused
 from hotclone.core.models import BlastRadius, Environment, OtherOwner, PromotePlan, Restart, Touched
 
@@ -181,7 +181,7 @@ def _entry(manager: str, operation: str = "Update", subresource: str | None = No
     ],
 )
 def test_other_tools_are_named_from_the_live_object(meta: Obj, tools: tuple[str, ...]) -> None:
-    assert blast_radius.other_tools(obj("Deployment", "web", **meta)) == tools
+    assert ownership.other_tools(obj("Deployment", "web", **meta)) == tools
 
 
 def test_owned_objects_the_plan_changes_or_deletes_say_the_tool_may_revert() -> None:
