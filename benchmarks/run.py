@@ -24,8 +24,8 @@ from benchmarks import dashboard, handmade
 from benchmarks.data import DataSet, dataset, scaling_set, seed
 from benchmarks.measure import Figure, machine, repeat, repeat_values, run_process, timed
 from benchmarks.report import render
+from hotclone.core import api_discovery, inventory, kinds, material_policy
 from hotclone.core import diff as diff_ops
-from hotclone.core import inventory, kinds
 from hotclone.core.cluster import Cluster
 from hotclone.core.demo.controlplane import ADMIN_CONTEXT, ControlPlane, find_binaries, versions
 from hotclone.core.errors import Conflict, NotFound
@@ -192,6 +192,40 @@ def clone_figures(b: Bench, size: str) -> list[Figure]:
         ratio.runs.append(h / k)
     mine.extra["objects_in_source"] = objects
     return [mine, theirs, ratio]
+
+
+def discovery_figures(b: Bench, size: str) -> list[Figure]:
+    """What finding every kind costs: aggregated discovery cold (a new connection) and cached,
+    and reading one environment's objects (one LIST per material kind)."""
+    cold = Figure("discovery_cold", "discovery of every kind, cold (new connection)", size)
+    cached = Figure("discovery_cached", "discovery of every kind, cached", size)
+    read = Figure("inventory_read", "read one environment, every material kind (in-process)", size)
+    source = f"{b.app}-production"
+    requests: dict[str, int] = {}
+
+    def fresh() -> float:
+        cluster = Cluster.connect(str(b.plane.kubeconfig), ADMIN_CONTEXT)
+        try:
+            seconds = timed(lambda: api_discovery.catalog(cluster))
+            requests["cold"] = api_discovery.catalog(cluster).requests
+            before = cluster.request_count
+            cached.runs.append(timed(lambda: api_discovery.catalog(cluster)))
+            requests["cached"] = cluster.request_count - before
+            before = cluster.request_count
+            read.runs.append(timed(lambda: inventory.read(cluster, source)))
+            requests["read"] = cluster.request_count - before
+            return seconds
+        finally:
+            cluster.close()
+
+    cold.runs = repeat_values(fresh, b.runs)
+    del cached.runs[: len(cached.runs) - b.runs], read.runs[: len(read.runs) - b.runs]  # the warm-up's
+    catalog = api_discovery.catalog(b.cluster)
+    wanted, excluded = material_policy.material_kinds(catalog.namespaced())
+    cold.extra.update(requests=requests["cold"], kinds_served=len(catalog.kinds))
+    cached.extra["requests"] = requests["cached"]
+    read.extra.update(requests=requests["read"], material_kinds=len(wanted), excluded_kinds=len(excluded))
+    return [cold, cached, read]
 
 
 def scaling_figures(b: Bench, sizes: tuple[int, ...]) -> tuple[list[Figure], dict[str, Any]]:
@@ -392,6 +426,7 @@ def bench_size(size: str, runs: int, *, change_figures: bool, quick: bool, repor
         ]
         if change_figures:
             steps += [
+                ("discovery", lambda: discovery_figures(b, size)),
                 ("diff", lambda: diff_figures(b, size)),
                 ("clone", lambda: clone_figures(b, size)),
                 ("promote", lambda: promote_figures(b, size)),
