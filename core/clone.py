@@ -1,5 +1,12 @@
 """Clone an environment: all material objects copied, environment-scoped ones from templates.
 
+First the plan (`plan`, `clone --dry-run`, the dashboard's clone dialog): every check that
+needs no change, the objects to copy, the adjustments that keep a clone from sharing
+with its source, the objects generated from the environment type's templates, the
+preflight findings, and everything left out with its reason. `plan_from` computes it
+from what was read, without a cluster, so the dashboard's fake session runs the same
+code; `clone` carries out exactly that plan.
+
 All or nothing: the namespace is created first, marked `creating`, and deleted again
 if any later step fails (deleting a namespace removes everything in it), so a failed
 or interrupted clone leaves no half-made environment behind; one that was killed
@@ -9,17 +16,41 @@ outright shows as incomplete and `hotclone gc` removes it.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from hotclone.core import api_discovery, discovery, durations, envtypes, history, inventory, kinds, normalize, preflight
+from hotclone.core import (
+    api_discovery,
+    discovery,
+    durations,
+    envtypes,
+    history,
+    inventory,
+    kinds,
+    normalize,
+    ownership,
+    preflight,
+)
 from hotclone.core.cluster import Cluster, Obj
-from hotclone.core.errors import AlreadyExists, HotcloneError, NotFound, Refused
+from hotclone.core.envtypes import TypeDefinition
+from hotclone.core.errors import AlreadyExists, HotcloneError, InvalidInput, NotFound, Refused
+from hotclone.core.inventory import Inventory
 from hotclone.core.journal import Interrupted
-from hotclone.core.models import CloneResult, Environment, PreflightFinding, ProgressStep
+from hotclone.core.material_policy import Exclusions
+from hotclone.core.models import (
+    Adjustment,
+    ClonePlan,
+    CloneResult,
+    Environment,
+    PreflightFinding,
+    ProgressStep,
+    Skipped,
+)
 from hotclone.core.schema import (
     ANNOTATION_CLONED_FROM,
     ANNOTATION_CREATED_BY,
@@ -29,8 +60,10 @@ from hotclone.core.schema import (
     LABEL_APP,
     LABEL_ENV,
     LABEL_ENV_TYPE,
+    LABEL_SCOPE,
     PREFLIGHT_MAX_CHARS,
     REVISION_COMPLETE,
+    SCOPE_ENVIRONMENT,
     STATE_CREATING,
     TIME_FORMAT,
     environment_namespace,
@@ -38,6 +71,232 @@ from hotclone.core.schema import (
 from hotclone.core.validation import validate_environment_name
 
 _PARALLEL_CREATES = 8
+Report = Callable[[ProgressStep], None]
+
+
+# -- the plan, from what was read (pure) ------------------------------------------------------------
+@dataclass(frozen=True)
+class PlannedClone:
+    """A clone plan and the objects behind it (`plan_from` makes it; `clone` creates it)."""
+
+    plan: ClonePlan
+    copies: list[Obj]  # the material objects as the clone gets them: adjusted, namespace rewritten
+    generated: list[Obj]  # made from the environment type's templates, in the clone's namespace
+    # The source's material objects with the same adjustments, namespace not rewritten: the base
+    # of promote's three-way merge. Adjusted like the copies, so the clone's own adjustments
+    # (ClusterIP, no Helm marks, own volumes) read as unchanged and never travel back to the source.
+    base: list[Obj]
+
+
+def plan_from(
+    origin: Environment,
+    new: str,
+    read: Inventory,
+    definition: TypeDefinition,
+    *,
+    allow_prod_references: bool = False,
+) -> PlannedClone:
+    """The plan of cloning `origin` into `new`, from the source's inventory as read. Pure.
+
+    `read` is `inventory.read(cluster, origin.namespace, exclusions(definition))` (or an
+    Inventory built the same way in memory); `definition` is the environment type. The
+    objects come back in creation order. Raises InvalidInput for an invalid name, a
+    template that does not render, or a template that makes an object the source copies.
+    A plan whose values still point at the source is returned with `plan.refused` set
+    (unless `allow_prod_references`): `refusal(plan)` is the one-line reason.
+    """
+    app = origin.app
+    validate_environment_name(app, new)
+    namespace = environment_namespace(app, new)
+    generated = inventory.in_creation_order(definition.render(app, new, namespace))
+    generated_refs = {inventory.ref(o) for o in generated}
+    material = [o for o in read.objects if not inventory.is_environment_scoped(o)]
+    scoped = [o for o in read.objects if inventory.is_environment_scoped(o)]
+
+    base: list[Obj] = []
+    adjustments: list[Adjustment] = []
+    for obj in inventory.in_creation_order(material):
+        adjusted, changes = adjust(normalize.for_copy(obj), definition)
+        base.append(adjusted)
+        adjustments += [Adjustment(inventory.ref(obj), change) for change in changes]
+    clashing = sorted(generated_refs & {inventory.ref(o) for o in base})
+    if clashing:
+        raise InvalidInput(
+            f"environment type {definition.name!r} has a template for {clashing[0]}, which {origin.ref} has as a "
+            f"material object: label it {LABEL_SCOPE}={SCOPE_ENVIRONMENT} in {origin.name}, or remove the template"
+        )
+    copies = copy.deepcopy(base)
+    findings = preflight.rewrite_namespace(copies, origin.namespace, namespace)
+    findings += preflight.remaining_references(copies, preflight.endpoints(read.objects))
+
+    skipped = list(read.skipped)
+    warnings: list[str] = []
+    for obj in scoped:
+        ref = inventory.ref(obj)
+        if ref in generated_refs:
+            skipped.append(Skipped(ref, f"environment-scoped: made from type {definition.name!r}'s template"))
+        else:
+            missing = f"type {definition.name!r} has no template for it: the clone has none"
+            skipped.append(Skipped(ref, f"environment-scoped in {origin.name}, and {missing}"))
+            warnings.append(f"{ref} is environment-scoped in {origin.name} and {missing}")
+    warnings += [f"{k.object} could not be read, so it is not copied: {k.reason}" for k in read.unreadable]
+
+    plan = ClonePlan(
+        app=app,
+        source=origin.name,
+        new=new,
+        namespace=namespace,
+        env_type=definition.name,
+        copies=tuple(inventory.ref(o) for o in copies),
+        generated=tuple(inventory.ref(o) for o in generated),
+        findings=tuple(findings),
+        skipped=tuple(skipped),
+        excluded_kinds=tuple(read.excluded_kinds),
+        unreadable=tuple(read.unreadable),
+        adjustments=tuple(adjustments),
+        warnings=tuple(warnings),
+        allow_prod_references=allow_prod_references,
+    )
+    return PlannedClone(plan, copies, generated, base)
+
+
+def exclusions(definition: TypeDefinition) -> Exclusions:
+    """What the environment type leaves out of its clones, as inventory.read takes it."""
+    return Exclusions(definition.exclude, by=f"environment type {definition.name!r}")
+
+
+def refusal(plan: ClonePlan) -> str:
+    """The one-line reason a refused plan is not carried out."""
+    remaining = plan.still_pointing
+    listed = "; ".join(f.describe() for f in remaining)
+    return (
+        f"clone refused: {len(remaining)} value(s) in material objects still point at {plan.source}: {listed} "
+        "(make them environment-scoped, or pass --allow-prod-references)"
+    )
+
+
+# -- what a clone must not share with its source ----------------------------------------------------
+# Fields of a Service that only mean something for a LoadBalancer or NodePort Service.
+_EXTERNAL_SERVICE_FIELDS = (
+    "loadBalancerIP",
+    "loadBalancerClass",
+    "loadBalancerSourceRanges",
+    "externalTrafficPolicy",
+    "healthCheckNodePort",
+    "allocateLoadBalancerNodePorts",
+)
+_CONVERTED = {
+    "LoadBalancer": "a clone gets no load balancer of its own",
+    "NodePort": "a clone opens no port on every node",
+}
+
+
+def adjust(obj: Obj, definition: TypeDefinition) -> tuple[Obj, list[str]]:
+    """A copy-form object as a clone gets it, and each change made, said in a few true words.
+
+    Other tools' ownership marks go (the clone is not their release or application); a
+    LoadBalancer or NodePort Service becomes ClusterIP unless the type keeps Service types;
+    no Service keeps production's external IPs; every claim gets its own empty volume; an
+    unfinished Job runs again. Pure; `obj` is not changed.
+    """
+    out, tools = ownership.detach(obj)
+    changes = [_detached(tool) for tool in tools if not tool.startswith("managed by ")]
+    kind, spec = out.get("kind"), out.get("spec")
+    if not isinstance(spec, dict):
+        return out, changes
+    if kind == "Service":
+        changes += _adjust_service(spec, definition)
+    elif kind == "PersistentVolumeClaim":
+        sources = [spec.pop(key) for key in ("dataSource", "dataSourceRef") if key in spec]
+        named = ", ".join(sorted({f"{s.get('kind')}/{s.get('name')}" for s in sources if isinstance(s, dict)}))
+        dropped = f"dataSource {named} dropped: " if sources else ""
+        changes.append(f"{dropped}its own empty volume; production's data is not copied")
+    elif kind == "Job":
+        # normalize.for_copy already left out the selector the server made from the source Job's uid.
+        changes.append("an unfinished Job: runs again in the clone")
+    return out, changes
+
+
+def _detached(tool: str) -> str:
+    if tool.startswith("Helm release "):
+        return f"{tool}'s marks removed (the clone is not that release)"
+    if tool.startswith("Argo CD"):
+        return f"{tool}'s marks removed (the clone is not part of it)"
+    if tool.startswith("Flux"):
+        return f"{tool}'s labels removed (the clone is not part of it)"
+    return f"{tool}'s marks removed (the clone is not managed by it)"
+
+
+def _adjust_service(spec: Obj, definition: TypeDefinition) -> list[str]:
+    changes: list[str] = []
+    kind = spec.get("type")
+    if kind in _CONVERTED and not definition.keep_service_types:
+        spec["type"] = "ClusterIP"
+        for key in _EXTERNAL_SERVICE_FIELDS:
+            spec.pop(key, None)
+        changes.append(f"type {kind} becomes ClusterIP ({_CONVERTED[kind]})")
+    elif kind in _CONVERTED:
+        # Kept, as the type asks; node ports are the cluster's (normalize.for_copy left them out).
+        address = spec.pop("loadBalancerIP", None)
+        kept = f"type {kind} kept (environment type {definition.name!r} keeps Service types); new node ports"
+        changes.append(kept + (f", no loadBalancerIP {address} (production's address)" if address else ""))
+    external = spec.pop("externalIPs", None)
+    if external:
+        changes.append(f"externalIPs {', '.join(map(str, external))} dropped (production's addresses)")
+    return changes
+
+
+# -- on a cluster ----------------------------------------------------------------------------------
+def plan(
+    cluster: Cluster,
+    origin: Environment,
+    new: str,
+    *,
+    env_type: str = "temporary",
+    allow_prod_references: bool = False,
+) -> ClonePlan:
+    """What `clone` would do, after every check it makes before creating anything. Changes nothing."""
+    return _prepare(cluster, origin, new, env_type, allow_prod_references, lambda step: None)[2].plan
+
+
+def _prepare(
+    cluster: Cluster, origin: Environment, new: str, env_type: str, allow_prod_references: bool, report: Report
+) -> tuple[Environment, TypeDefinition, PlannedClone]:
+    """The checks, in order (the cheap ones first), then the read and the plan."""
+    app = origin.app
+    validate_environment_name(app, new)  # before any request
+    definition = envtypes.load(cluster, env_type)  # app=app: once envtypes takes it
+    origin = discovery.current(cluster, origin)
+    if origin.incomplete:
+        raise Refused(f"{origin.ref} is incomplete (an interrupted clone); destroy it or wait")
+    existing = {e.name for e in discovery.environments(cluster, app)}
+    if new in existing:
+        raise AlreadyExists(f"environment {new!r} of {app!r} already exists")
+    namespace = environment_namespace(app, new)
+    try:
+        cluster.get(kinds.NAMESPACE, None, namespace)
+        raise AlreadyExists(f"namespace {namespace} already exists (not a hotclone environment of {app})")
+    except NotFound:
+        pass
+    report(ProgressStep("read", 0, 1, f"reading {origin.namespace}"))
+    read = inventory.read(cluster, origin.namespace, exclusions(definition))
+    report(ProgressStep("preflight", 0, 1, "checking references to the source"))
+    planned = plan_from(origin, new, read, definition, allow_prod_references=allow_prod_references)
+    for obj in planned.generated:
+        _check_servable(cluster, definition, obj)
+    return origin, definition, planned
+
+
+def _check_servable(cluster: Cluster, definition: TypeDefinition, obj: Obj) -> None:
+    """A template's kind must be served here, and namespaced: found before anything is created."""
+    where = f"environment type {definition.name!r}: its template makes {inventory.ref(obj)}"
+    try:
+        kind = api_discovery.kind_of(cluster, obj)
+    except NotFound:
+        version = obj.get("apiVersion") or "(no apiVersion)"
+        raise InvalidInput(f"{where} ({version}), a kind {cluster.server} does not serve") from None
+    if not kind.namespaced:
+        raise InvalidInput(f"{where}, but {kind.qualified} is cluster-scoped (a clone makes namespaced objects)")
 
 
 def clone(
@@ -52,60 +311,29 @@ def clone(
     progress: Callable[[ProgressStep], None] | None = None,
     now: datetime | None = None,
 ) -> CloneResult:
+    """Carry out the plan `plan` shows (the same function makes it), all or nothing."""
     started = time.monotonic()
     report = progress or (lambda step: None)
     # Everything that can be checked without changing the cluster is checked first.
-    app = origin.app
-    validate_environment_name(app, new)
+    validate_environment_name(origin.app, new)
     lifetime = durations.parse(ttl) if ttl else None
-    definition = envtypes.load(cluster, env_type)
-    origin = discovery.current(cluster, origin)
-    source = origin.name
-    if origin.incomplete:
-        raise Refused(f"{origin.ref} is incomplete (an interrupted clone); destroy it or wait")
-    existing = {e.name for e in discovery.environments(cluster, app)}
-    if new in existing:
-        raise AlreadyExists(f"environment {new!r} of {app!r} already exists")
-    namespace = environment_namespace(app, new)
-    try:
-        cluster.get(kinds.NAMESPACE, None, namespace)
-        raise AlreadyExists(f"namespace {namespace} already exists (not a hotclone environment of {app})")
-    except NotFound:
-        pass
-
-    report(ProgressStep("read", 0, 1, f"reading {origin.namespace}"))
-    objects = inventory.load(cluster, origin.namespace)
-    material = [o for o in objects if not inventory.is_environment_scoped(o)]
-    scoped = [o for o in objects if inventory.is_environment_scoped(o)]
-    generated = definition.render(app, new, namespace)
-    generated_refs = {inventory.ref(o) for o in generated}
-    warnings = [
-        f"{inventory.ref(o)} is environment-scoped in {source} and type {definition.name!r} has no template "
-        "for it: the clone has none"
-        for o in scoped
-        if inventory.ref(o) not in generated_refs
-    ]
-
-    report(ProgressStep("preflight", 0, 1, "checking references to the source"))
-    copies = [normalize.for_copy(o) for o in material]
-    findings = preflight.rewrite_namespace(copies, origin.namespace, namespace)
-    remaining = preflight.remaining_references(copies, preflight.endpoints(objects))
-    if remaining and not allow_prod_references:
-        listed = "; ".join(f.describe() for f in remaining)
-        raise Refused(
-            f"clone refused: {len(remaining)} value(s) in material objects still point at {source}: {listed} "
-            "(make them environment-scoped, or pass --allow-prod-references)"
-        )
-    findings += remaining
-    report(ProgressStep("preflight", 1, 1, f"{len(findings)} reference(s), {len(remaining)} left pointing at {source}"))
+    origin, definition, planned = _prepare(cluster, origin, new, env_type, allow_prod_references, report)
+    plan = planned.plan
+    if plan.refused:
+        raise Refused(refusal(plan))
+    counted = f"{len(plan.findings)} reference(s), {len(plan.still_pointing)} left pointing at {origin.name}"
+    report(ProgressStep("preflight", 1, 1, counted))
 
     expires = None
     if lifetime or definition.ttl:
         expires = (now or datetime.now(UTC)) + (lifetime or definition.ttl)  # type: ignore[operator]
-    environment = _create_namespace(cluster, app, new, namespace, definition.name, origin, user, expires, findings)
+    namespace = plan.namespace
+    environment = _create_namespace(
+        cluster, origin.app, new, namespace, plan.env_type, origin, user, expires, list(plan.findings)
+    )
     report(ProgressStep("namespace", 1, 1, namespace))
     try:
-        ordered = inventory.in_creation_order(copies + generated)
+        ordered = inventory.in_creation_order(planned.copies + planned.generated)
         # The namespace, marked `creating`, is this change's journal: interrupted, it is removed
         # (or, if even that fails, shown incomplete until gc removes it). The revision comes first.
         revision = history.begin(
@@ -113,7 +341,7 @@ def clone(
             namespace,
             action="clone",
             user=user,
-            summary=[f"cloned from {source} ({len(copies)} objects, {len(generated)} from templates)"],
+            summary=[f"cloned from {origin.name} ({len(plan.copies)} objects, {len(plan.generated)} from templates)"],
             before=[],
             touched=[inventory.ref(o) for o in ordered],
         )
@@ -123,8 +351,8 @@ def clone(
             _create_all(cluster, namespace, group)
             done += len(group)
             report(ProgressStep("objects", done, total, f"{group[0]['kind']} x{len(group)}"))
-        report(ProgressStep("templates", len(generated), len(generated), ", ".join(sorted(generated_refs))))
-        history.save_base(cluster, namespace, origin.namespace, [normalize.for_copy(o) for o in material])
+        report(ProgressStep("templates", len(planned.generated), len(planned.generated), ", ".join(plan.generated)))
+        history.save_base(cluster, namespace, origin.namespace, planned.base)
         history.mark(cluster, namespace, revision, REVISION_COMPLETE)
         report(ProgressStep("history", 1, 1, f"revision {revision} recorded"))
         cluster.patch(kinds.NAMESPACE, None, namespace, {"metadata": {"annotations": {ANNOTATION_STATE: None}}})
@@ -137,11 +365,12 @@ def clone(
         raise
     return CloneResult(
         environment=environment,
-        copied=tuple(inventory.ref(o) for o in copies),
-        generated=tuple(sorted(generated_refs)),
-        warnings=tuple(warnings),
-        findings=tuple(findings),
+        copied=plan.copies,
+        generated=tuple(sorted(plan.generated)),
+        warnings=plan.warnings,
+        findings=plan.findings,
         seconds=time.monotonic() - started,
+        plan=plan,
     )
 
 

@@ -4,8 +4,10 @@ Copy form: what `kubectl get -o yaml` shows minus everything the server sets, so
 object can be created in another namespace. Compare form: the copy form with lists
 of named items turned into mappings keyed by `[name]` (order stops mattering and
 paths read `containers[web].image`), the environment's own namespace replaced by a
-token (so `api.topicshare-qa.svc` equals `api.topicshare-production.svc`) and
-Secret values replaced by digests (compared, never shown).
+token (so `api.topicshare-qa.svc` equals `api.topicshare-production.svc`),
+Secret values replaced by digests (compared, never shown) and other tools' ownership
+marks left out (a clone never carries them). The copy form keeps those marks: history
+snapshots are copy forms, and a rollback restores them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from hotclone.core import ownership
 from hotclone.core.cluster import Obj
 
 NAMESPACE_TOKEN = "${namespace}"
@@ -74,7 +77,34 @@ def for_copy(obj: Obj) -> Obj:
         spec.pop("volumeName", None)
     elif kind in ("Deployment", "StatefulSet", "DaemonSet", "CronJob"):
         _strip_template_timestamps(spec)
+    elif kind == "Job":
+        _strip_template_timestamps(spec)
+        if not spec.get("manualSelector"):
+            _strip_generated_selector(spec)
     return out
+
+
+# The labels the API server puts on a Job's pod template, naming the Job's own uid.
+_JOB_SERVER_LABELS = (
+    "controller-uid",
+    "batch.kubernetes.io/controller-uid",
+    "job-name",
+    "batch.kubernetes.io/job-name",
+)
+
+
+def _strip_generated_selector(spec: Obj) -> None:
+    # The server generated this selector from the Job's uid: it is that Job's identity, not
+    # its design. A copy carrying it is refused (another Job's uid), and it differs in every
+    # environment; the server makes a new one for each Job it creates.
+    spec.pop("selector", None)
+    meta = (spec.get("template") or {}).get("metadata")
+    if isinstance(meta, dict):
+        labels = meta.get("labels") or {}
+        for key in _JOB_SERVER_LABELS:
+            labels.pop(key, None)
+        if not labels:
+            meta.pop("labels", None)
 
 
 def _strip_template_timestamps(node: Any) -> None:
@@ -142,7 +172,12 @@ def secret_digest(value: str) -> str:
 
 
 def for_compare(obj: Obj, namespace: str) -> Obj:
+    """The copy form, keyed and namespace-neutral, secrets digested, other tools' ownership marks
+    left out: a clone carries none of them (core/clone.py detaches them), so on every Helm- or
+    Argo CD-managed object they would be a difference nobody made."""
     out = for_copy(obj)
+    detached, _ = ownership.detach({"metadata": out["metadata"]})  # the metadata only: cheap
+    out["metadata"] = detached["metadata"]
     own = namespace_pattern(namespace)
     if out.get("kind") == "Secret":
         # Digest the decoded, namespace-neutral text: equal values compare equal

@@ -24,6 +24,7 @@ from hotclone.core.contract import Progress
 from hotclone.core.errors import Forbidden
 from hotclone.core.models import (
     Application,
+    ClonePlan,
     CloneResult,
     ConnectionInfo,
     EnvDiff,
@@ -139,6 +140,19 @@ class Session:
         """Read-only mode refuses every change here, whichever front end asked."""
         if self.read_only:
             raise Forbidden(f"read-only mode: {action.value} is disabled")
+
+    def plan_clone(
+        self,
+        source: Environment,
+        new: str,
+        *,
+        env_type: str = "temporary",
+        allow_prod_references: bool = False,
+    ) -> ClonePlan:
+        """What `clone` would copy, generate, rewrite, adjust and skip; creates nothing (read-only mode too)."""
+        return clone_ops.plan(
+            self._cluster, source, new, env_type=env_type, allow_prod_references=allow_prod_references
+        )
 
     def clone(
         self,
