@@ -2,8 +2,17 @@
 
 Stored as ConfigMaps labelled with the type's name in the system namespace (core/schema.py),
 with data keys `templates` (multi-document YAML with ${app}, ${env}, ${namespace},
-${random:N} placeholders) and `ttl`. A built-in `temporary` type (TTL 24h, no
-templates) applies when none is defined.
+${random:N} placeholders), `ttl`, `exclude` (more to leave out of clones, one pattern a
+line: `Kind`, `Kind.group`, `Kind/name`, `Kind.group/name`; blank lines and `#` comments
+ignored) and `serviceTypes` (`keep`: clones keep LoadBalancer/NodePort Services;
+`clusterip`, the default: they become ClusterIP). A built-in `temporary` type (TTL 24h,
+no templates) applies when none is defined.
+
+Per application: a type ConfigMap also labelled `hotclone.io/app: APP` applies to APP
+only, and wins over a global type (one without that label) of the same name. By
+convention it is named `environment-type-APP-NAME` (the label, not the name, decides).
+So the types that apply to an app are its own, then the global ones it does not
+override, then the built-in `temporary` if neither defines one.
 """
 
 from __future__ import annotations
@@ -17,13 +26,21 @@ from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import InvalidInput, NotFound
 from hotclone.core.models import TEMPORARY, EnvironmentType
 from hotclone.core.schema import (
-    ENVIRONMENT_TYPE_CONFIGMAP_PREFIX,
+    ENVIRONMENT_TYPE_CONFIGMAP_PREFIX as ENVIRONMENT_TYPE_CONFIGMAP_PREFIX,  # re-exported for tests
+)
+from hotclone.core.schema import (
+    LABEL_APP,
     LABEL_ENVIRONMENT_TYPE,
     LABEL_SCOPE,
     SCOPE_ENVIRONMENT,
+    SERVICE_TYPES_CLUSTERIP,
+    SERVICE_TYPES_KEEP,
     SYSTEM_NAMESPACE,
+    TYPE_EXCLUDE_KEY,
+    TYPE_SERVICE_TYPES_KEY,
     TYPE_TEMPLATES_KEY,
     TYPE_TTL_KEY,
+    environment_type_configmap_name,
 )
 
 
@@ -37,9 +54,19 @@ class TypeDefinition:
     exclude: tuple[str, ...] = ()  # more to leave out of clones: "Kind", "Kind.group", "Kind/name"
     keep_service_types: bool = False  # clones keep LoadBalancer/NodePort Services (default: ClusterIP)
 
-    def summary(self) -> EnvironmentType:
+    @property
+    def scope(self) -> str:
+        """The application it is limited to, or "global"."""
+        return self.app or "global"
+
+    @property
+    def where(self) -> str:
+        """How errors name it: "environment type 'temporary'" (of topicshare)."""
+        return _where(self.name, self.app)
+
+    def summary(self, overrides: bool = False) -> EnvironmentType:
         names = tuple(_document_ref(doc) for doc in self.documents)
-        return EnvironmentType(self.name, self.ttl, names, self.builtin)
+        return EnvironmentType(self.name, self.ttl, names, self.builtin, app=self.app, overrides=overrides)
 
     def render(self, app: str, env: str, namespace: str) -> list[Obj]:
         """Expand placeholders and parse; raises InvalidInput naming the type and document."""
@@ -77,50 +104,186 @@ def _document_ref(document: str) -> str:
 
 BUILTIN_TEMPORARY = TypeDefinition(TEMPORARY, timedelta(hours=24), (), builtin=True)
 
+_KIND = r"[A-Z][A-Za-z0-9]*"
+_GROUP = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.:]*[A-Za-z0-9])?"  # object names; Roles may hold ':'
+_PATTERN = re.compile(rf"(?P<kind>{_KIND})(\.(?P<group>{_GROUP}))?(/(?P<name>{_NAME}))?")
+
+
+def _where(name: str, app: str | None) -> str:
+    return f"environment type {name!r}" + (f" of {app!r}" if app else "")
+
+
+def _app_of(configmap: Obj) -> str | None:
+    return ((configmap.get("metadata") or {}).get("labels") or {}).get(LABEL_APP) or None
+
+
+def _name_of(configmap: Obj) -> str:
+    return str(configmap["metadata"]["labels"][LABEL_ENVIRONMENT_TYPE])
+
+
+def parse_exclude(text: str, where: str) -> tuple[str, ...]:
+    """The `exclude` key's patterns, canonical as refs spell them ("Deployment.apps" -> "Deployment")."""
+    patterns: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = _PATTERN.fullmatch(line)
+        if not match:
+            raise InvalidInput(
+                f"{where}: {TYPE_EXCLUDE_KEY} line {number}: {line!r} is not Kind, Kind.group, Kind/name"
+                " or Kind.group/name"
+            )
+        kind = kinds.qualified_name(match["kind"], match["group"] or "")
+        pattern = f"{kind}/{match['name']}" if match["name"] else kind
+        if pattern not in patterns:
+            patterns.append(pattern)
+    return tuple(patterns)
+
+
+def parse_service_types(text: str, where: str) -> bool:
+    """True when clones keep LoadBalancer/NodePort Services."""
+    value = text.strip().lower()
+    if value in ("", SERVICE_TYPES_CLUSTERIP):
+        return False
+    if value == SERVICE_TYPES_KEEP:
+        return True
+    raise InvalidInput(
+        f"{where}: {TYPE_SERVICE_TYPES_KEY} is {text.strip()!r}; use {SERVICE_TYPES_KEEP!r} or"
+        f" {SERVICE_TYPES_CLUSTERIP!r} (the default)"
+    )
+
 
 def from_configmap(configmap: Obj) -> TypeDefinition:
-    name = configmap["metadata"]["labels"][LABEL_ENVIRONMENT_TYPE]
+    name, app = _name_of(configmap), _app_of(configmap)
+    where = _where(name, app)
     data = configmap.get("data") or {}
     ttl_text = (data.get(TYPE_TTL_KEY) or "").strip()
     try:
         ttl = durations.parse(ttl_text) if ttl_text else None
     except InvalidInput as error:
-        raise InvalidInput(f"environment type {name!r}: ttl: {error}") from None
-    return TypeDefinition(name, ttl, templates.split_documents(data.get(TYPE_TEMPLATES_KEY) or ""))
+        raise InvalidInput(f"{where}: ttl: {error}") from None
+    return TypeDefinition(
+        name,
+        ttl,
+        templates.split_documents(data.get(TYPE_TEMPLATES_KEY) or ""),
+        app=app,
+        exclude=parse_exclude(data.get(TYPE_EXCLUDE_KEY) or "", where),
+        keep_service_types=parse_service_types(data.get(TYPE_SERVICE_TYPES_KEY) or "", where),
+    )
 
 
-def load_all(cluster: Cluster) -> list[TypeDefinition]:
-    """One LIST of ConfigMaps; the built-in `temporary` unless a ConfigMap overrides it."""
+def _configmaps(cluster: Cluster) -> list[Obj]:
+    """One LIST; sorted by ConfigMap name so that duplicates resolve the same way every time."""
     try:
         maps = cluster.list(kinds.CONFIGMAP, SYSTEM_NAMESPACE, label_selector=LABEL_ENVIRONMENT_TYPE)
     except NotFound:
         maps = []
-    found = {d.name: d for d in map(from_configmap, maps)}
-    found.setdefault(TEMPORARY, BUILTIN_TEMPORARY)
-    return sorted(found.values(), key=lambda d: d.name)
+    return sorted(maps, key=lambda m: str(m["metadata"]["name"]))
 
 
-def load(cluster: Cluster, name: str) -> TypeDefinition:
-    every = load_all(cluster)
-    for definition in every:
-        if definition.name == name:
-            return definition
-    known = ", ".join(d.name for d in every)
-    raise NotFound(f"unknown environment type {name!r} (known: {known})")
+def applying(configmaps: list[Obj], app: str | None) -> dict[str, Obj | None]:
+    """Type name -> the ConfigMap that defines it for `app` (None: the built-in); `app` None: global types.
+
+    Pure, and parses nothing, so that another application's broken type cannot break this one's.
+    """
+    chosen: dict[str, Obj | None] = {}
+    for configmap in configmaps:  # global ones first, then the app's own replace them
+        if _app_of(configmap) is None:
+            chosen.setdefault(_name_of(configmap), configmap)
+    own: dict[str, Obj] = {}
+    for configmap in configmaps:
+        if app is not None and _app_of(configmap) == app:
+            own.setdefault(_name_of(configmap), configmap)
+    chosen.update(own)
+    chosen.setdefault(TEMPORARY, None)
+    return chosen
 
 
-def type_configmap(name: str, templates: str, ttl: str | None) -> Obj:
-    """The ConfigMap that defines a type (used by the demo seed and tests)."""
+def every(configmaps: list[Obj]) -> list[tuple[TypeDefinition, bool]]:
+    """Every type defined (global, built-in `temporary` unless overridden, each app's), with
+    whether it overrides a global type of the same name; by name, global first."""
+    globals_ = applying(configmaps, None)
+    found = [(_definition(cm), False) for cm in globals_.values()]
+    seen: set[tuple[str, str]] = set()
+    for configmap in configmaps:
+        app, name = _app_of(configmap), _name_of(configmap)
+        if app is not None and (app, name) not in seen:
+            seen.add((app, name))
+            found.append((from_configmap(configmap), name in globals_))
+    return sorted(found, key=lambda pair: (pair[0].name, pair[0].app is not None, pair[0].app or ""))
+
+
+def _definition(configmap: Obj | None) -> TypeDefinition:
+    return BUILTIN_TEMPORARY if configmap is None else from_configmap(configmap)
+
+
+def summaries(configmaps: list[Obj], app: str | None = None) -> list[EnvironmentType]:
+    """What `hotclone types [APP]` lists: with `app`, what applies to it; without, every type."""
+    if app is None:
+        return [definition.summary(overrides) for definition, overrides in every(configmaps)]
+    globals_ = applying(configmaps, None)
+    return [
+        definition.summary(overrides=definition.app is not None and definition.name in globals_)
+        for definition in load_applying(configmaps, app)
+    ]
+
+
+def load_applying(configmaps: list[Obj], app: str) -> list[TypeDefinition]:
+    return sorted(map(_definition, applying(configmaps, app).values()), key=lambda d: d.name)
+
+
+def load_all(cluster: Cluster, app: str | None = None) -> list[TypeDefinition]:
+    """With `app`: the types that apply to it (its own, the global ones it does not override, the
+    built-in `temporary` if none defines it), by name. Without: every type defined, each app's and
+    the global ones (a name may then appear once per scope), by name, global first."""
+    configmaps = _configmaps(cluster)
+    if app is None:
+        return [definition for definition, _ in every(configmaps)]
+    return load_applying(configmaps, app)
+
+
+def load(cluster: Cluster, name: str, app: str | None = None) -> TypeDefinition:
+    """The type `name` as it applies to `app`: the app's own, else the global one, else (for
+    `temporary`) the built-in; `app` None: global types only. Parses that one ConfigMap only."""
+    return named(_configmaps(cluster), name, app)
+
+
+def named(configmaps: list[Obj], name: str, app: str | None = None) -> TypeDefinition:
+    chosen = applying(configmaps, app)
+    if name not in chosen:
+        known = ", ".join(sorted(chosen))
+        scope = f" for {app!r}" if app else ""
+        raise NotFound(f"unknown environment type {name!r}{scope} (known: {known})")
+    return _definition(chosen[name])
+
+
+def type_configmap(
+    name: str,
+    templates: str,
+    ttl: str | None,
+    *,
+    app: str | None = None,
+    exclude: tuple[str, ...] | list[str] = (),
+    service_types: str | None = None,
+) -> Obj:
+    """The ConfigMap that defines a type, global or (with `app`) one application's (the demo seed, tests)."""
     data = {TYPE_TEMPLATES_KEY: templates}
     if ttl:
         data[TYPE_TTL_KEY] = ttl
+    if exclude:
+        data[TYPE_EXCLUDE_KEY] = "".join(f"{pattern}\n" for pattern in exclude)
+    if service_types is not None:
+        data[TYPE_SERVICE_TYPES_KEY] = service_types
+    labels = {LABEL_ENVIRONMENT_TYPE: name} | ({LABEL_APP: app} if app else {})
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {
-            "name": f"{ENVIRONMENT_TYPE_CONFIGMAP_PREFIX}{name}",
+            "name": environment_type_configmap_name(name, app),
             "namespace": SYSTEM_NAMESPACE,
-            "labels": {LABEL_ENVIRONMENT_TYPE: name},
+            "labels": labels,
         },
         "data": data,
     }

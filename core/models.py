@@ -87,6 +87,8 @@ class EnvironmentType:
     ttl: timedelta | None
     template_names: tuple[str, ...] = ()  # "Kind/name" of each templated object
     builtin: bool = False
+    app: str | None = None  # the application it is limited to; None: global
+    overrides: bool = False  # an application's type hiding a global one of the same name
 
 
 @dataclass(frozen=True)

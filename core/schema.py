@@ -48,6 +48,13 @@ LABEL_ENVIRONMENT_TYPE = "hotclone.io/environment-type"  # value: the type's nam
 ENVIRONMENT_TYPE_CONFIGMAP_PREFIX = "environment-type-"  # the name type_configmap gives a type's ConfigMap
 TYPE_TEMPLATES_KEY = "templates"  # data key: multi-document YAML with ${...} placeholders
 TYPE_TTL_KEY = "ttl"  # data key: default TTL (durations.parse syntax); absent = no expiry
+# A type ConfigMap also labelled LABEL_APP applies to that application only, and wins over a
+# global type (no LABEL_APP) of the same name; type_configmap names it
+# environment-type-<app>-<name>, since two apps and a global type may all define `temporary`.
+TYPE_EXCLUDE_KEY = "exclude"  # data key: one pattern a line (Kind, Kind.group, Kind/name, Kind.group/name; # comments)
+TYPE_SERVICE_TYPES_KEY = "serviceTypes"  # data key: SERVICE_TYPES_KEEP or SERVICE_TYPES_CLUSTERIP (the default)
+SERVICE_TYPES_KEEP = "keep"  # clones keep LoadBalancer/NodePort Services as they are
+SERVICE_TYPES_CLUSTERIP = "clusterip"  # clones make them ClusterIP (no public load balancer per clone)
 
 # History: Secrets in the environment's own namespace (snapshots hold Secret data, so
 # they get Secret RBAC), written by every change hotclone makes, read by history,
@@ -86,6 +93,11 @@ MAX_REASON = 1024  # a longer --reason is refused before anything is written
 def environment_namespace(app: str, env: str) -> str:
     """The namespace `hotclone clone` creates for environment `env` of `app`."""
     return f"{app}-{env}"
+
+
+def environment_type_configmap_name(name: str, app: str | None = None) -> str:
+    """environment-type-temporary (global), environment-type-topicshare-temporary (one app's)."""
+    return f"{ENVIRONMENT_TYPE_CONFIGMAP_PREFIX}{app}-{name}" if app else f"{ENVIRONMENT_TYPE_CONFIGMAP_PREFIX}{name}"
 
 
 def history_secret_name(revision: int) -> str:
