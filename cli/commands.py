@@ -15,15 +15,17 @@ from dataclasses import dataclass
 from hotclone.cli import output
 from hotclone.cli.progress import live_progress
 from hotclone.cli.prompts import confirm, required_reason
-from hotclone.core import blast_radius, display, plan_apply
+from hotclone.core import blast_radius, display, durations, plan_apply
+from hotclone.core.clone import refusal as clone_refusal
 from hotclone.core.configmap_values import parse_assignment
 from hotclone.core.contract import SessionContract
 from hotclone.core.destroy import refuse_protected
 from hotclone.core.diff import summary_lines
 from hotclone.core.difflines import SIDE_BY_SIDE_MIN_WIDTH, side_by_side, unified
-from hotclone.core.errors import HotcloneError, NotFound
+from hotclone.core.errors import HotcloneError, NotFound, Refused
 from hotclone.core.images import parse_spec
 from hotclone.core.models import PromotePlan
+from hotclone.core.validation import validate_environment_name
 
 
 def emit(text: str) -> None:
@@ -89,9 +91,19 @@ def cmd_types(session: SessionContract, args: argparse.Namespace) -> int:
 
 def cmd_clone(session: SessionContract, args: argparse.Namespace) -> int:
     source = session.environment(args.app, args.source)  # unknown source: fail before asking
-    from hotclone.core.validation import validate_environment_name
-
     validate_environment_name(args.app, args.new)
+    if args.ttl:
+        durations.parse(args.ttl)  # a bad --ttl fails the dry run too
+    if args.dry_run:
+        plan = session.plan_clone(
+            source, args.new, env_type=args.env_type, allow_prod_references=args.allow_prod_references
+        )
+        emit(output.clone_plan_json(plan) if args.json else "\n".join(output.clone_plan_lines(plan)))
+        if plan.refused:
+            raise Refused(clone_refusal(plan))
+        if not args.json:
+            emit("dry run: nothing created")
+        return 0
     lifetime = args.ttl or "the type's default"
     confirm(args, f"Clone {args.app}/{args.source} into {args.app}-{args.new} (type {args.env_type}, ttl {lifetime})?")
     with live_progress(args, "clone") as progress:
@@ -110,11 +122,9 @@ def cmd_clone(session: SessionContract, args: argparse.Namespace) -> int:
     lines = [
         f"cloned {args.app}/{args.source} -> {env.ref} (namespace {env.namespace}, type {env.type})"
         f" in {result.seconds:.1f}s",
-        f"  {len(result.copied)} material objects copied, {len(result.generated)} from templates"
-        + (f" ({', '.join(result.generated)})" if result.generated else ""),
     ]
-    lines += [f"  preflight: {display.safe(f.describe())}" for f in result.findings]
-    lines += [f"  warning: {display.safe(w)}" for w in result.warnings]
+    if result.plan is not None:
+        lines += output.clone_counts(result.plan)
     emit("\n".join(lines))
     return 0
 
@@ -324,7 +334,7 @@ COMMANDS: dict[str, Command] = {
     "apps": Command(cmd_apps),
     "envs": Command(cmd_envs),
     "types": Command(cmd_types),
-    "clone": Command(cmd_clone, changes=True),
+    "clone": Command(cmd_clone, changes=True, dry_run=True),
     "set-image": Command(cmd_set_image, changes=True),
     "set-config": Command(cmd_set_config, changes=True),
     "diff": Command(cmd_diff),

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hotclone.core import display, durations
-from hotclone.core.models import Environment, HistoryEntry
+from hotclone.core.models import ClonePlan, Environment, HistoryEntry
 
 
 def to_jsonable(value: Any) -> Any:
@@ -69,3 +69,55 @@ def history_markdown(env_ref: str, entries: list[HistoryEntry]) -> str:
         )
         lines += [f"  - {safe(line)}" for line in entry.summary[:20]]
     return "\n".join(lines) + "\n"
+
+
+# -- clone: the plan (`clone --dry-run`) and the counts of the clone made ------------------------------
+def _copies(plan: ClonePlan) -> str:
+    by_kind = ", ".join(f"{kind} {count}" for kind, count in plan.copies_by_kind())
+    return f"copy {len(plan.copies)} object(s)" + (f": {by_kind}" if by_kind else "")
+
+
+def _generated(plan: ClonePlan) -> str:
+    listed = f": {', '.join(plan.generated)}" if plan.generated else ""
+    return f"generate {len(plan.generated)} from the templates of type {plan.env_type!r}{listed}"
+
+
+def _preflight(plan: ClonePlan) -> list[str]:
+    rewritten = len(plan.findings) - len(plan.still_pointing)
+    lines = [f"preflight: {rewritten} value(s) naming the source's namespace rewritten to {plan.namespace}"]
+    return lines + [f"preflight: {f.describe()}" for f in plan.still_pointing]
+
+
+def clone_plan_lines(plan: ClonePlan) -> list[str]:
+    """Everything the plan holds, one fact a line (cluster text escaped)."""
+    safe = display.safe
+    lines = [f"plan: clone {plan.app}/{plan.source} -> {plan.app}/{plan.new} (namespace {plan.namespace})"]
+    lines += [f"  {safe(_copies(plan))}", f"  {safe(_generated(plan))}"]
+    lines += [f"  {safe(line)}" for line in _preflight(plan)]
+    lines += [f"  adjust {safe(a.describe())}" for a in plan.adjustments]
+    lines += [f"  skip {safe(s.describe())}" for s in plan.skipped]
+    by_reason: dict[str, dict[str, None]] = {}  # ordered sets: Event of v1 and of events.k8s.io read alike
+    for kind in plan.excluded_kinds:
+        by_reason.setdefault(kind.reason, {})[kind.object] = None
+    lines += [f"  kinds not copied: {safe(', '.join(k))}: {safe(reason)}" for reason, k in by_reason.items()]
+    lines += [f"  warning: {safe(w)}" for w in plan.warnings]
+    return lines
+
+
+def clone_counts(plan: ClonePlan) -> list[str]:
+    """The clone made, in the plan's counts (`--json` and `--dry-run` have every line)."""
+    safe = display.safe
+    made = _copies(plan).replace("copy ", "copied ", 1)
+    lines = [f"  {safe(made)}", f"  {safe(_generated(plan).replace('generate ', 'generated ', 1))}"]
+    lines += [f"  {safe(line)}" for line in _preflight(plan)]
+    lines.append(f"  {len(plan.adjustments)} adjustment(s), {len(plan.skipped)} object(s) skipped with a reason")
+    lines += [f"  warning: {safe(w)}" for w in plan.warnings]
+    return lines
+
+
+def clone_plan_json(plan: ClonePlan) -> str:
+    """The plan as JSON: its fields, then `refused` and the per-kind counts."""
+    body = to_jsonable(plan)
+    body["refused"] = plan.refused
+    body["copies_by_kind"] = dict(plan.copies_by_kind())
+    return json.dumps(body, indent=2)

@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     clone.add_argument(
         "--allow-prod-references", action="store_true", help="clone even if values still point at the source"
     )
+    clone.add_argument(
+        "--dry-run", action="store_true", help="show the plan (copied, adjusted, skipped and why); create nothing"
+    )
 
     set_image = command("set-image", "change container images (not in production)")
     set_image.add_argument("app")

@@ -134,7 +134,7 @@ def plan_from(
     for obj in scoped:
         ref = inventory.ref(obj)
         if ref in generated_refs:
-            skipped.append(Skipped(ref, f"environment-scoped: made from type {definition.name!r}'s template"))
+            skipped.append(Skipped(ref, f"environment-scoped: made from the template of type {definition.name!r}"))
         else:
             missing = f"type {definition.name!r} has no template for it: the clone has none"
             skipped.append(Skipped(ref, f"environment-scoped in {origin.name}, and {missing}"))
@@ -265,7 +265,7 @@ def _prepare(
     """The checks, in order (the cheap ones first), then the read and the plan."""
     app = origin.app
     validate_environment_name(app, new)  # before any request
-    definition = envtypes.load(cluster, env_type)  # app=app: once envtypes takes it
+    definition = envtypes.load(cluster, env_type, app=app)
     origin = discovery.current(cluster, origin)
     if origin.incomplete:
         raise Refused(f"{origin.ref} is incomplete (an interrupted clone); destroy it or wait")
