@@ -484,6 +484,25 @@ def test_the_real_clone_prints_the_plans_counts(world: World) -> None:
     assert any(line.startswith("  warning: ConfigMap/cdn is environment-scoped") for line in lines)
 
 
+def test_a_dry_run_that_would_be_refused_shows_the_plan_then_the_refusal(world: World) -> None:
+    """Last of the cluster tests: production gets a value naming an endpoint of its own."""
+    cluster, namespace = world.cluster, world.namespace("production")
+    cdn = cluster.get(kinds.CONFIGMAP, namespace, "cdn")
+    cdn["data"] = {"ORIGIN": "https://cdn.shop.example.com/assets"}
+    cluster.replace(kinds.CONFIGMAP, namespace, cdn)
+    settings = {"name": "front-settings"}
+    cluster.create(kinds.CONFIGMAP, namespace, {"metadata": settings, "data": {"CDN": "cdn.shop.example.com"}})
+    plan = _plan(world, "refused")
+    assert plan.refused and [f.object for f in plan.still_pointing] == ["ConfigMap/front-settings"]
+    code, out, err = world.cli("clone", world.app, "production", "refused", "--type", world.type_name, "--dry-run")
+    assert code == 2
+    assert "  preflight: ConfigMap/front-settings data.CDN: host cdn.shop.example.com from ConfigMap/cdn" in out
+    assert "dry run: nothing created" not in out
+    assert err.startswith("hotclone: error: clone refused: 1 value(s)") and len(err.splitlines()) == 1
+    with pytest.raises(NotFound):
+        cluster.get(kinds.NAMESPACE, None, world.namespace("refused"))
+
+
 # -- the pure part, on literal objects --------------------------------------------------------------------------
 ORIGIN = Environment("shop", "production", "shop-production", "production")
 
