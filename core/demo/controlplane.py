@@ -74,6 +74,13 @@ def find_binaries() -> Path:
     )
 
 
+def helm_binary() -> Path | None:
+    """The helm CLI that controlplane/build.sh builds, or None when it is not built yet."""
+    # Its own folder, keyed by HELM_VERSION alone: a new helm never forces a Kubernetes rebuild.
+    binary = cache_root() / "controlplane" / f"helm-{versions()['HELM_VERSION']}" / "helm"
+    return binary if binary.is_file() and os.access(binary, os.X_OK) else None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
