@@ -21,7 +21,7 @@ from hotclone.core import inventory, kinds, normalize
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.discovery import parse_time
 from hotclone.core.errors import AlreadyExists, HotcloneError, InvalidInput, NotFound
-from hotclone.core.models import Environment, HistoryEntry
+from hotclone.core.models import Environment, HistoryEntry, RevisionPatch
 from hotclone.core.schema import (
     ANNOTATION_ACTION,
     ANNOTATION_CHANGED,
@@ -41,6 +41,9 @@ from hotclone.core.schema import (
     MAX_REASON,
     MAX_SUMMARY_LINE,
     MAX_SUMMARY_LINES,
+    PATCH_KEY,
+    PATCH_MAX_BYTES,
+    PATCH_TOO_LARGE,
     REVISION_COMPLETE,
     REVISION_PENDING,
     SNAPSHOT_KEY,
@@ -48,8 +51,10 @@ from hotclone.core.schema import (
     TOUCHED_KEY,
     history_secret_name,
     history_secret_with,
+    pack,
     pack_parts,
     part_name,
+    unpack,
     unpack_parts,
 )
 
@@ -208,13 +213,24 @@ def mark(
     *,
     summary: list[str] | None = None,
     changed: list[str] | None = None,
+    patch: list[Obj] | None = None,
 ) -> None:
-    """Move a revision to `state` (complete, undone, interrupted, recovered)."""
+    """Move a revision to `state` (complete, undone, interrupted, recovered); `patch`: the change's
+    patch documents (core/promoted_patch.py), recorded in the same write."""
     annotations: dict[str, str | None] = {ANNOTATION_REVISION_STATE: state}
     if summary is not None:
         annotations[ANNOTATION_SUMMARY] = json.dumps(bounded_summary(summary))
     annotations[ANNOTATION_CHANGED] = json.dumps(sorted(changed)) if changed else None
-    cluster.patch(kinds.SECRET, namespace, history_secret_name(revision), {"metadata": {"annotations": annotations}})
+    body: Obj = {"metadata": {"annotations": annotations}}
+    if patch is not None:
+        body["data"] = {PATCH_KEY: packed_patch(patch)}
+    cluster.patch(kinds.SECRET, namespace, history_secret_name(revision), body)
+
+
+def packed_patch(documents: list[Obj]) -> str:
+    """PATCH_KEY's value; PATCH_TOO_LARGE beyond PATCH_MAX_BYTES compressed (the Secret holds a snapshot too)."""
+    value = pack(documents)
+    return value if len(value) * 3 // 4 <= PATCH_MAX_BYTES else PATCH_TOO_LARGE
 
 
 def _prune(cluster: Cluster, namespace: str, older: list[int]) -> None:
@@ -254,3 +270,15 @@ def touched(cluster: Cluster, environment: Environment, revision: int) -> list[s
     raw = (_read(cluster, environment, revision).get("data") or {}).get(TOUCHED_KEY)
     loaded: list[str] = json.loads(base64.b64decode(raw)) if raw else []
     return loaded
+
+
+def recorded_patch(cluster: Cluster, environment: Environment, revision: int) -> RevisionPatch:
+    """A revision's recorded patch (core/promoted_patch.py); not `recorded` when it has none."""
+    secret = _read(cluster, environment, revision)
+    entry = _entry(secret)
+    raw = (secret.get("data") or {}).get(PATCH_KEY)
+    if raw is None:
+        return RevisionPatch(entry)
+    if raw == PATCH_TOO_LARGE:
+        return RevisionPatch(entry, recorded=True, too_large=True)
+    return RevisionPatch(entry, tuple(unpack(raw)), recorded=True)

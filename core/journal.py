@@ -3,7 +3,8 @@
 1. A *pending* revision is recorded first (core/history.py): who, why, the plan, the
    objects it will write and the before-state of the environment.
 2. The writes go out.
-3. Success: the revision is marked complete.
+3. Success: the touched objects are read back and the revision is marked complete, with
+   the change as a patch of exactly the fields it changed (core/promoted_patch.py).
    Any interruption (an API error, a timeout, Ctrl-C, SIGHUP/SIGTERM turned into
    KeyboardInterrupt by the CLI): every object the plan touches is restored to its
    before-state, including the one whose write was in flight (a request that timed out
@@ -21,9 +22,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from hotclone.core import api_discovery, history, inventory, normalize
+from hotclone.core import api_discovery, history, inventory, normalize, promoted_patch
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import (
     AlreadyExists,
@@ -155,7 +157,8 @@ def run(
             raise Interrupted(_stopped_message(environment, action, outcome, "interrupted")) from error
         raise
     try:
-        history.mark(cluster, environment.namespace, revision, REVISION_COMPLETE)
+        patch = read_back_patch(cluster, environment, before, touched)
+        history.mark(cluster, environment.namespace, revision, REVISION_COMPLETE, patch=patch)
     except (HotcloneError, KeyboardInterrupt) as error:
         stop = Interrupted if isinstance(error, KeyboardInterrupt) else Stopped
         raise stop(
@@ -164,6 +167,20 @@ def run(
             f"{environment.name} would restore the state from before it"
         ) from None
     return revision
+
+
+def read_back_patch(
+    cluster: Cluster, environment: Environment, before: list[Obj], touched: list[str]
+) -> list[Obj] | None:
+    """The completed change as patch documents, from the touched objects read back; None if one cannot be read
+    (the revision is then complete without a patch: the change itself is done)."""
+    namespace = environment.namespace
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            after = dict(zip(touched, pool.map(lambda ref: _live(cluster, namespace, ref), touched), strict=True))
+    except HotcloneError:
+        return None
+    return promoted_patch.documents({inventory.ref(o): o for o in before}, after, touched)
 
 
 def _stop(cluster: Cluster, environment: Environment, revision: int, before: list[Obj], touched: list[str]) -> Outcome:

@@ -298,8 +298,13 @@ class OtherOwner:
 
     object: str  # "Deployment/web"
     tools: tuple[str, ...]  # "Helm release topicshare", "Argo CD application shop", "kubectl apply", ...
+    # One per tool, what it will do (core/blast_radius.py): "managed by Helm release shop: the next
+    # `helm upgrade` will revert this change"
+    warnings: tuple[str, ...] = ()
 
     def describe(self) -> str:
+        if self.warnings:
+            return f"{self.object}: {'; '.join(self.warnings)}"
         return f"{self.object} ({', '.join(self.tools)}: may revert this)"
 
 
@@ -360,6 +365,21 @@ class HistoryEntry:
     def finished(self) -> bool:
         """False while the change may still be half-applied: pending (or its writer died) or interrupted."""
         return self.state not in ("pending", "interrupted")
+
+
+@dataclass(frozen=True)
+class RevisionPatch:
+    """A revision's change as a kustomize-style patch (`hotclone history APP ENV REV --patch`).
+
+    `documents`: per changed object its apiVersion, kind, metadata.name and only the changed
+    fields (core/promoted_patch.py), Secret values replaced by a placeholder. Not `recorded`:
+    a clone, a change that did not complete, or a revision older than the patches.
+    """
+
+    entry: HistoryEntry
+    documents: tuple[dict[str, Any], ...] = ()
+    recorded: bool = False
+    too_large: bool = False  # recorded, but bigger than a revision Secret keeps
 
 
 @dataclass(frozen=True)

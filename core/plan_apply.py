@@ -19,15 +19,18 @@ import hashlib
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from hotclone.core import api_discovery, blast_radius, history, inventory, journal, kinds, normalize
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import compare, summary_lines
-from hotclone.core.errors import Conflict, HotcloneError, InvalidInput, Refused
-from hotclone.core.models import Conflict3, Environment, FieldChange, ProgressStep, PromotePlan
+from hotclone.core.errors import Conflict, HotcloneError, InvalidInput, NotFound, Refused
+from hotclone.core.models import Conflict3, Environment, FieldChange, ProgressStep, PromotePlan, Skipped
 from hotclone.core.patch import minimal_patch
 
 _RESTARTING = ("Deployment", "StatefulSet", "DaemonSet")
+_JOB = "Job"
+NOT_ALLOWED = "not allowed to list"  # how inventory.read's reason for a Forbidden kind starts
 
 
 def fingerprint(obj: Obj, namespace: str) -> str:
@@ -36,9 +39,51 @@ def fingerprint(obj: Obj, namespace: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Material:
+    """An environment's material objects by "Kind/name", and the kinds that could not be read there."""
+
+    objects: dict[str, Obj]
+    unreadable: tuple[Skipped, ...] = ()
+
+
+def read(cluster: Cluster, environment: Environment) -> Material:
+    """The environment's material objects and its unreadable kinds (inventory.read): a plan names those."""
+    found = inventory.read(cluster, environment.namespace)
+    return Material({inventory.ref(o): o for o in found.material}, tuple(found.unreadable))
+
+
 def material(cluster: Cluster, environment: Environment) -> dict[str, Obj]:
     """The environment's material objects by "Kind/name"."""
-    return {inventory.ref(o): o for o in inventory.material(cluster, environment.namespace)}
+    return read(cluster, environment).objects
+
+
+def unreadable_lines(read_in: list[tuple[Environment, Material]]) -> tuple[str, ...]:
+    """Each kind that could not be read, per environment: the plan leaves its objects as they are."""
+    lines = []
+    for environment, found in read_in:
+        for kind in found.unreadable:
+            why = kind.reason.split(": ", 1)[0]  # "not allowed to list", without the server's long sentence
+            lines.append(f"{kind.object}: could not be read in {environment.namespace} ({why}): left as it is")
+    return tuple(lines)
+
+
+def without_kinds(objects: dict[str, Obj], unreadable: set[str]) -> dict[str, Obj]:
+    """`objects` without those of the kinds named (as refs name them): what cannot be read on one side
+    is neither written nor deleted on the other."""
+    return {ref: o for ref, o in objects.items() if inventory.kind_of_ref(ref) not in unreadable}
+
+
+def jobs_left_out(action: str, target: Environment, refs: list[str]) -> list[tuple[str, str]]:
+    """(ref, why) for each Job among `refs`: a promote or rollback never creates, changes or deletes a Job.
+
+    A Job runs once when it is created, and the server refuses changes to its pod template:
+    writing one would either fail or run it again behind the engineer's back.
+    """
+    verb = "promoted" if action == "promote" else "rolled back"
+    advice = f"run it in {target.name} yourself" if action == "promote" else "run or delete it yourself"
+    why = f"Jobs are not {verb}: a Job runs once and its pod template cannot change; {advice}"
+    return [(ref, f"{ref}: {why}") for ref in refs if inventory.kind_of_ref(ref) == _JOB]
 
 
 def _restarts_pods(change: FieldChange) -> bool:
@@ -59,11 +104,19 @@ def dry_run(
     deletions: list[str],
     conflicts: tuple[Conflict3, ...],
 ) -> PromotePlan:
-    """Ask the server what every write and deletion would give, then build the preview."""
+    """Ask the server what every write and deletion would give, then build the preview.
+
+    Jobs are left out before the server is asked (preview lists them as skipped), and every
+    kind is resolved first: a kind the server no longer serves is one line, nothing asked.
+    """
+    jobs = {ref for ref, _ in jobs_left_out(action, target, [*desired, *deletions])}
+    writes = {ref: body for ref, body in desired.items() if ref not in jobs}
+    removals = [ref for ref in deletions if ref not in jobs]
+    kinds_of = resolve_kinds(cluster, action, target, writes, removals)
 
     def attempt(item: tuple[str, Obj]) -> tuple[str, Obj]:
         ref, body = item
-        kind = api_discovery.kind_of(cluster, body)
+        kind = kinds_of[ref]
         try:
             if ref in live:
                 operations = minimal_patch(live[ref], body, guarded=False)
@@ -77,11 +130,27 @@ def dry_run(
             raise type(error)(f"dry run of {ref} in {target.ref} failed: {error}") from None
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = dict(pool.map(attempt, desired.items())) if desired else {}
-    for ref in deletions:
-        kind, name = ref.split("/", 1)
-        cluster.delete(api_discovery.kind_named(cluster, kind), target.namespace, name, dry_run=True)
+        results = dict(pool.map(attempt, writes.items())) if writes else {}
+    for ref in removals:
+        cluster.delete(kinds_of[ref], target.namespace, ref.split("/", 1)[1], dry_run=True)
     return preview(action, source, target, live, results, desired, deletions, conflicts)
+
+
+def resolve_kinds(
+    cluster: Cluster, action: str, target: Environment, desired: dict[str, Obj], deletions: list[str] | tuple[str, ...]
+) -> dict[str, kinds.Kind]:
+    """The kind of every object to write or delete, before the first request that writes (or dry-runs):
+    a kind whose CRD is gone refuses the whole plan in one line."""
+    found: dict[str, kinds.Kind] = {}
+    try:
+        for ref, body in desired.items():
+            found[ref] = api_discovery.kind_of(cluster, body)
+        for ref in deletions:
+            found[ref] = api_discovery.kind_named(cluster, inventory.kind_of_ref(ref))
+    except NotFound as error:
+        failed = next(r for r in [*desired, *deletions] if r not in found)
+        raise NotFound(f"{action} of {target.ref} refused, nothing written: {failed}: {error}") from None
+    return found
 
 
 def preview(
@@ -97,8 +166,13 @@ def preview(
     """The plan the user sees, from the server's dry-run `results` (ref -> object) of `desired`,
     with its blast radius (core/blast_radius.py) read from the `live` target objects.
 
-    Pure: without a server, pass `desired` itself as `results`.
+    Pure: without a server, pass `desired` itself as `results`. Jobs among the writes and
+    deletions are left out and listed as skipped (jobs_left_out).
     """
+    jobs = jobs_left_out(action, target, [*desired, *deletions])
+    left_out = {ref for ref, _ in jobs}
+    results = {ref: obj for ref, obj in results.items() if ref not in left_out}
+    deletions = [ref for ref in deletions if ref not in left_out]
     after = {ref: obj for ref, obj in live.items() if ref not in deletions}
     after.update(results)
     diff = compare(
@@ -110,7 +184,7 @@ def preview(
         right_name=f"{target.ref} (after {action})",
     )
     restarts = tuple(o.ref for o in diff.changed if o.kind in _RESTARTING and any(map(_restarts_pods, o.changes)))
-    preconditions = {ref: fingerprint(live[ref], target.namespace) for ref in [*desired, *deletions] if ref in live}
+    preconditions = {ref: fingerprint(live[ref], target.namespace) for ref in [*results, *deletions] if ref in live}
     plan = PromotePlan(
         app=target.app,
         source=source,
@@ -120,6 +194,7 @@ def preview(
         deletions=tuple(deletions),
         restarts=restarts,
         action=action,
+        skipped=tuple(why for _, why in jobs),
         writes=[desired[ref] for ref in results],
         preconditions=preconditions,
     )
@@ -175,14 +250,17 @@ def apply(
     history.check_reason(reason)
     current = material(cluster, target)
     check_unchanged(plan, current)
+    writes_by_ref = {inventory.ref(w): w for w in plan.writes}
+    kinds_of = resolve_kinds(cluster, plan.action, target, writes_by_ref, plan.deletions)  # before any write
     before = [normalize.for_copy(o) for o in current.values()]
-    touched = [inventory.ref(w) for w in plan.writes] + list(plan.deletions)
+    touched = [*writes_by_ref, *plan.deletions]
     lines = summary_lines(plan.diff) + [f"{ref} deleted" for ref in plan.deletions]
     total = len(touched)
 
     def write(writes: journal.Writes) -> None:
         for done, body in enumerate(plan.writes):
-            ref, kind = inventory.ref(body), api_discovery.kind_of(cluster, body)
+            ref = inventory.ref(body)
+            kind = kinds_of[ref]
             report(ProgressStep("apply", done, total, ref))
             with writes.writing(ref):
                 if ref in plan.preconditions:
@@ -190,13 +268,11 @@ def apply(
                 else:
                     cluster.create(kind, target.namespace, body)
         for done, ref in enumerate(plan.deletions, start=len(plan.writes)):
-            kind_name, name = ref.split("/", 1)
+            name = ref.split("/", 1)[1]
             report(ProgressStep("apply", done, total, f"delete {ref}"))
             version = current[ref]["metadata"]["resourceVersion"]
             with writes.writing(ref):
-                cluster.delete(
-                    api_discovery.kind_named(cluster, kind_name), target.namespace, name, resource_version=version
-                )
+                cluster.delete(kinds_of[ref], target.namespace, name, resource_version=version)
         report(ProgressStep("apply", total, total))
 
     report(ProgressStep("history", 0, 1, "recording the revision before writing"))
@@ -206,13 +282,19 @@ def apply(
         action=plan.action,
         user=user,
         reason=reason,
-        summary=[f"from {plan.source}", *lines],
+        summary=history_summary(plan, lines),
         before=before,
         touched=touched,
         write=write,
     )
     report(ProgressStep("history", 1, 1, "revision complete"))
     return lines
+
+
+def history_summary(plan: PromotePlan, lines: list[str]) -> list[str]:
+    """The revision's summary: where from, what another tool manages (carried back into its chart or
+    Git, or that tool reverts it), then the changes."""
+    return [f"from {plan.source}", *blast_radius.carry_back(plan.blast_radius), *lines]
 
 
 def _patch_unchanged(

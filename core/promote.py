@@ -2,7 +2,9 @@
 
 base = the source's objects when the clone was made (stored in the clone's history),
 ours = the clone now, theirs = the target now. Environment-scoped objects of the
-target are never read into the plan, so they are never written. The dry run, preview
+target are never read into the plan, so they are never written; neither are Jobs
+(plan_apply.jobs_left_out) nor the kinds the user may not read in either environment:
+the plan lists both as skipped. The dry run, preview
 and guarded apply are plan_apply's, shared with rollback.
 """
 
@@ -46,8 +48,12 @@ def plan(
     for environment in (origin, destination):
         if environment.incomplete:
             raise Refused(f"{environment.ref} is incomplete (an interrupted clone)")
-    ours = plan_apply.material(cluster, origin)
-    theirs = plan_apply.material(cluster, destination)
+    ours_read, theirs_read = plan_apply.read(cluster, origin), plan_apply.read(cluster, destination)
+    # A kind unreadable on either side is left as it is on both: otherwise a prune would delete what
+    # the clone could not show, or a create would collide with what the target could not.
+    unreadable = {k.object for k in (*ours_read.unreadable, *theirs_read.unreadable)}
+    ours = plan_apply.without_kinds(ours_read.objects, unreadable)
+    theirs = plan_apply.without_kinds(theirs_read.objects, unreadable)
     base: dict[str, Obj] | None = None
     base_namespace = destination.namespace
     if origin.cloned_from == destination.name:
@@ -59,6 +65,8 @@ def plan(
     merged = merge_plan(origin, destination, ours, theirs, base, base_namespace, prune=prune, include_rbac=include_rbac)
     rbac = rbac_touched(origin, destination, ours, theirs, base, base_namespace, prune=prune)
     result = plan_apply.dry_run(cluster, "promote", origin.name, destination, theirs, *merged)
+    skipped = plan_apply.unreadable_lines([(origin, ours_read), (destination, theirs_read)])
+    result = dataclasses.replace(result, skipped=(*result.skipped, *skipped))
     return with_rbac(result, rbac, include_rbac=include_rbac)
 
 

@@ -1,13 +1,18 @@
 """Roll an environment back: restore its material objects as a history revision saw them.
 
 A revision's snapshot is the state just before that change, so restoring it undoes
-the change (and everything after it). What the change added is deleted. The dry run,
+the change (and everything after it). What the change added is deleted. Jobs are
+neither restored nor deleted (a Job runs once: plan_apply.jobs_left_out lists them as
+skipped), nor are kinds the user may not read now. A kind the snapshot holds that the
+server no longer serves (its CRD deleted) refuses the rollback before anything is
+written. The dry run,
 preview and guarded apply are plan_apply's, shared with promote.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 from hotclone.core import discovery, history, inventory, journal, normalize, plan_apply
 from hotclone.core.cluster import Cluster, Obj
@@ -30,9 +35,17 @@ def plan(cluster: Cluster, environment: Environment, revision: int | None = None
         revision = max(done)
     entry, snapshot = history.snapshot(cluster, environment, revision)
     _refuse_creation(environment, entry)  # before reading the environment, as the refusal needs nothing else
-    current = plan_apply.material(cluster, environment)
+    found = plan_apply.read(cluster, environment)
+    # A kind the user may not read now is left as it is: its objects in the snapshot are not restored.
+    # (A kind no longer served is not: restoring its objects is refused, before anything is written.)
+    unreadable = {k.object for k in found.unreadable if k.reason.startswith(plan_apply.NOT_ALLOWED)}
+    current = found.objects
+    snapshot = [o for o in snapshot if inventory.kind_of_ref(inventory.ref(o)) not in unreadable]
     desired, deletions = restore_plan(environment, entry, snapshot, current)
-    return plan_apply.dry_run(cluster, "rollback", f"revision {revision}", environment, current, desired, deletions, ())
+    source = f"revision {revision}"
+    plan = plan_apply.dry_run(cluster, "rollback", source, environment, current, desired, deletions, ())
+    skipped = plan_apply.unreadable_lines([(environment, found)])
+    return dataclasses.replace(plan, skipped=(*plan.skipped, *skipped))
 
 
 def restore_plan(

@@ -82,6 +82,12 @@ REVISION_RECOVERED = "recovered"  # an interrupted (or dead pending) revision re
 REVISION_STATES = (REVISION_PENDING, REVISION_COMPLETE, REVISION_UNDONE, REVISION_INTERRUPTED, REVISION_RECOVERED)
 ANNOTATION_CHANGED = "hotclone.io/changed"  # JSON list of "Kind/name" still changed when interrupted
 TOUCHED_KEY = "touched"  # data key: JSON list of the "Kind/name" the change will write (the plan)
+# data key: pack(documents), the change as a kustomize-style patch (core/promoted_patch.py), read back
+# when the change completed: promote, rollback, set-image, set-config; absent on clones, on changes that
+# did not complete and on older revisions. Secret values are never in it (a placeholder stands in).
+PATCH_KEY = "patch"
+PATCH_MAX_BYTES = 128 * 1024  # compressed: with a full snapshot part, the Secret stays below its 1 MiB
+PATCH_TOO_LARGE = ""  # PATCH_KEY's value when the patch was bigger than PATCH_MAX_BYTES (not kept)
 ANNOTATION_PARTS = "hotclone.io/parts"  # number of Secrets the snapshot is split across (absent = 1)
 HISTORY_PART = "part"  # LABEL_HISTORY value of the 2nd, 3rd, ... Secret of a large snapshot
 PART_BYTES = 512 * 1024  # compressed snapshot bytes per Secret: far below the 1 MiB Secret limit

@@ -195,12 +195,57 @@ def test_owned_objects_the_plan_changes_or_deletes_say_the_tool_may_revert() -> 
     changed["data"]["A"] = "2"
     added = obj("ConfigMap", "new", **ARGO)  # the clone's copy of a tool's mark: not managed here yet
     radius = plan_of(live, refs(retagged(web, "shop/web:2"), changed, added), ("CronJob/nightly",)).blast_radius
-    assert radius.other_owners == (
-        OtherOwner("ConfigMap/settings", ("kubectl apply",)),
-        OtherOwner("CronJob/nightly", ("Flux Kustomization flux-system/apps",)),
-        OtherOwner("Deployment/web", ("Helm release shop",)),
-    )
-    assert radius.other_owners[2].describe() == "Deployment/web (Helm release shop: may revert this)"
+    assert [(o.object, o.tools) for o in radius.other_owners] == [
+        ("ConfigMap/settings", ("kubectl apply",)),
+        ("CronJob/nightly", ("Flux Kustomization flux-system/apps",)),
+        ("Deployment/web", ("Helm release shop",)),
+    ]
+    assert [o.describe() for o in radius.other_owners] == [
+        "ConfigMap/settings: applied with `kubectl apply`: the next `kubectl apply` of its manifest will revert it",
+        "CronJob/nightly: managed by Flux Kustomization flux-system/apps: the next Flux reconciliation of "
+        "Kustomization flux-system/apps will revert it",
+        "Deployment/web: managed by Helm release shop: the next `helm upgrade` will revert this change",
+    ]
+    # The history's summary lists what must be carried back into the chart, Git or manifest.
+    assert blast_radius.carry_back(radius) == [
+        "carry back: ConfigMap/settings is managed by kubectl apply",
+        "carry back: CronJob/nightly is managed by Flux Kustomization flux-system/apps",
+        "carry back: Deployment/web is managed by Helm release shop",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tool", "warning"),
+    [
+        ("Helm release shop", "managed by Helm release shop: the next `helm upgrade` will revert this change"),
+        ("Helm", "managed by Helm: the next `helm upgrade` will revert this change"),
+        (
+            "Argo CD application shop-prod",
+            "managed by Argo CD application shop-prod: the next Argo CD sync of application shop-prod will revert it",
+        ),
+        ("Argo CD", "managed by Argo CD: its next sync will revert it"),
+        (
+            "Flux HelmRelease flux-system/shop",
+            "managed by Flux HelmRelease flux-system/shop: the next Flux reconciliation of HelmRelease "
+            "flux-system/shop will revert it",
+        ),
+        ("Flux", "managed by Flux: its next reconciliation will revert it"),
+        ("kubectl apply", "applied with `kubectl apply`: the next `kubectl apply` of its manifest will revert it"),
+        (
+            "kubectl apply or Argo CD application shop",
+            "applied with `kubectl apply` (or by Argo CD application shop): the next `kubectl apply` of its "
+            "manifest or Argo CD sync of application shop will revert it",
+        ),
+        ("server-side apply by kubectl", "applied server-side by kubectl: the next apply by kubectl may revert it"),
+        ("managed by Terraform", "managed by Terraform: its next run may revert it"),
+        (
+            "HorizontalPodAutoscaler/web on spec.replicas",
+            "its replicas are set by HorizontalPodAutoscaler/web: it will scale them back to its own count",
+        ),
+    ],
+)
+def test_each_tool_says_what_it_will_do(tool: str, warning: str) -> None:
+    assert blast_radius.warning(tool) == warning
 
 
 def test_an_hpa_reverts_replicas_the_plan_changes() -> None:
@@ -209,9 +254,15 @@ def test_an_hpa_reverts_replicas_the_plan_changes() -> None:
     live = refs(web, hpa)
     scaled = copy.deepcopy(web)
     scaled["spec"]["replicas"] = 6
-    assert plan_of(live, refs(scaled)).blast_radius.other_owners == (
-        OtherOwner("Deployment/web", ("HorizontalPodAutoscaler/web on spec.replicas",)),
+    radius = plan_of(live, refs(scaled)).blast_radius
+    assert radius.other_owners == (
+        OtherOwner(
+            "Deployment/web",
+            ("HorizontalPodAutoscaler/web on spec.replicas",),
+            ("its replicas are set by HorizontalPodAutoscaler/web: it will scale them back to its own count",),
+        ),
     )
+    assert blast_radius.carry_back(radius) == []  # the HPA's to set: nothing to carry back
     # Only the replicas: an image change is the HPA's business no more than anyone else's.
     assert plan_of(live, refs(retagged(web, "shop/web:2"))).blast_radius.other_owners == ()
 
@@ -225,8 +276,49 @@ def test_classes_in_the_order_a_confirmation_lists_them() -> None:
         ("services", []),
         ("PVCs", []),
         ("RBAC", []),
-        ("owned by other tools", ["Deployment/web (Helm release shop: may revert this)"]),
+        (
+            "owned by other tools",
+            ["Deployment/web: managed by Helm release shop: the next `helm upgrade` will revert this change"],
+        ),
     ]
+
+
+def test_a_custom_resource_another_tool_manages_is_named_by_its_qualified_ref() -> None:
+    widget: Obj = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "a", "namespace": NS, **HELM},
+        "spec": {"size": 1},
+    }
+    bigger = copy.deepcopy(widget)
+    bigger["spec"]["size"] = 2
+    live = {"Widget.example.com/a": widget}
+    radius = plan_of(live, {"Widget.example.com/a": bigger}).blast_radius
+    assert [o.object for o in radius.other_owners] == ["Widget.example.com/a"]
+
+
+# -- Jobs are never written ------------------------------------------------------------------
+
+
+def test_jobs_a_promote_would_create_change_or_delete_are_skipped_with_the_reason() -> None:
+    job = obj("Job", "migrate", spec={"template": {"spec": {"containers": [{"name": "m", "image": "m:1"}]}}})
+    old = obj("Job", "old", spec={"template": {"spec": {"containers": [{"name": "m", "image": "m:0"}]}}})
+    new = obj("Job", "seed", spec={"template": {"spec": {"containers": [{"name": "s", "image": "s:1"}]}}})
+    web = workload("Deployment", "web", "shop/web:1")
+    live = refs(job, old, web)
+    desired = refs(retagged(job, "m:2"), new, retagged(web, "shop/web:2"))
+    plan = plan_of(live, desired, ("Job/old",))
+    why = "Jobs are not promoted: a Job runs once and its pod template cannot change; run it in production yourself"
+    assert plan.skipped == (f"Job/migrate: {why}", f"Job/seed: {why}", f"Job/old: {why}")
+    assert [o.ref for o in plan.diff.changed] == ["Deployment/web"]
+    assert [w["kind"] for w in plan.writes] == ["Deployment"] and plan.deletions == ()
+    assert set(plan.preconditions) == {"Deployment/web"}
+    rollback = plan_apply.preview("rollback", "revision 2", PROD, live, desired, desired, ["Job/old"], ())
+    assert rollback.skipped[0] == (
+        "Job/migrate: Jobs are not rolled back: a Job runs once and its pod template cannot change; "
+        "run or delete it yourself"
+    )
+    assert len(rollback.skipped) == 3 and rollback.writes == [desired["Deployment/web"]]
 
 
 # -- a production plan needs a reason --------------------------------------------------------
