@@ -80,12 +80,14 @@ def cmd_envs(session: SessionContract, args: argparse.Namespace) -> int:
 
 
 def cmd_types(session: SessionContract, args: argparse.Namespace) -> int:
-    types = session.environment_types()
+    types = session.environment_types(args.app)
     if args.json:
-        emit(output.dumps(types))
+        emit(output.dumps(output.types_jsonable(types)))
     else:
-        rows = [[t.name, output.type_ttl(t.ttl), ", ".join(t.template_names) or "-"] for t in types]
-        emit(output.table(["type", "ttl", "templates"], rows))
+        rows = [
+            [t.name, output.type_scope(t), output.type_ttl(t.ttl), ", ".join(t.template_names) or "-"] for t in types
+        ]
+        emit(output.table(["type", "scope", "ttl", "templates"], rows))
     return 0
 
 

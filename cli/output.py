@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hotclone.core import display, durations
-from hotclone.core.models import ClonePlan, Environment, HistoryEntry
+from hotclone.core.models import ClonePlan, Environment, EnvironmentType, HistoryEntry
 
 
 def to_jsonable(value: Any) -> Any:
@@ -45,6 +45,18 @@ def ttl(environment: Environment, now: datetime) -> str:
 def type_ttl(ttl: timedelta | None) -> str:
     """An environment type's default TTL, as the dashboard shows it (and `--ttl` takes it)."""
     return durations.exact(ttl) if ttl else "-"
+
+
+def type_scope(environment_type: EnvironmentType) -> str:
+    """ "global", or the application it is limited to, saying when it hides a global type."""
+    if environment_type.app is None:
+        return "global"
+    return environment_type.app + (" (overrides global)" if environment_type.overrides else "")
+
+
+def types_jsonable(types: list[EnvironmentType]) -> list[dict[str, Any]]:
+    """Each type's fields and its scope ("global" or the application's name)."""
+    return [to_jsonable(t) | {"scope": t.app or "global"} for t in types]
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:

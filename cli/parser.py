@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     command("apps", "list applications")
     envs = command("envs", "list an application's environments")
     envs.add_argument("app")
-    command("types", "list environment types")
+    types = command("types", "list environment types (with APP: those that apply to it)")
+    types.add_argument("app", nargs="?", help="only the types that apply to this application")
 
     clone = command("clone", "clone an environment into a new one")
     clone.add_argument("app")

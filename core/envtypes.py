@@ -8,11 +8,12 @@ ignored) and `serviceTypes` (`keep`: clones keep LoadBalancer/NodePort Services;
 `clusterip`, the default: they become ClusterIP). A built-in `temporary` type (TTL 24h,
 no templates) applies when none is defined.
 
-Per application: a type ConfigMap also labelled `hotclone.io/app: APP` applies to APP
-only, and wins over a global type (one without that label) of the same name. By
-convention it is named `environment-type-APP-NAME` (the label, not the name, decides).
-So the types that apply to an app are its own, then the global ones it does not
-override, then the built-in `temporary` if neither defines one.
+Per application: a type ConfigMap also carrying an environment's app label
+(schema.LABEL_APP) with value APP applies to APP only, and wins over a global type (one
+without that label) of the same name. By convention it is named
+`environment-type-APP-NAME` (the label, not the name, decides). So the types that apply
+to an app are its own, then the global ones it does not override, then the built-in
+`temporary` if neither defines one.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class TypeDefinition:
         values = {"app": app, "env": env, "namespace": namespace}  # the documented ones, and only these
         rendered: list[Obj] = []
         for number, document in enumerate(self.documents, start=1):
-            where = f"environment type {self.name!r}, template document {number}"
+            where = f"{self.where}, template document {number}"
             parsed = templates.render(document, values, where)
             if parsed is None:
                 continue
@@ -174,7 +175,7 @@ def from_configmap(configmap: Obj) -> TypeDefinition:
     )
 
 
-def _configmaps(cluster: Cluster) -> list[Obj]:
+def configmaps(cluster: Cluster) -> list[Obj]:
     """One LIST; sorted by ConfigMap name so that duplicates resolve the same way every time."""
     try:
         maps = cluster.list(kinds.CONFIGMAP, SYSTEM_NAMESPACE, label_selector=LABEL_ENVIRONMENT_TYPE)
@@ -238,16 +239,16 @@ def load_all(cluster: Cluster, app: str | None = None) -> list[TypeDefinition]:
     """With `app`: the types that apply to it (its own, the global ones it does not override, the
     built-in `temporary` if none defines it), by name. Without: every type defined, each app's and
     the global ones (a name may then appear once per scope), by name, global first."""
-    configmaps = _configmaps(cluster)
+    maps = configmaps(cluster)
     if app is None:
-        return [definition for definition, _ in every(configmaps)]
-    return load_applying(configmaps, app)
+        return [definition for definition, _ in every(maps)]
+    return load_applying(maps, app)
 
 
 def load(cluster: Cluster, name: str, app: str | None = None) -> TypeDefinition:
     """The type `name` as it applies to `app`: the app's own, else the global one, else (for
     `temporary`) the built-in; `app` None: global types only. Parses that one ConfigMap only."""
-    return named(_configmaps(cluster), name, app)
+    return named(configmaps(cluster), name, app)
 
 
 def named(configmaps: list[Obj], name: str, app: str | None = None) -> TypeDefinition:

@@ -108,8 +108,9 @@ class Session:
         """Workloads of one environment with ready/desired: one LIST per workload kind."""
         return inventory.workloads(self._cluster, environment.namespace)
 
-    def environment_types(self) -> list[EnvironmentType]:
-        return [t.summary() for t in envtypes.load_all(self._cluster)]
+    def environment_types(self, app: str | None = None) -> list[EnvironmentType]:
+        """With `app`: the types that apply to it (its own win over global ones); without: every type."""
+        return envtypes.summaries(envtypes.configmaps(self._cluster), app)
 
     def version_matrix(self, app: str) -> VersionMatrix:
         return self.version_matrices([Application(app, tuple(self.environments(app)))])[app]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import base64
 
-from hotclone.core import demo, envtypes
-from hotclone.core.demo import seeding
+from hotclone.core import demo, envtypes, material_policy, ownership
 from hotclone.core.schema import LABEL_SCOPE, SCOPE_ENVIRONMENT
 
 
 def test_every_environment_type_file_renders_with_the_documented_placeholders_only() -> None:
-    configmaps = seeding._type_configmaps()
+    configmaps = demo.type_configmaps("shop")
     assert [c["metadata"]["labels"] for c in configmaps] == [
-        {"hotclone.io/environment-type": name} for name in ("production", "qa", "development", "temporary")
-    ]
+        {"hotclone.io/environment-type": name} for name in ("production", "qa", "development")
+    ] + [{"hotclone.io/environment-type": "temporary", "hotclone.io/app": "shop"}]
+    assert configmaps[-1]["metadata"]["name"] == "environment-type-shop-temporary"
     for configmap in configmaps:
         definition = envtypes.from_configmap(configmap)
         objects = definition.render("shop", "hotfix", "shop-hotfix")
@@ -53,3 +53,41 @@ def test_secrets_are_stored_base64_and_environment_objects_are_labelled() -> Non
     assert password not in str(objects)  # only ever base64 in the objects
     for obj in demo.environment_objects("shop", "qa"):
         assert obj["metadata"]["labels"] == {LABEL_SCOPE: SCOPE_ENVIRONMENT}
+
+
+def test_temporary_with_its_database_is_the_demo_apps_own() -> None:
+    configmaps = demo.type_configmaps("shop")
+    mine = envtypes.named(configmaps, "temporary", "shop")
+    assert mine.app == "shop" and "StatefulSet/postgres" in mine.summary().template_names
+    assert envtypes.named(configmaps, "temporary", "ledger") is envtypes.BUILTIN_TEMPORARY  # no postgres for others
+    assert envtypes.named(configmaps, "qa", "ledger").app is None  # the other demo types stay global
+
+
+def test_production_holds_a_custom_resource_and_a_helm_release() -> None:
+    objects = {material_policy.object_ref(o): o for o in demo.production_objects("shop")}
+    assert sorted(objects) == [
+        "Certificate.cert-manager.io/web",
+        "ConfigMap/edge-proxy",
+        "Secret/sh.helm.release.v1.topicshare-edge.v1",
+    ]
+    certificate = objects["Certificate.cert-manager.io/web"]
+    assert certificate["apiVersion"] == "cert-manager.io/v1"
+    assert certificate["spec"]["dnsNames"] == ["web.shop-production.svc", "web.shop-production.svc.cluster.local"]
+    assert ownership.other_tools(objects["ConfigMap/edge-proxy"]) == ("Helm release topicshare-edge",)
+    assert objects["ConfigMap/edge-proxy"]["metadata"]["annotations"]["meta.helm.sh/release-namespace"] == (
+        "shop-production"
+    )
+    record = objects["Secret/sh.helm.release.v1.topicshare-edge.v1"]
+    assert record["type"] == "helm.sh/release.v1" and "stringData" not in record
+    reasons = material_policy.object_skip_reasons(list(objects.values()))
+    assert list(reasons) == ["Secret/sh.helm.release.v1.topicshare-edge.v1"]  # a clone skips the record only
+
+
+def test_the_crd_serves_the_certificate_kind() -> None:
+    (crd,) = demo.crds()
+    assert crd["metadata"]["name"] == "certificates.cert-manager.io"
+    spec = crd["spec"]
+    assert (spec["group"], spec["scope"], spec["names"]["kind"]) == ("cert-manager.io", "Namespaced", "Certificate")
+    (version,) = spec["versions"]
+    assert version["name"] == "v1" and version["served"] and version["storage"]
+    assert version["schema"]["openAPIV3Schema"]["x-kubernetes-preserve-unknown-fields"] is True

@@ -21,6 +21,11 @@ PINNED = {
     "SYSTEM_NAMESPACE": "hotclone-system",
     "TYPE_TEMPLATES_KEY": "templates",
     "TYPE_TTL_KEY": "ttl",
+    "TYPE_EXCLUDE_KEY": "exclude",
+    "TYPE_SERVICE_TYPES_KEY": "serviceTypes",
+    "SERVICE_TYPES_KEEP": "keep",
+    "SERVICE_TYPES_CLUSTERIP": "clusterip",
+    "ENVIRONMENT_TYPE_CONFIGMAP_PREFIX": "environment-type-",
     "ANNOTATION_CLONED_FROM": "hotclone.io/cloned-from",
     "ANNOTATION_CREATED_BY": "hotclone.io/created-by",
     "ANNOTATION_EXPIRES_AT": "hotclone.io/expires-at",
@@ -92,6 +97,8 @@ def test_names_of_what_hotclone_creates() -> None:
         schema.history_secret_name(n) for n in (9, 10, 100)
     ]
     assert schema.environment_namespace("topicshare", "hotfix-ko") == "topicshare-hotfix-ko"
+    assert schema.environment_type_configmap_name("temporary") == "environment-type-temporary"
+    assert schema.environment_type_configmap_name("temporary", "topicshare") == "environment-type-topicshare-temporary"
 
 
 def test_history_secret_round_trip() -> None:

@@ -107,8 +107,9 @@ def _set_image_preview(session: SessionContract, app: str) -> object:
     return [(c.workload, c.container, c.old, c.new) for c in changes], summary_lines(diff), diff.left, diff.right
 
 
-def _types(session: SessionContract, _app: str) -> object:
-    return [(t.name, t.ttl, t.template_names) for t in session.environment_types() if t.name in DEMO_TYPES]
+def _types(session: SessionContract, app: str) -> object:
+    found = session.environment_types(app)
+    return [(t.name, t.app, t.overrides, t.ttl, t.template_names) for t in found if t.name in DEMO_TYPES]
 
 
 def _matrix(session: SessionContract, app: str) -> object:
@@ -215,11 +216,14 @@ BEHAVIOURS: dict[str, tuple[Run, Expect]] = {
                 "Service/postgres",
                 "StatefulSet/postgres",
             ),
-            [
+            [  # production's Certificate and Helm-managed ConfigMap too (demo.production_objects)
+                f"Certificate.cert-manager.io/web spec.dnsNames[0]: namespace {app}-production (rewritten)",
+                f"Certificate.cert-manager.io/web spec.dnsNames[1]: namespace {app}-production (rewritten)",
                 f"ConfigMap/app-settings data.API_URL: namespace {app}-production (rewritten)",
                 f"ConfigMap/app-settings data.SEARCH_URL: namespace {app}-production (rewritten)",
+                f"ConfigMap/edge-proxy data.UPSTREAM: namespace {app}-production (rewritten)",
             ],
-            [(1, "clone", ("cloned from production (14 objects, 5 from templates)",))],
+            [(1, "clone", ("cloned from production (16 objects, 5 from templates)",))],
         ),
     ),
     "promote to production needs the typed name": (
@@ -254,11 +258,13 @@ BEHAVIOURS: dict[str, tuple[Run, Expect]] = {
     "environment types": (
         _types,
         lambda app: [
-            ("development", timedelta(days=7), ("ConfigMap/environment", "Secret/db-credentials")),
-            ("production", None, ("ConfigMap/environment", "Secret/db-credentials")),
-            ("qa", None, ("ConfigMap/environment", "Secret/db-credentials")),
+            ("development", None, False, timedelta(days=7), ("ConfigMap/environment", "Secret/db-credentials")),
+            ("production", None, False, None, ("ConfigMap/environment", "Secret/db-credentials")),
+            ("qa", None, False, None, ("ConfigMap/environment", "Secret/db-credentials")),
             (
                 "temporary",
+                app,  # the demo app's own: it overrides the built-in
+                True,
                 timedelta(days=1),
                 (
                     "Secret/db-credentials",

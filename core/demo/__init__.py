@@ -7,25 +7,33 @@
 from hotclone.core.demo.seeding import (
     DEMO_APP,
     VERSIONS,
+    crds,
     database_host,
     environment_objects,
     material_objects,
     namespace_object,
+    production_objects,
     public_host,
     secret_value,
     seed,
+    seed_crds,
     seed_types,
+    type_configmaps,
 )
 
 __all__ = [
     "DEMO_APP",
     "VERSIONS",
+    "crds",
     "database_host",
     "environment_objects",
     "material_objects",
     "namespace_object",
+    "production_objects",
     "public_host",
     "secret_value",
     "seed",
+    "seed_crds",
     "seed_types",
+    "type_configmaps",
 ]

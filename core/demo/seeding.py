@@ -1,10 +1,15 @@
 """Seeding the TopicShare demo from its data files (topicshare/*.yaml, types/*.yaml).
 
 production runs 1.9.3 with the charset bug (ISO-8859-1 renders Hangul as mojibake),
-qa is busy with 2.0.0-rc.2, development runs 2.1.0-dev. Used by `hotclone demo`,
-the tests (with a fresh app name each) and the benchmarks (with more workloads).
-The files are rendered by the placeholder engine that environment types use; the
-types' own files are stored verbatim, to be rendered when an environment is made.
+qa is busy with 2.0.0-rc.2, development runs 2.1.0-dev. production also holds what
+real namespaces hold beside an application (topicshare/production.yaml): a custom
+resource (a cert-manager Certificate; its CRD, topicshare/crds.yaml, is installed
+first) and a Helm release's ConfigMap with Helm's release record. Used by
+`hotclone demo`, the tests (with a fresh app name each) and the benchmarks (with more
+workloads). The files are rendered by the placeholder engine that environment types
+use; the types' own files are stored verbatim, to be rendered when an environment is
+made. The `temporary` type templates TopicShare's own database, so it is TopicShare's
+(limited to the seeded app); the other demo types are global.
 """
 
 from __future__ import annotations
@@ -12,17 +17,29 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import time
 from pathlib import Path
 
-from hotclone.core import api_discovery, templates
+from hotclone.core import api_discovery, kinds, templates
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.envtypes import type_configmap
-from hotclone.core.errors import AlreadyExists
-from hotclone.core.schema import LABEL_APP, LABEL_ENV, LABEL_ENV_TYPE, LABEL_SCOPE, SCOPE_ENVIRONMENT, SYSTEM_NAMESPACE
+from hotclone.core.errors import AlreadyExists, NotFound
+from hotclone.core.schema import (
+    LABEL_APP,
+    LABEL_ENV,
+    LABEL_ENV_TYPE,
+    LABEL_SCOPE,
+    SCOPE_ENVIRONMENT,
+    SYSTEM_NAMESPACE,
+    TYPE_TEMPLATES_KEY,
+    environment_type_configmap_name,
+)
 
 DEMO_APP = "topicshare"
 VERSIONS = {"development": "2.1.0-dev", "qa": "2.0.0-rc.2", "production": "1.9.3"}
 TYPE_TTLS = {"production": None, "qa": None, "development": "168h", "temporary": "24h"}
+APP_TYPES = frozenset({"temporary"})  # the seeded app's own types (they template its database)
+ESTABLISH_SECONDS = 30.0  # how long a new CRD may take to be served
 
 _DATA = Path(__file__).resolve().parent
 
@@ -83,6 +100,13 @@ def material_objects(app: str, env: str, version: str, *, extra_workloads: int =
     return objects
 
 
+def production_objects(app: str) -> list[Obj]:
+    """What only production holds: a custom resource (its CRD from seed_crds) and a Helm release's
+    ConfigMap with Helm's release record (material objects; benchmarks seed without them)."""
+    env = "production"
+    return _render("topicshare/production.yaml", {"app": app, "env": env, "namespace": f"{app}-{env}"})
+
+
 def environment_objects(app: str, env: str) -> list[Obj]:
     """The environment-scoped objects of a seeded environment (database, DNS, settings)."""
     values = {
@@ -98,8 +122,17 @@ def environment_objects(app: str, env: str) -> list[Obj]:
     return objects
 
 
-def _type_configmaps() -> list[Obj]:
-    return [type_configmap(name, _read(f"types/{name}.yaml"), ttl) for name, ttl in TYPE_TTLS.items()]
+def type_configmaps(app: str = DEMO_APP) -> list[Obj]:
+    """The type ConfigMaps seed_types installs: the global types, and `app`'s own (APP_TYPES)."""
+    return [
+        type_configmap(name, _read(f"types/{name}.yaml"), ttl, app=app if name in APP_TYPES else None)
+        for name, ttl in TYPE_TTLS.items()
+    ]
+
+
+def crds() -> list[Obj]:
+    """The CustomResourceDefinitions production's custom resources need."""
+    return templates.render_objects(_read("topicshare/crds.yaml"), {}, "demo file topicshare/crds.yaml")
 
 
 def _create(cluster: Cluster, obj: Obj, namespace: str | None) -> None:
@@ -107,23 +140,67 @@ def _create(cluster: Cluster, obj: Obj, namespace: str | None) -> None:
         cluster.create(api_discovery.kind_of(cluster, obj), namespace, obj)
 
 
-def seed_types(cluster: Cluster) -> None:
+def seed_crds(cluster: Cluster) -> None:
+    """Install the CRDs (an existing one, cert-manager's own say, is kept) and wait until each is served."""
+    for crd in crds():
+        _create(cluster, crd, None)
+    for crd in crds():
+        _wait_served(cluster, crd)
+
+
+def _wait_served(cluster: Cluster, crd: Obj) -> None:
+    name, spec = crd["metadata"]["name"], crd["spec"]
+    qualified = kinds.qualified_name(spec["names"]["kind"], spec["group"])
+    deadline = time.monotonic() + ESTABLISH_SECONDS
+    while True:
+        conditions = (cluster.get(kinds.CRD, None, name).get("status") or {}).get("conditions") or []
+        if any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions):
+            try:
+                api_discovery.kind_named(cluster, qualified)  # a miss asks discovery again
+                return
+            except NotFound:
+                pass  # established, not yet in discovery's answer
+        if time.monotonic() > deadline:
+            waited = f"{ESTABLISH_SECONDS:.0f}s"
+            raise NotFound(f"kind {qualified} is still not served {waited} after CRD {name} was created")
+        time.sleep(0.1)
+
+
+def seed_types(cluster: Cluster, app: str = DEMO_APP) -> None:
     _create(cluster, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": SYSTEM_NAMESPACE}}, None)
-    for configmap in _type_configmaps():
+    _forget_global_temporary(cluster)
+    for configmap in type_configmaps(app):
         _create(cluster, configmap, SYSTEM_NAMESPACE)
+
+
+def _forget_global_temporary(cluster: Cluster) -> None:
+    """Earlier demos made TopicShare's `temporary` global (every app's clones got its database):
+    that ConfigMap goes, if it still holds exactly the demo's templates."""
+    name = environment_type_configmap_name("temporary")
+    try:
+        old = cluster.get(kinds.CONFIGMAP, SYSTEM_NAMESPACE, name)
+    except NotFound:
+        return
+    if (old.get("data") or {}).get(TYPE_TEMPLATES_KEY) == _read("types/temporary.yaml"):
+        with contextlib.suppress(NotFound):
+            cluster.delete(kinds.CONFIGMAP, SYSTEM_NAMESPACE, name)
 
 
 def seed(
     cluster: Cluster, app: str = DEMO_APP, *, extra_workloads: int = 0, environments: dict[str, str] | None = None
 ) -> list[str]:
-    """Create the demo app's environments; returns their namespaces."""
-    seed_types(cluster)
+    """Create the demo app's environments (CRDs first, then types); returns their namespaces."""
+    seed_crds(cluster)
+    seed_types(cluster, app)
     created = []
     for env, version in (environments or VERSIONS).items():
         env_type = env if env in ("production", "qa", "development") else "development"
         namespace = f"{app}-{env}"
         _create(cluster, namespace_object(app, env, env_type), None)
-        for obj in material_objects(app, env, version, extra_workloads=extra_workloads) + environment_objects(app, env):
+        objects = material_objects(app, env, version, extra_workloads=extra_workloads) + environment_objects(app, env)
+        if env == "production":
+            objects += production_objects(app)
+        for obj in objects:
             _create(cluster, obj, namespace)
         created.append(namespace)
     return created

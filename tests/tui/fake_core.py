@@ -18,6 +18,7 @@ from hotclone.core import (
     envtypes,
     inventory,
     journal,
+    ownership,
     plan_apply,
     preflight,
     promote,
@@ -165,7 +166,7 @@ def clone(
         if inventory.is_environment_scoped(o) and inventory.ref(o) not in generated_refs
     ]
     report(ProgressStep("preflight", 0, 1, "checking references to the source"))
-    copies = [for_copy(o) for o in material]
+    copies = [ownership.detach(for_copy(o))[0] for o in material]  # as clone.adjust: no other tool's marks
     findings = preflight.rewrite_namespace(copies, origin.namespace, namespace)
     remaining = preflight.remaining_references(copies, preflight.endpoints(objects))
     if remaining and not allow_refs:

@@ -13,7 +13,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from hotclone.core import configmap_values, demo, history, images, inventory, journal, matrix, plan_apply, rollout
+from hotclone.core import (
+    configmap_values,
+    demo,
+    envtypes,
+    history,
+    images,
+    inventory,
+    journal,
+    matrix,
+    plan_apply,
+    rollout,
+)
 from hotclone.core.cluster import Obj
 from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
@@ -202,9 +213,9 @@ class FakeSession:
         self._record("workloads", environment)
         return self._workloads(environment)
 
-    def environment_types(self) -> list[EnvironmentType]:
-        self._record("environment_types")
-        return [self.types[name].summary() for name in sorted(self.types)]
+    def environment_types(self, app: str | None = None) -> list[EnvironmentType]:
+        self._record("environment_types", app)
+        return envtypes.summaries(demo.type_configmaps(self.app), app)  # as demo.seed_types installs them
 
     def version_matrix(self, app: str) -> VersionMatrix:
         self._record("version_matrix", app)

@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hotclone.core import inventory, kinds, normalize
+from hotclone.core import inventory, kinds, material_policy, normalize
 from hotclone.core.cluster import Obj
 from hotclone.core.models import HistoryEntry
 from hotclone.core.schema import TIME_FORMAT
@@ -60,9 +60,11 @@ class Store:
         del self.objects[namespace][ref]
 
     def load(self, namespace: str) -> list[Obj]:
-        """Every object, as inventory.load orders them (hotclone's history is kept apart here)."""
-        found = self.objects.get(namespace, {}).values()
-        return [copy.deepcopy(o) for o in inventory.in_creation_order(found)]
+        """As inventory.load: in creation order, without what material_policy skips (Helm's records)."""
+        found = list(self.objects.get(namespace, {}).values())
+        skipped = material_policy.object_skip_reasons(found)
+        kept = [o for o in found if inventory.ref(o) not in skipped]
+        return [copy.deepcopy(o) for o in inventory.in_creation_order(kept)]
 
     def material(self, namespace: str) -> dict[str, Obj]:
         return {inventory.ref(o): o for o in self.load(namespace) if not inventory.is_environment_scoped(o)}

@@ -17,7 +17,8 @@ OTHER_ENVIRONMENTS = {"production": "production", "staging": "qa"}  # name -> ty
 @functools.cache
 def demo_objects(app: str, env: str, version: str) -> tuple[Obj, ...]:
     """What demo.seed creates in one environment; parsed once per test run (the Store copies them)."""
-    return (*demo.material_objects(app, env, version), *demo.environment_objects(app, env))
+    extra = demo.production_objects(app) if env == "production" else []
+    return (*demo.material_objects(app, env, version), *extra, *demo.environment_objects(app, env))
 
 
 def demo_types() -> dict[str, envtypes.TypeDefinition]:

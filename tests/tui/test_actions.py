@@ -107,8 +107,9 @@ async def test_clone_progress_is_shown(fake: FakeSession) -> None:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        # core's steps: 14 material objects copied and 5 made from the temporary type's templates
-        assert steps[0] == "read 0/1" and "objects 19/19" in steps and steps[-1] == "history 1/1"
+        # core's steps: 14 material objects and production's Certificate and Helm-managed ConfigMap copied
+        # (Helm's release record skipped), 5 made from the temporary type's templates
+        assert steps[0] == "read 0/1" and "objects 21/21" in steps and steps[-1] == "history 1/1"
 
 
 # -- edit image ----------------------------------------------------------------------------

@@ -85,7 +85,7 @@ class CloneModal(ModalScreen[Environment | None]):
     def load_types(self) -> None:
         session = self.hc.session
         assert session is not None
-        deliver(self, TypesLoaded(session.environment_types()))
+        deliver(self, TypesLoaded(session.environment_types(self.source.app)))
 
     def on_types_loaded(self, message: TypesLoaded) -> None:
         self.types = {t.name: t for t in message.types}
