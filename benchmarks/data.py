@@ -166,7 +166,7 @@ def _create(cluster: Cluster, obj: Obj, namespace: str | None) -> None:
 
 def seed(cluster: Cluster, data: DataSet, threads: int = SEED_THREADS) -> int:
     """Create every namespace, then every object, concurrently; returns the number of objects."""
-    demo.seed_types(cluster)
+    demo.seed_types(cluster, data.main_app)  # the type the clone figures use is the cloned app's own
     with ThreadPoolExecutor(max_workers=threads) as pool:
         namespaces = [demo.namespace_object(e.app, e.name, e.env_type) for e in data.envs]
         list(pool.map(lambda ns: _create(cluster, ns, None), namespaces))

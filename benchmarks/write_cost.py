@@ -29,7 +29,7 @@ APP = "wcost"
 
 
 def seed(cluster: Cluster) -> int:
-    demo.seed_types(cluster)
+    demo.seed_types(cluster, APP)
     spec = EnvSpec(APP, "production", "1.9.3", workloads=40)
     cluster.create(kinds.NAMESPACE, None, demo.namespace_object(APP, "production", "production"))
     objects = env_objects(spec)

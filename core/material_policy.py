@@ -7,7 +7,7 @@ default, custom resources included. Left out, each with the reason the clone pla
   the namespace's default ServiceAccount and CA bundle, service-account tokens, the
   Endpoints of a Service with a selector, a StatefulSet's claims), Helm's release
   records, hotclone's own history, finished Jobs (a record of a past run, not desired
-  state), objects annotated `hotclone.io/exclude: "true"`;
+  state), objects carrying the exclude annotation (core/schema.py ANNOTATION_EXCLUDE);
 - what an environment type excludes (its `exclude` key: `Kind`, `Kind.group` or
   `Kind/name` per line), for the environments made with it.
 docs/ARCHITECTURE.md documents the same list.
