@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hotclone.core import clone as clone_ops
 from hotclone.core import (
     demo,
     discovery,
@@ -18,9 +19,7 @@ from hotclone.core import (
     envtypes,
     inventory,
     journal,
-    ownership,
     plan_apply,
-    preflight,
     promote,
     rollback,
 )
@@ -128,6 +127,35 @@ def type_named(types: dict[str, envtypes.TypeDefinition], name: str) -> envtypes
     return types[name]
 
 
+def prepare(
+    store: Store,
+    types: dict[str, envtypes.TypeDefinition],
+    source: Environment,
+    new: str,
+    *,
+    env_type: str,
+    allow_refs: bool,
+    report: Progress,
+) -> tuple[Environment, envtypes.TypeDefinition, clone_ops.PlannedClone]:
+    """clone._prepare's checks (in its order), the read, then core's own plan (clone.plan_from)."""
+    app = source.app
+    validate_environment_name(app, new)
+    definition = type_named(types, env_type)
+    origin = current(store, source)
+    if origin.incomplete:
+        raise Refused(f"{origin.ref} is incomplete (an interrupted clone); destroy it or wait")
+    if new in {e.name for e in environments(store, app)}:
+        raise AlreadyExists(f"environment {new!r} of {app!r} already exists")
+    namespace = environment_namespace(app, new)
+    if namespace in store.namespaces:
+        raise AlreadyExists(f"namespace {namespace} already exists (not a hotclone environment of {app})")
+    report(ProgressStep("read", 0, 1, f"reading {origin.namespace}"))
+    read = store.read(origin.namespace, clone_ops.exclusions(definition))
+    report(ProgressStep("preflight", 0, 1, "checking references to the source"))
+    planned = clone_ops.plan_from(origin, new, read, definition, allow_prod_references=allow_refs)
+    return origin, definition, planned
+
+
 def clone(
     store: Store,
     types: dict[str, envtypes.TypeDefinition],
@@ -141,68 +169,39 @@ def clone(
     user: str,
     now: datetime,
 ) -> CloneResult:
-    """clone.clone's steps, from the checks (in its order) to the history entry."""
-    app = source.app
-    validate_environment_name(app, new)
+    """clone.clone's steps, from the checks (in its order) to the history entry: the plan, carried out."""
+    validate_environment_name(source.app, new)
     lifetime = durations.parse(ttl) if ttl else None
-    definition = type_named(types, env_type)
-    origin = current(store, source)
-    if origin.incomplete:
-        raise Refused(f"{origin.ref} is incomplete (an interrupted clone); destroy it or wait")
-    if new in {e.name for e in environments(store, app)}:
-        raise AlreadyExists(f"environment {new!r} of {app!r} already exists")
-    namespace = environment_namespace(app, new)
-    if namespace in store.namespaces:
-        raise AlreadyExists(f"namespace {namespace} already exists (not a hotclone environment of {app})")
-    report(ProgressStep("read", 0, 1, f"reading {origin.namespace}"))
-    objects = store.load(origin.namespace)
-    material = [o for o in objects if not inventory.is_environment_scoped(o)]
-    generated = definition.render(app, new, namespace)
-    generated_refs = {inventory.ref(o) for o in generated}
-    warnings = [
-        f"{inventory.ref(o)} is environment-scoped in {origin.name} and type {definition.name!r} has no template "
-        "for it: the clone has none"
-        for o in objects
-        if inventory.is_environment_scoped(o) and inventory.ref(o) not in generated_refs
-    ]
-    report(ProgressStep("preflight", 0, 1, "checking references to the source"))
-    copies = [ownership.detach(for_copy(o))[0] for o in material]  # as clone.adjust: no other tool's marks
-    findings = preflight.rewrite_namespace(copies, origin.namespace, namespace)
-    remaining = preflight.remaining_references(copies, preflight.endpoints(objects))
-    if remaining and not allow_refs:
-        listed = "; ".join(f.describe() for f in remaining)
-        raise Refused(
-            f"clone refused: {len(remaining)} value(s) in material objects still point at {origin.name}: {listed} "
-            "(make them environment-scoped, or pass --allow-prod-references)"
-        )
-    findings += remaining
-    left = f"{len(findings)} reference(s), {len(remaining)} left pointing at {origin.name}"
+    prepared = prepare(store, types, source, new, env_type=env_type, allow_refs=allow_refs, report=report)
+    origin, definition, planned = prepared
+    plan = planned.plan
+    if plan.refused:
+        raise Refused(clone_ops.refusal(plan))
+    left = f"{len(plan.findings)} reference(s), {len(plan.still_pointing)} left pointing at {origin.name}"
     report(ProgressStep("preflight", 1, 1, left))
     annotations = {
         ANNOTATION_CLONED_FROM: origin.name,
         ANNOTATION_CREATED_BY: user,
-        ANNOTATION_PREFLIGHT: "\n".join(f.describe() for f in findings)[:PREFLIGHT_MAX_CHARS],
+        ANNOTATION_PREFLIGHT: "\n".join(f.describe() for f in plan.findings)[:PREFLIGHT_MAX_CHARS],
     }
     lifetime = lifetime or definition.ttl
     if lifetime:
         annotations[ANNOTATION_EXPIRES_AT] = (now + lifetime).strftime(TIME_FORMAT)
-    body = demo.namespace_object(app, new, definition.name)
+    body = demo.namespace_object(origin.app, new, definition.name)
     body["metadata"]["annotations"] = annotations
     created = discovery.from_namespace(store.create_namespace(body, now))
-    report(ProgressStep("namespace", 1, 1, namespace))
-    ordered = inventory.in_creation_order(copies + generated)
+    report(ProgressStep("namespace", 1, 1, plan.namespace))
+    ordered = inventory.in_creation_order(planned.copies + planned.generated)
     for done, obj in enumerate(ordered, start=1):
-        store.put(namespace, obj)
+        store.put(plan.namespace, obj)
         if done == len(ordered) or ordered[done]["kind"] != obj["kind"]:
             report(ProgressStep("objects", done, len(ordered), obj["kind"]))
-    report(ProgressStep("templates", len(generated), len(generated), ", ".join(sorted(generated_refs))))
-    store.bases[namespace] = (origin.namespace, [for_copy(o) for o in material])
-    summary = f"cloned from {origin.name} ({len(copies)} objects, {len(generated)} from templates)"
+    report(ProgressStep("templates", len(planned.generated), len(planned.generated), ", ".join(plan.generated)))
+    store.bases[plan.namespace] = (origin.namespace, planned.base)
+    summary = f"cloned from {origin.name} ({len(plan.copies)} objects, {len(plan.generated)} from templates)"
     remember(store, created, ("clone", [summary], ""), [], user, now)
     report(ProgressStep("history", 1, 1, "revision 1 recorded"))
-    generated_sorted = tuple(sorted(generated_refs))
-    copied = tuple(inventory.ref(o) for o in copies)
-    return CloneResult(created, copied, generated_sorted, tuple(warnings), tuple(findings))
+    return CloneResult(created, plan.copies, tuple(sorted(plan.generated)), plan.warnings, plan.findings, plan=plan)
 
 
 # -- promote and rollback ------------------------------------------------------------------------------

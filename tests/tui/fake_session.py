@@ -34,6 +34,7 @@ from hotclone.core.errors import Forbidden, NotFound, Unreachable
 from hotclone.core.models import (
     TEMPORARY,
     Application,
+    ClonePlan,
     CloneResult,
     ConnectionInfo,
     EnvDiff,
@@ -44,6 +45,7 @@ from hotclone.core.models import (
     ImageSpec,
     ProgressStep,
     PromotePlan,
+    RevisionPatch,
     RolloutStatus,
     VersionMatrix,
     Workload,
@@ -126,6 +128,12 @@ class FakeSession:
             settings["data"]["CHARSET"] = "EUC-KR"
             self.store.put(environment_namespace(self.app, "production"), settings)
 
+    def point_at_production(self) -> None:
+        """Production's settings name its public host (an Ingress host), so a clone of it is refused by preflight."""
+        settings = self._settings("production")
+        settings["data"]["PUBLIC_URL"] = f"https://{demo.public_host(self.app, 'production')}/"
+        self.store.put(environment_namespace(self.app, "production"), settings)
+
     def _settings(self, env: str) -> Obj:
         return self.store.get(environment_namespace(self.app, env), "ConfigMap/app-settings")
 
@@ -134,7 +142,7 @@ class FakeSession:
         return {
             label: value
             for namespace in self.store.objects
-            for label, value in secret_values(self.store.load(namespace), namespace).items()
+            for label, value in secret_values(self.store.stored(namespace), namespace).items()
         }
 
     def _record(self, name: str, *args: Any, **kwargs: Any) -> None:
@@ -245,6 +253,16 @@ class FakeSession:
         """Oldest first, as core returns it."""
         self._record("history", environment)
         return sorted((r.entry for r in self.store.revisions.get(environment.namespace, [])), key=lambda e: e.revision)
+
+    def history_patch(self, environment: Environment, revision: int) -> RevisionPatch:
+        """The fake records no patches (the dashboard does not show them): every revision has none."""
+        self._record("history_patch", environment, revision)
+        entries = self.history(environment)
+        entry = next((e for e in entries if e.revision == revision), None)
+        if entry is None:
+            known = ", ".join(str(e.revision) for e in entries) or "none"
+            raise NotFound(f"unknown revision {revision} of {environment.ref} (known: {known})")
+        return RevisionPatch(entry)
 
     def allowed(self, action: Action, environment: Environment | None) -> tuple[bool, str]:
         """As permissions.check, with `denied` standing for the API server's access review."""
@@ -365,6 +383,15 @@ class FakeSession:
         return [r.entry for r in self.store.revisions.get(fresh.namespace, []) if not r.entry.finished]
 
     # -- clone, promote, rollback, destroy ----------------------------------------------------------
+    def plan_clone(
+        self, source: Environment, new: str, *, env_type: str = TEMPORARY, allow_prod_references: bool = False
+    ) -> ClonePlan:
+        """clone.plan: every check before the read, then core's plan_from; creates nothing (read-only too)."""
+        self._record("plan_clone", source, new, env_type=env_type, allow_prod_references=allow_prod_references)
+        return core.prepare(
+            self.store, self.types, source, new, env_type=env_type, allow_refs=allow_prod_references, report=_ignore
+        )[2].plan
+
     def clone(
         self,
         source: Environment,

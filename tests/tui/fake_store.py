@@ -1,7 +1,9 @@
 """The fake's stand-in for what an API server stores: namespaces, their objects, hotclone's history.
 
-It holds data and answers reads in the order core reads them (kind order, then name);
-it knows no hotclone rule: those stay in core's pure functions, which FakeSession calls.
+It holds data and answers reads as core reads them: `read` is inventory.read over what
+is stored (the kinds the fake server serves, core's material_policy for what is left out
+and why, kind order then name); every other hotclone rule stays in core's pure
+functions, which FakeSession calls.
 Workload status is what healthy controllers would report; `roll` and `advance` play a
 rollout the way a Deployment controller would, so core's own rollout rules read it.
 """
@@ -14,8 +16,11 @@ from datetime import datetime
 
 from hotclone.core import inventory, kinds, material_policy, normalize
 from hotclone.core.cluster import Obj
-from hotclone.core.models import HistoryEntry
+from hotclone.core.inventory import Inventory
+from hotclone.core.material_policy import Exclusions
+from hotclone.core.models import HistoryEntry, Skipped
 from hotclone.core.schema import TIME_FORMAT
+from tests.tui import fake_world as world
 
 _WORKLOAD_KINDS = tuple(kind.kind for kind in kinds.WORKLOAD_KINDS)
 _POD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -34,6 +39,8 @@ class Store:
     revisions: dict[str, list[Revision]] = field(default_factory=dict)
     bases: dict[str, tuple[str, list[Obj]]] = field(default_factory=dict)  # clone -> (source namespace, objects)
     stalls: dict[str, str] = field(default_factory=dict)  # "namespace/Kind/name" -> why its rollout gives up
+    # Kinds (as refs name them) this user may not list, and the API server's words: RBAC, in short.
+    unlistable: dict[str, str] = field(default_factory=dict)
 
     # -- namespaces ----------------------------------------------------------------------
     def create_namespace(self, body: Obj, created: datetime) -> Obj:
@@ -59,19 +66,38 @@ class Store:
     def remove(self, namespace: str, ref: str) -> None:
         del self.objects[namespace][ref]
 
+    def stored(self, namespace: str) -> list[Obj]:
+        """Every object held, skipped ones included (what a leak scan must see), in creation order."""
+        found = self.objects.get(namespace, {}).values()
+        return [copy.deepcopy(o) for o in inventory.in_creation_order(found)]
+
+    def read(self, namespace: str, exclusions: Exclusions | None = None) -> Inventory:
+        """As inventory.read: the objects of the material kinds, and what was left out with its reason."""
+        wanted, excluded = material_policy.material_kinds(world.served_kinds())
+        readable = {k.qualified for k in wanted} - set(self.unlistable)
+        unreadable = [Skipped(k, f"not allowed to list: {why}") for k, why in self.unlistable.items()]
+        found = [o for o in self.stored(namespace) if inventory.kind_of_ref(inventory.ref(o)) in readable]
+        reasons = material_policy.object_skip_reasons(found, exclusions)
+        read = Inventory(excluded_kinds=excluded, unreadable=unreadable)
+        for obj in found:
+            reason = reasons.get(inventory.ref(obj))
+            if reason:
+                read.skipped.append(Skipped(inventory.ref(obj), reason))
+            else:
+                read.objects.append(obj)
+        return read
+
     def load(self, namespace: str) -> list[Obj]:
-        """As inventory.load: in creation order, without what material_policy skips (Helm's records)."""
-        found = list(self.objects.get(namespace, {}).values())
-        skipped = material_policy.object_skip_reasons(found)
-        kept = [o for o in found if inventory.ref(o) not in skipped]
-        return [copy.deepcopy(o) for o in inventory.in_creation_order(kept)]
+        """As inventory.load: what hotclone manages (skipped objects left out), in creation order."""
+        return self.read(namespace).objects
 
     def material(self, namespace: str) -> dict[str, Obj]:
+        """As inventory.material: not environment-scoped, and nothing material_policy skips (Helm's records)."""
         return {inventory.ref(o): o for o in self.load(namespace) if not inventory.is_environment_scoped(o)}
 
     def workload_objects(self, namespace: str) -> list[Obj]:
-        """In inventory.workloads order: by kind, then name."""
-        loaded = [o for o in self.load(namespace) if o["kind"] in _WORKLOAD_KINDS]
+        """In inventory.workloads order: by kind, then name (its LISTs see every workload)."""
+        loaded = [o for o in self.stored(namespace) if o["kind"] in _WORKLOAD_KINDS]
         return sorted(loaded, key=lambda o: (_WORKLOAD_KINDS.index(o["kind"]), o["metadata"]["name"]))
 
     def get(self, namespace: str, ref: str) -> Obj:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-from hotclone.core import demo, envtypes
+from hotclone.core import demo, envtypes, kinds
 from hotclone.core.cluster import Obj
 from hotclone.core.demo.seeding import TYPE_TTLS
 from hotclone.core.models import TEMPORARY
@@ -19,6 +19,28 @@ def demo_objects(app: str, env: str, version: str) -> tuple[Obj, ...]:
     """What demo.seed creates in one environment; parsed once per test run (the Store copies them)."""
     extra = demo.production_objects(app) if env == "production" else []
     return (*demo.material_objects(app, env, version), *extra, *demo.environment_objects(app, env))
+
+
+_VERBS = frozenset({"create", "delete", "get", "list", "patch", "update", "watch"})
+# What a local kube-apiserver serves besides the built-in kinds hotclone names (core/kinds.py):
+# the kinds the cluster makes by itself, and the demo's custom resource (core/demo/topicshare/crds.yaml).
+_OTHER_SERVED = (
+    kinds.Kind("Pod", "", "v1", "pods"),
+    kinds.Kind("Event", "", "v1", "events"),
+    kinds.Kind("Event", "events.k8s.io", "v1", "events"),
+    kinds.Kind("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices"),
+    kinds.Kind("Lease", "coordination.k8s.io", "v1", "leases"),
+    kinds.Kind("ControllerRevision", "apps", "v1", "controllerrevisions"),
+    kinds.Kind("CSIStorageCapacity", "storage.k8s.io", "v1", "csistoragecapacities"),
+    kinds.Kind("Certificate", "cert-manager.io", "v1", "certificates"),
+)
+
+
+@functools.cache
+def served_kinds() -> tuple[kinds.Kind, ...]:
+    """The namespaced kinds the fake's API server serves, as discovery reports them (verbs included)."""
+    builtin = [k for k in kinds.BUILTIN.values() if k.namespaced]
+    return tuple(kinds.Kind(k.kind, k.group, k.version, k.plural, verbs=_VERBS) for k in (*builtin, *_OTHER_SERVED))
 
 
 def demo_types() -> dict[str, envtypes.TypeDefinition]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -12,9 +13,10 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, Select, Static
 
 from hotclone.core.configmap_values import ConfigChange
-from hotclone.core.errors import AlreadyExists, Refused
-from hotclone.core.models import ImageChange, ImageSpec
+from hotclone.core.errors import AlreadyExists, InvalidInput, Refused
+from hotclone.core.models import ClonePlan, ImageChange, ImageSpec
 from hotclone.tui import fmt
+from hotclone.tui.screens.clone import CloneModal
 from hotclone.tui.widgets.diff_view import DiffView
 from tests.tui.conftest import focus_container, focus_env, make_app, settle
 from tests.tui.fake_session import FakeSession
@@ -110,6 +112,172 @@ async def test_clone_progress_is_shown(fake: FakeSession) -> None:
         # core's steps: 14 material objects and production's Certificate and Helm-managed ConfigMap copied
         # (Helm's release record skipped), 5 made from the temporary type's templates
         assert steps[0] == "read 0/1" and "objects 21/21" in steps and steps[-1] == "history 1/1"
+
+
+async def _open_clone(pilot: Pilot[Any]) -> None:
+    await focus_env(pilot, "topicshare/production")
+    await pilot.press("c")
+    await settle(pilot)
+
+
+def _plan_text(app: App[Any]) -> str:
+    return text(app, "#clone-plan-lines")
+
+
+async def test_clone_shows_the_plan_before_creating_anything(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_clone(pilot)
+        # Planned once on opening, with the name and type the form starts with; nothing created.
+        assert fake.called("plan_clone") == [
+            (("production", "hotfix-0314-1"), {"env_type": "temporary", "allow_prod_references": False})
+        ]
+        shown = _plan_text(app)
+        assert shown.startswith("copy 16 object(s): ServiceAccount 1, ConfigMap 2, Secret 1, Service 3, Deployment 3")
+        assert "Certificate.cert-manager.io 1" in shown
+        assert "generate 5 from the templates of type 'temporary': ConfigMap/environment, Secret/db-" in shown
+        assert "preflight: 5 value(s) naming the source's namespace rewritten to topicshare-hotfix-0314-1" in shown
+        assert "adjust ConfigMap/edge-proxy: Helm release topicshare-edge's marks removed" in shown
+        assert not app.screen.query_one("#submit", Button).disabled
+        assert not fake.called("clone")
+        # The name changes only the namespace: no new plan per keystroke.
+        app.screen.query_one("#clone-name", Input).value = "ko-fix"
+        await settle(pilot)
+        assert len(fake.called("plan_clone")) == 1
+        assert "rewritten to topicshare-ko-fix" in _plan_text(app)
+        # Another type, another plan.
+        app.screen.query_one("#clone-type", Select).value = "development"
+        await settle(pilot)
+        assert fake.called("plan_clone")[-1] == (
+            ("production", "ko-fix"),
+            {"env_type": "development", "allow_prod_references": False},
+        )
+        assert "generate 2 from the templates of type 'development'" in _plan_text(app)
+        screen = app.screen
+        assert isinstance(screen, CloneModal) and screen.plan is not None
+        plan = screen.plan
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # The clone is the plan the dialog showed: the same objects, copied and generated.
+        assert set(fake.store.objects["topicshare-ko-fix"]) == {*plan.copies, *plan.generated}
+
+
+async def test_clone_plan_lists_what_is_skipped_and_why(fake: FakeSession) -> None:
+    fake.store.unlistable["PersistentVolumeClaim"] = 'persistentvolumeclaims is forbidden: cannot list "pvc"'
+    app = make_app(fake)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _open_clone(pilot)
+        shown = _plan_text(app).splitlines()
+        start = shown.index("skip 4 object(s), each with its reason:")
+        assert shown[start + 1 : start + 5] == [
+            "  Secret/sh.helm.release.v1.topicshare-edge.v1: Helm's record of its release "
+            "(the clone is not that release)",
+            "  ConfigMap/environment: environment-scoped: made from the template of type 'temporary'",
+            "  Secret/db-credentials: environment-scoped: made from the template of type 'temporary'",
+            "  Ingress/web: environment-scoped: made from the template of type 'temporary'",
+        ]
+        assert shown[-1] == (
+            "kinds never copied, by policy: Pod, Event, EndpointSlice, Lease, ControllerRevision, CSIStorageCapacity"
+        )
+        # A kind the user may not list: in the warning style, and said beside the button (Clone still allowed).
+        warnings = app.screen.query_one("#clone-plan-warnings", Static)
+        assert warnings.display and warnings.has_class("plan-warning")
+        assert str(warnings.render()).startswith(
+            "warning: PersistentVolumeClaim could not be read, so it is not copied: not allowed to list:"
+        )
+        status = app.screen.query_one("#clone-plan-status", Static)
+        assert status.has_class("plan-warning") and "1 kind(s) could not be read" in str(status.render())
+        assert not app.screen.query_one("#submit", Button).disabled
+
+
+async def test_clone_refused_plan_blocks_create_and_says_why(fake: FakeSession) -> None:
+    fake.point_at_production()
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_clone(pilot)
+        assert "preflight: ConfigMap/app-settings data.PUBLIC_URL: host www.topicshare.example.com" in _plan_text(app)
+        submit = app.screen.query_one("#submit", Button)
+        status = text(app, "#clone-plan-status")
+        assert submit.disabled and status.startswith("Refused: 1 value(s) still point at production")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CloneModal" and not fake.called("clone")  # no confirmation either
+        # Allowing references changes only whether the plan is refused: no new plan.
+        app.screen.query_one("#clone-allow-refs", Checkbox).toggle()
+        await settle(pilot)
+        assert not submit.disabled and len(fake.called("plan_clone")) == 1
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        (call,) = fake.called("clone")
+        assert call[1]["allow_prod_references"] is True
+
+
+async def test_clone_plan_error_is_one_line_and_blocks_create(fake: FakeSession) -> None:
+    fake.fail["plan_clone"] = InvalidInput(
+        "environment type 'temporary': its template makes Widget.example.com/w (example.com/v1), "
+        "a kind https://127.0.0.1:6443 does not serve"
+    )
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_clone(pilot)
+        assert _plan_text(app) == f"Plan failed: {fake.fail['plan_clone']}"
+        assert app.screen.query_one("#submit", Button).disabled
+        assert text(app, "#clone-plan-status").startswith("No plan, so no clone")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not fake.called("clone")
+
+
+async def test_clone_plan_runs_in_a_worker_and_create_waits_for_it(
+    fake: FakeSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = threading.Event()
+    plan_clone = fake.plan_clone
+
+    def slow_plan(*args: Any, **kwargs: Any) -> ClonePlan:
+        gate.wait(10)  # a slow API server
+        return plan_clone(*args, **kwargs)
+
+    monkeypatch.setattr(fake, "plan_clone", slow_plan)
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/production")
+        await pilot.press("c")
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if isinstance(app.screen, CloneModal) and app.screen.planned_type:
+                break
+        assert _plan_text(app) == "planning…"
+        assert app.screen.query_one("#submit", Button).disabled
+        assert text(app, "#clone-plan-status") == "Clone waits for the plan (planning…)"
+        # The dialog keeps answering while the plan is computed: typing works, Clone does nothing.
+        await pilot.press("end", "2")
+        assert app.screen.query_one("#clone-name", Input).value == "hotfix-0314-12"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not fake.called("clone") and type(app.screen).__name__ == "CloneModal"
+        gate.set()
+        await settle(pilot)
+        assert _plan_text(app).startswith("copy 16 object(s)")
+        assert not app.screen.query_one("#submit", Button).disabled
+
+
+async def test_clone_dialog_fits_80x24_and_its_plan_scrolls(fake: FakeSession) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_clone(pilot)
+        plan = app.screen.query_one("#clone-plan")
+        assert plan.max_scroll_y > 0  # more than fits: it scrolls
+        for widget in ("#clone-name", "#clone-type", "#clone-ttl", "#clone-allow-refs", "#submit", "#cancel"):
+            region = app.screen.query_one(widget).region
+            assert region.height and region.bottom <= 23, widget  # inside the dialog's border
+        plan.focus()
+        await pilot.press("end")
+        for _ in range(100):  # the scroll is animated
+            if plan.scroll_y == plan.max_scroll_y:
+                break
+            await pilot.pause(0.02)
+        assert plan.scroll_y == plan.max_scroll_y
 
 
 # -- edit image ----------------------------------------------------------------------------

@@ -50,6 +50,15 @@ async def clone_invalid(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def clone_refused(pilot: Pilot[Any]) -> None:
+    """The plan refused (a value still names production's host), and a kind the user may not list."""
+    app = pilot.app
+    assert isinstance(app, HotcloneApp) and isinstance(app.session, FakeSession)
+    app.session.point_at_production()
+    app.session.store.unlistable["PersistentVolumeClaim"] = "persistentvolumeclaims is forbidden"
+    await at("topicshare/production", "c")(pilot)
+
+
 async def edit_preview(pilot: Pilot[Any]) -> None:
     await on_web("e")(pilot)
     pilot.app.screen.query_one("#image", Input).value = "topicshare/web:1.9.5"
@@ -171,6 +180,7 @@ CASES: dict[str, tuple[Steps, Options]] = {
     "matrix": (at("topicshare/hotfix-ko", "m"), {}),
     "clone": (at("topicshare/production", "c"), {}),
     "clone_invalid": (clone_invalid, {}),
+    "clone_refused": (clone_refused, {}),
     "edit_image": (on_web("e"), {}),
     "edit_image_invalid": (edit_invalid, {}),
     "edit_image_preview": (edit_preview, {}),
