@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from hotclone.cli import output
 from hotclone.cli.progress import live_progress
 from hotclone.cli.prompts import confirm, required_reason
-from hotclone.core import blast_radius, display, durations, plan_apply
+from hotclone.core import display, durations, plan_apply, promoted_patch
 from hotclone.core.clone import refusal as clone_refusal
 from hotclone.core.configmap_values import parse_assignment
 from hotclone.core.contract import SessionContract
 from hotclone.core.destroy import refuse_protected
 from hotclone.core.diff import summary_lines
 from hotclone.core.difflines import SIDE_BY_SIDE_MIN_WIDTH, side_by_side, unified
-from hotclone.core.errors import HotcloneError, NotFound, Refused
+from hotclone.core.errors import HotcloneError, InvalidInput, NotFound, Refused
 from hotclone.core.images import parse_spec
 from hotclone.core.models import PromotePlan
 from hotclone.core.validation import validate_environment_name
@@ -189,9 +189,7 @@ def _describe_plan(plan: PromotePlan) -> str:
         f" workloads restarting: {', '.join(plan.restarts) or 'none'}",
         "  blast radius:",
     ]
-    # One line per class, "none" included: an empty class is something to know too.
-    radius = blast_radius.classes(plan.blast_radius)
-    lines += [f"    {name}: {display.safe(', '.join(items)) or 'none'}" for name, items in radius]
+    lines += output.radius_lines(plan.blast_radius)
     lines += [f"  {line}" for line in summary_lines(plan.diff)]
     lines += [f"  delete {display.safe(ref)}" for ref in plan.deletions]
     lines += [f"  CONFLICT {display.safe(c.describe())}" for c in plan.conflicts]
@@ -250,7 +248,25 @@ def cmd_rollback(session: SessionContract, args: argparse.Namespace) -> int:
 
 
 def cmd_history(session: SessionContract, args: argparse.Namespace) -> int:
-    entries = session.history(session.environment(args.app, args.env))
+    if args.patch and args.revision is None:
+        raise InvalidInput("--patch needs a revision: hotclone history APP ENV REV --patch")
+    environment = session.environment(args.app, args.env)
+    if args.patch:
+        patch = session.history_patch(environment, args.revision)
+        absent = promoted_patch.missing(patch, environment.ref)
+        if absent:
+            raise NotFound(absent)
+        title = output.patch_title(environment, patch.entry, args.revision)
+        emit(output.dumps(patch.documents) if args.json else promoted_patch.to_yaml(patch, title))
+        return 0
+    entries = session.history(environment)
+    if args.revision is not None:
+        entry = next((e for e in entries if e.revision == args.revision), None)
+        if entry is None:
+            known = ", ".join(str(e.revision) for e in entries) or "none"
+            raise NotFound(f"unknown revision {args.revision} of {environment.ref} (known: {known})")
+        emit(output.dumps(entry) if args.json else "\n".join(output.revision_lines(entry)))
+        return 0
     if args.json:
         emit(output.dumps(entries))
     elif args.markdown:

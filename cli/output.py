@@ -7,8 +7,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from hotclone.core import display, durations
-from hotclone.core.models import ClonePlan, Environment, EnvironmentType, HistoryEntry
+from hotclone.core import blast_radius, display, durations
+from hotclone.core.models import BlastRadius, ClonePlan, Environment, EnvironmentType, HistoryEntry
 
 
 def to_jsonable(value: Any) -> Any:
@@ -66,6 +66,40 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     lines = ["  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     return "\n".join(lines)
+
+
+def radius_lines(blast: BlastRadius) -> list[str]:
+    """The plan text's blast radius: one line per class ("none" included: an empty class is something
+    to know too); objects other tools manage one a line, each saying what that tool will do."""
+    lines = []
+    for name, items in blast_radius.classes(blast):
+        if name == "owned by other tools" and items:
+            lines += [f"    {name}:", *(f"      {display.safe(item)}" for item in items)]
+        else:
+            lines.append(f"    {name}: {display.safe(', '.join(items)) or 'none'}")
+    return lines
+
+
+def revision_lines(entry: HistoryEntry) -> list[str]:
+    """One revision in full: who, when, why, its state, then every line of its summary."""
+    safe = display.safe
+    stamp = entry.timestamp.strftime("%Y-%m-%d %H:%M:%SZ")
+    lines = [f"revision {entry.revision}: {safe(entry.action)} by {safe(entry.user)} at {stamp} ({safe(entry.state)})"]
+    lines += [f"  reason: {safe(entry.reason)}"] if entry.reason else []
+    lines += [f"  {safe(line)}" for line in entry.summary]
+    lines += [f"  still changed: {safe(ref)}" for ref in entry.changed]
+    return lines
+
+
+def patch_title(environment: Environment, entry: HistoryEntry, revision: int) -> str:
+    """The comment heading `history --patch`: what the patch is, and where it came from."""
+    stamp = entry.timestamp.strftime("%Y-%m-%d %H:%M:%SZ")
+    why = f": {entry.reason}" if entry.reason else ""
+    source = next((line for line in entry.summary if line.startswith("from ")), "")
+    origin = f" {source}" if source else ""
+    first = f"revision {revision} of {environment.ref}: {entry.action}{origin} by {entry.user} at {stamp}{why}"
+    command = f"hotclone history {environment.app} {environment.name} {revision} --patch"
+    return f"{display.safe(first)}\nthe fields it changed, as kustomize patches: {command}"
 
 
 def history_markdown(env_ref: str, entries: list[HistoryEntry]) -> str:

@@ -157,10 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     recover.add_argument("app")
     recover.add_argument("env")
 
-    history = command("history", "revisions of an environment")
+    history = command("history", "revisions of an environment (with REV: that revision in full)")
     history.add_argument("app")
     history.add_argument("env")
+    history.add_argument("revision", type=int, nargs="?", help="one revision: its whole summary")
     history.add_argument("--markdown", action="store_true", help="incident timeline for a postmortem")
+    history.add_argument(
+        "--patch",
+        action="store_true",
+        help="with REV: its change as a kustomize-style patch of exactly the fields it changed (Secret values hidden)",
+    )
 
     destroy = command("destroy", "delete a non-production environment")
     destroy.add_argument("app")

@@ -34,6 +34,7 @@ from hotclone.core.models import (
     ImageChange,
     ImageSpec,
     PromotePlan,
+    RevisionPatch,
     RolloutStatus,
     VersionMatrix,
     Workload,
@@ -245,6 +246,9 @@ class Session:
 
     def history(self, environment: Environment) -> list[HistoryEntry]:
         return history_ops.entries(self._cluster, environment)
+
+    def history_patch(self, environment: Environment, revision: int) -> RevisionPatch:
+        return history_ops.recorded_patch(self._cluster, environment, revision)
 
     def destroy(self, environment: Environment) -> Environment:
         self._guard(Action.DESTROY)

@@ -122,20 +122,30 @@ def test_a_wide_blast_radius_names_every_class_and_the_tools_that_may_revert(see
 
     dry = _cli(seeded, "promote", app, "hotfix-ko", "--prune", "--dry-run")
     assert dry.code == 0, dry.text
-    assert _radius(dry.out) == [
+    lines = dry.out.splitlines()
+    start = lines.index("  blast radius:")
+    # Objects other tools manage: one a line, each saying what that tool will do.
+    assert lines[start + 1 : start + 10] == [
         "    restarts: Deployment/web (2 pods)",
         "    deletions: Deployment/worker",
         "    services: Service/web (changed)",
         "    PVCs: PersistentVolumeClaim/uploads (added)",
         "    RBAC: Role/deployer (skipped: --include-rbac)",
-        "    owned by other tools: ConfigMap/app-settings (kubectl apply: may revert this), "
-        "Deployment/web (Helm release topicshare: may revert this), Service/web (Argo CD: may revert this)",
+        "    owned by other tools:",
+        "      ConfigMap/app-settings: applied with `kubectl apply`: the next `kubectl apply` of its manifest will "
+        "revert it",
+        "      Deployment/web: managed by Helm release topicshare: the next `helm upgrade` will revert this change",
+        "      Service/web: managed by Argo CD: its next sync will revert it",
     ]
     radius = json.loads(_cli(seeded, "promote", app, "hotfix-ko", "--prune", "--dry-run", "--json").out)["blast_radius"]
     assert radius["deletions"] == ["Deployment/worker"]
     assert radius["pvcs"] == [{"object": "PersistentVolumeClaim/uploads", "change": "added"}]
     assert radius["rbac"] == [{"object": "Role/deployer", "change": "skipped"}]
-    assert radius["other_owners"][1] == {"object": "Deployment/web", "tools": ["Helm release topicshare"]}
+    assert radius["other_owners"][1] == {
+        "object": "Deployment/web",
+        "tools": ["Helm release topicshare"],
+        "warnings": ["managed by Helm release topicshare: the next `helm upgrade` will revert this change"],
+    }
 
 
 @pytest.mark.parametrize("reason", [None, "   "])
