@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from hotclone.core import discovery, history, inventory, normalize, plan_apply
+from hotclone.core import discovery, environment_fields, history, inventory, normalize, plan_apply
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import format_path, show
 from hotclone.core.errors import InvalidInput, NotFound, Refused
@@ -112,8 +112,12 @@ def merge_plan(
         conflicts += [
             Conflict3(ref, format_path(c.path), _shown(c.ours, secret), _shown(c.theirs, secret)) for c in found
         ]
-        if not found and merged != t_m:
-            desired[ref] = normalize.from_merge(merged, destination.namespace)
+        if found:
+            continue
+        # The target keeps its own environment fields and other tools' marks (core/environment_fields.py).
+        body = environment_fields.keep_target(normalize.from_merge(merged, destination.namespace), t)
+        if normalize.for_merge(body, destination.namespace) != t_m:
+            desired[ref] = body
     deletions = sorted(set(theirs) - set(ours)) if prune else []
     return desired, deletions, tuple(conflicts)
 
