@@ -95,6 +95,32 @@ def _promote_needs_a_reason(session: SessionContract, app: str) -> object:
     return plan.blast_radius, refused, [e.action for e in session.history(production)]
 
 
+TEMPORARY_TEMPLATES = (
+    "ConfigMap/environment",
+    "Secret/db-credentials",
+    "Service/postgres",
+    "StatefulSet/postgres",
+    "Ingress/web",
+)
+_MADE_BY_THE_CLUSTER = (
+    "published into every namespace",
+    "made in every namespace",
+    "kept by the endpoints",
+    "made by its controller",
+)
+
+
+def _clone_plan(session: SessionContract, app: str) -> object:
+    """Both plan the same clone: what is copied, made, adjusted and skipped, and why (read-only mode allows it)."""
+    session.read_only = True
+    plan = session.plan_clone(session.environment(app, "production"), "copy")
+    # What the controllers publish into a namespace appears a moment after seeding: not compared.
+    skipped = [s.describe() for s in plan.skipped if not s.reason.startswith(_MADE_BY_THE_CLUSTER)]
+    adjusted = [a.describe() for a in plan.adjustments]
+    findings = sorted(f.describe() for f in plan.findings)
+    return plan.copies_by_kind(), plan.generated, skipped, adjusted, findings, plan.refused
+
+
 def _read_only_clone(session: SessionContract, app: str) -> object:
     session.read_only = True
     return session.clone(session.environment(app, "production"), "copy")
@@ -248,6 +274,50 @@ BEHAVIOURS: dict[str, tuple[Run, Expect]] = {
                 f"a reason is required for a production promote: nothing applied to {app}/production (--reason)",
             ),
             [],
+        ),
+    ),
+    "clone plan": (
+        _clone_plan,
+        lambda app: (
+            [
+                ("ServiceAccount", 1),
+                ("ConfigMap", 2),
+                ("Secret", 1),
+                ("Service", 3),
+                ("Deployment", 3),
+                ("StatefulSet", 1),
+                ("CronJob", 1),
+                ("HorizontalPodAutoscaler", 1),
+                ("PodDisruptionBudget", 1),
+                ("NetworkPolicy", 1),
+                ("Certificate.cert-manager.io", 1),
+            ],
+            (
+                "ConfigMap/environment",
+                "Secret/db-credentials",
+                "Service/postgres",
+                "StatefulSet/postgres",
+                "Ingress/web",
+            ),
+            [
+                "Secret/sh.helm.release.v1.topicshare-edge.v1: "
+                "Helm's record of its release (the clone is not that release)",
+                "ConfigMap/environment: environment-scoped: made from the template of type 'temporary'",
+                "Secret/db-credentials: environment-scoped: made from the template of type 'temporary'",
+                "Ingress/web: environment-scoped: made from the template of type 'temporary'",
+            ],
+            ["ConfigMap/edge-proxy: Helm release topicshare-edge's marks removed (the clone is not that release)"],
+            sorted(
+                f"{ref} {path}: namespace {app}-production (rewritten)"
+                for ref, path in (
+                    ("ConfigMap/app-settings", "data.SEARCH_URL"),
+                    ("ConfigMap/app-settings", "data.API_URL"),
+                    ("ConfigMap/edge-proxy", "data.UPSTREAM"),
+                    ("Certificate.cert-manager.io/web", "spec.dnsNames[0]"),
+                    ("Certificate.cert-manager.io/web", "spec.dnsNames[1]"),
+                )
+            ),
+            False,
         ),
     ),
     "read-only refuses clone": (_read_only_clone, lambda app: ("Forbidden", "read-only mode: clone is disabled")),
