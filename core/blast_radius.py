@@ -42,12 +42,10 @@ def radius(plan: PromotePlan, live: dict[str, Obj]) -> BlastRadius:
         return tuple(Touched(o.ref, _CHANGE[o.status]) for o in changed if o.kind in kinds)
 
     hpas = [o for o in live.values() if o.get("kind") == _HPA]
-    # The diff names objects by kind and name; refs qualify custom resources' kinds by group.
-    by_name = {(o.get("kind"), o["metadata"]["name"]): ref for ref, o in live.items()}
     owners = []
     for obj in changed:
-        ref = by_name.get((obj.kind, obj.name))
-        if ref is None:
+        ref = obj.ref  # the diff names objects by ref (a custom resource's kind qualified by its group)
+        if ref not in live:
             continue  # added: nobody else manages it yet
         tools = (*ownership.other_tools(live[ref]), *_autoscalers(obj, hpas))
         if tools:

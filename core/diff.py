@@ -63,8 +63,9 @@ def compare(
     include_env_scoped: bool = False,
 ) -> EnvDiff:
     def index(objects: Iterable[Obj]) -> dict[tuple[str, str], Obj]:
+        # By ref: a custom resource's kind carries its group, so two CRDs sharing a kind name stay apart.
         return {
-            (o["kind"], o["metadata"]["name"]): o
+            (inventory.kind_of_ref(inventory.ref(o)), o["metadata"]["name"]): o
             for o in objects
             if include_env_scoped or not inventory.is_environment_scoped(o)
         }

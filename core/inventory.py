@@ -87,10 +87,15 @@ def read(cluster: Cluster, namespace: str, exclusions: Exclusions | None = None)
         except Forbidden as error:
             return kind, f"not allowed to list: {error}"
         except NotFound:
-            return kind, "no longer served by the API server (its CRD was removed?)"
+            return kind, _GONE
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(one, wanted))
+    if any(items == _GONE for _, items in results):
+        # The cached discovery still named a kind whose CRD was deleted since: ask again. A kind
+        # the server no longer serves has no objects left to read; one it still serves is reported.
+        served = {(k.group, k.kind) for k in api_discovery.catalog(cluster, refresh=True).kinds}
+        results = [(k, items) for k, items in results if items != _GONE or (k.group, k.kind) in served]
     found = [obj for _, items in results if isinstance(items, list) for obj in items]
     unreadable = [Skipped(kind.qualified, items) for kind, items in results if isinstance(items, str)]
     reasons = material_policy.object_skip_reasons(found, exclusions)
@@ -102,6 +107,9 @@ def read(cluster: Cluster, namespace: str, exclusions: Exclusions | None = None)
         else:
             inventory.objects.append(obj)
     return inventory
+
+
+_GONE = "listed by discovery, but not found when listed"
 
 
 def load(cluster: Cluster, namespace: str) -> list[Obj]:

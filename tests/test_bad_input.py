@@ -33,7 +33,9 @@ def world(admin: Cluster) -> Iterator[dict[str, str]]:
     clone(admin, environment(admin, app, "production"), "hotfix")
     apply(admin, environment(admin, app, "hotfix"), [parse_spec(f"web={app}/web:1.9.4")], user="test")
     broken = f"broken-{app}"
-    configmap = envtypes.type_configmap(broken, "kind: ConfigMap\nmetadata:\n  name: x-${oops}\n", "1h")
+    configmap = envtypes.type_configmap(
+        broken, "kind: ConfigMap\nmetadata:\n  name: x-${oops}\n", "1h", app=app
+    )  # its own: other tests never see it
     configmap["metadata"]["name"] = broken
     admin.create(kinds.CONFIGMAP, SYSTEM_NAMESPACE, configmap)
     # A clone interrupted before it finished: still marked as being created.

@@ -151,7 +151,7 @@ def test_failed_clone_leaves_nothing_behind(seeded: Seeded) -> None:
     """The server refuses one object half-way (invalid port): everything made so far goes."""
     cluster = seeded.cluster
     type_name = f"broken-{seeded.app}"
-    configmap = type_configmap(type_name, BROKEN_TEMPLATES, "1h")
+    configmap = type_configmap(type_name, BROKEN_TEMPLATES, "1h", app=seeded.app)  # its own: other tests never see it
     configmap["metadata"]["name"] = type_name
     cluster.create(kinds.CONFIGMAP, "hotclone-system", configmap)
     with pytest.raises(InvalidInput, match="Service/postgres") as error:
