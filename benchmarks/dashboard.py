@@ -89,7 +89,9 @@ def _wait_for(tmux: Tmux, pattern: re.Pattern[str], timeout: float) -> tuple[flo
 
 
 # A row of the environment list: name, then its type, then its age.
-ENV_ROW = re.compile(r"(?m)^.{0,4}\b(production|qa|development|env-\d+)\s+(production|qa|development)\s+\d+[smhd]\b")
+ENV_ROW = re.compile(
+    r"(?m)^.{0,4}\b(production|qa|development|env-\d+)\s+(production|qa|development)\s+(<1m|\d+[smhd]\b)"
+)
 # The title above the workloads: "app/env · type".
 TITLE = re.compile(r"\b([a-z0-9-]+)/([a-z0-9-]+) · (production|qa|development|temporary)\b")
 
