@@ -11,9 +11,30 @@ from hotclone.core.schema import LABEL_APP
 FILTER = Path(__file__).with_name("strip_server_fields.py")
 
 
+# The kinds the benchmark's environments hold, as a hand-made clone would name them (no
+# Endpoints, ReplicaSets or Jobs: `kubectl get` of those would copy what controllers made).
+_COPIED = (
+    kinds.SERVICEACCOUNT,
+    kinds.ROLE,
+    kinds.ROLEBINDING,
+    kinds.CONFIGMAP,
+    kinds.SECRET,
+    kinds.PVC,
+    kinds.SERVICE,
+    kinds.DEPLOYMENT,
+    kinds.STATEFULSET,
+    kinds.DAEMONSET,
+    kinds.CRONJOB,
+    kinds.HPA,
+    kinds.PDB,
+    kinds.NETWORKPOLICY,
+    kinds.INGRESS,
+)
+
+
 def resource_list() -> str:
-    """The kinds the benchmark's environments hold, as kubectl resource names (plural.group)."""
-    return ",".join(f"{k.plural}.{k.group}" if k.group else k.plural for k in kinds.CREATION_ORDER)
+    """Those kinds as kubectl resource names (plural.group)."""
+    return ",".join(f"{k.plural}.{k.group}" if k.group else k.plural for k in _COPIED)
 
 
 def list_envs_argv(kubectl: Path, kubeconfig: Path, context: str, app: str) -> list[str]:
