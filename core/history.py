@@ -28,6 +28,7 @@ from hotclone.core.schema import (
     ANNOTATION_PARTS,
     ANNOTATION_REASON,
     ANNOTATION_REVISION_STATE,
+    ANNOTATION_SNAPSHOT_KINDS,
     ANNOTATION_SOURCE_NAMESPACE,
     ANNOTATION_SUMMARY,
     ANNOTATION_TIME,
@@ -47,6 +48,7 @@ from hotclone.core.schema import (
     REVISION_COMPLETE,
     REVISION_PENDING,
     SNAPSHOT_KEY,
+    SNAPSHOT_KINDS_DISCOVERED,
     TIME_FORMAT,
     TOUCHED_KEY,
     history_secret_name,
@@ -120,6 +122,7 @@ def _entry(secret: Obj) -> HistoryEntry:
         reason=annotations.get(ANNOTATION_REASON, ""),
         state=annotations.get(ANNOTATION_REVISION_STATE, REVISION_COMPLETE),
         changed=tuple(json.loads(annotations.get(ANNOTATION_CHANGED) or "[]")),
+        legacy_snapshot=annotations.get(ANNOTATION_SNAPSHOT_KINDS) != SNAPSHOT_KINDS_DISCOVERED,
     )
 
 
@@ -173,6 +176,7 @@ def begin(
         ANNOTATION_REASON: reason,
         ANNOTATION_SUMMARY: json.dumps(bounded_summary(summary)),
         ANNOTATION_REVISION_STATE: REVISION_PENDING,
+        ANNOTATION_SNAPSHOT_KINDS: SNAPSHOT_KINDS_DISCOVERED,
     }
     if len(values) > 1:
         annotations[ANNOTATION_PARTS] = str(len(values))

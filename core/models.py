@@ -360,6 +360,7 @@ class HistoryEntry:
     reason: str = ""
     state: str = "complete"  # pending, complete, undone, interrupted, recovered (core/schema.py)
     changed: tuple[str, ...] = ()  # when interrupted: the objects still changed, to be recovered
+    legacy_snapshot: bool = False  # written before kinds came from discovery: its snapshot holds 15 kinds only
 
     @property
     def finished(self) -> bool:

@@ -18,7 +18,7 @@ from hotclone.core import discovery, history, inventory, journal, normalize, pla
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import NotFound, Refused
 from hotclone.core.models import Environment, HistoryEntry, PromotePlan
-from hotclone.core.schema import REVISION_COMPLETE
+from hotclone.core.schema import LEGACY_SNAPSHOT_KINDS, REVISION_COMPLETE
 
 
 def plan(cluster: Cluster, environment: Environment, revision: int | None = None) -> PromotePlan:
@@ -69,8 +69,13 @@ def restore_plan(
         if unchanged:
             continue
         desired[ref] = body
-    # Restoring a state means removing what the change added.
-    deletions = sorted(set(current) - set(wanted))
+    # Restoring a state means removing what the change added, among the kinds the snapshot recorded:
+    # an old revision never saw custom resources, quotas or Endpoints, so their absence means nothing.
+    deletions = sorted(
+        ref
+        for ref in set(current) - set(wanted)
+        if not entry.legacy_snapshot or inventory.kind_of_ref(ref) in LEGACY_SNAPSHOT_KINDS
+    )
     return desired, deletions
 
 

@@ -80,6 +80,31 @@ REVISION_UNDONE = "undone"  # stopped part-way, every touched object restored an
 REVISION_INTERRUPTED = "interrupted"  # stopped, and some objects could not be restored yet: recover
 REVISION_RECOVERED = "recovered"  # an interrupted (or dead pending) revision restored by `hotclone recover`
 REVISION_STATES = (REVISION_PENDING, REVISION_COMPLETE, REVISION_UNDONE, REVISION_INTERRUPTED, REVISION_RECOVERED)
+# Which kinds a revision's snapshot covers: SNAPSHOT_KINDS_DISCOVERED (every material kind the
+# server served, core/material_policy.py). Absent on revisions written before kinds came from
+# discovery: their snapshots hold only LEGACY_SNAPSHOT_KINDS, so a rollback to one must not
+# delete objects of any other kind (they were never recorded, not absent).
+ANNOTATION_SNAPSHOT_KINDS = "hotclone.io/snapshot-kinds"
+SNAPSHOT_KINDS_DISCOVERED = "discovered"
+LEGACY_SNAPSHOT_KINDS = frozenset(
+    {
+        "ServiceAccount",
+        "Role",
+        "RoleBinding",
+        "ConfigMap",
+        "Secret",
+        "PersistentVolumeClaim",
+        "Service",
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "CronJob",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+        "Ingress",
+    }
+)
 ANNOTATION_CHANGED = "hotclone.io/changed"  # JSON list of "Kind/name" still changed when interrupted
 TOUCHED_KEY = "touched"  # data key: JSON list of the "Kind/name" the change will write (the plan)
 # data key: pack(documents), the change as a kustomize-style patch (core/promoted_patch.py), read back

@@ -16,7 +16,7 @@ from hotclone.core.cluster import Obj
 from hotclone.core.demo.controlplane import ADMIN_CONTEXT, find_binaries
 from hotclone.core.errors import InvalidInput, Refused
 from hotclone.core.images import parse_spec
-from hotclone.core.schema import LABEL_HISTORY, MAX_REASON
+from hotclone.core.schema import ANNOTATION_SNAPSHOT_KINDS, LABEL_HISTORY, MAX_REASON, history_secret_name
 from tests.conftest import Seeded
 from tests.helpers import set_config_as_previewed, set_image_as_previewed
 
@@ -45,6 +45,18 @@ def test_racing_writers_never_share_a_revision(seeded: Seeded) -> None:
         thread.join()
     assert errors == []
     assert len(set(numbers)) == 8
+
+
+def test_a_revision_says_its_snapshot_covers_every_discovered_kind(seeded: Seeded) -> None:
+    """Revisions written before discovery lack the mark: rollback then deletes only the 15 kinds they knew."""
+    namespace = seeded.namespace("qa")
+    revision = history.begin(seeded.cluster, namespace, action="set-image", user="u", summary=[], before=[], touched=[])
+    entry = next(e for e in history.entries(seeded.cluster, seeded.env("qa")) if e.revision == revision)
+    assert not entry.legacy_snapshot
+    unmarked = {"metadata": {"annotations": {ANNOTATION_SNAPSHOT_KINDS: None}}}
+    seeded.cluster.patch(kinds.SECRET, namespace, history_secret_name(revision), unmarked)
+    entry = next(e for e in history.entries(seeded.cluster, seeded.env("qa")) if e.revision == revision)
+    assert entry.legacy_snapshot
 
 
 def test_a_large_binary_configmap_is_snapshotted_and_rolled_back(seeded: Seeded) -> None:

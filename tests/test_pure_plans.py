@@ -191,6 +191,29 @@ def test_restore_plan_restores_changed_and_deletes_added_objects() -> None:
     assert desired["Deployment/web"]["spec"]["template"]["spec"]["containers"][0]["image"] == "shop/web:1.9.3"
 
 
+def test_restore_plan_of_a_revision_from_before_discovery_deletes_only_kinds_it_recorded() -> None:
+    """An old revision's snapshot never saw custom resources or quotas: their absence there means nothing."""
+    web = deployment("web", "shop-production", ("web", "shop/web:1.9.3"))
+    current = {
+        "Deployment/web": web,
+        "ConfigMap/added": configmap("added", "shop-production"),
+        "LimitRange/defaults": {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "defaults"}},
+        "Certificate.cert-manager.io/web": {
+            "apiVersion": "cert-manager.io/v1",
+            "kind": "Certificate",
+            "metadata": {"name": "web"},
+        },
+    }
+    old = HistoryEntry(2, "promote", "alice", datetime(2024, 1, 1, tzinfo=UTC), (), legacy_snapshot=True)
+    assert rollback.restore_plan(PROD, old, [web], current) == ({}, ["ConfigMap/added"])
+    new = _entry(2, "promote")
+    assert rollback.restore_plan(PROD, new, [web], current)[1] == [
+        "Certificate.cert-manager.io/web",
+        "ConfigMap/added",
+        "LimitRange/defaults",
+    ]
+
+
 def test_restore_plan_of_an_unchanged_state_is_empty() -> None:
     web = deployment("web", "shop-production", ("web", "shop/web:1.9.3"))
     assert rollback.restore_plan(PROD, _entry(2, "set-image"), [web], {"Deployment/web": web}) == ({}, [])

@@ -46,6 +46,8 @@ PINNED = {
     "ANNOTATION_SOURCE_NAMESPACE": "hotclone.io/source-namespace",
     "BASE_SECRET": "hotclone-base",
     "SNAPSHOT_KEY": "snapshot",
+    "ANNOTATION_SNAPSHOT_KINDS": "hotclone.io/snapshot-kinds",
+    "SNAPSHOT_KINDS_DISCOVERED": "discovered",
 }
 
 
