@@ -28,6 +28,7 @@ from hotclone.core import (
     api_discovery,
     discovery,
     durations,
+    environment_fields,
     envtypes,
     history,
     inventory,
@@ -176,15 +177,6 @@ def refusal(plan: ClonePlan) -> str:
 
 
 # -- what a clone must not share with its source ----------------------------------------------------
-# Fields of a Service that only mean something for a LoadBalancer or NodePort Service.
-_EXTERNAL_SERVICE_FIELDS = (
-    "loadBalancerIP",
-    "loadBalancerClass",
-    "loadBalancerSourceRanges",
-    "externalTrafficPolicy",
-    "healthCheckNodePort",
-    "allocateLoadBalancerNodePorts",
-)
 _CONVERTED = {
     "LoadBalancer": "a clone gets no load balancer of its own",
     "NodePort": "a clone opens no port on every node",
@@ -232,7 +224,7 @@ def _adjust_service(spec: Obj, definition: TypeDefinition) -> list[str]:
     kind = spec.get("type")
     if kind in _CONVERTED and not definition.keep_service_types:
         spec["type"] = "ClusterIP"
-        for key in _EXTERNAL_SERVICE_FIELDS:
+        for key in environment_fields.EXTERNAL_SERVICE_FIELDS:
             spec.pop(key, None)
         changes.append(f"type {kind} becomes ClusterIP ({_CONVERTED[kind]})")
     elif kind in _CONVERTED:

@@ -15,16 +15,16 @@ import copy
 from hotclone.core import ownership
 from hotclone.core.cluster import Obj
 
-SERVICE_FIELDS = (
-    "type",
+# Fields of a Service that only mean something for a LoadBalancer or NodePort Service.
+EXTERNAL_SERVICE_FIELDS = (
     "loadBalancerIP",
     "loadBalancerClass",
     "loadBalancerSourceRanges",
     "externalTrafficPolicy",
     "healthCheckNodePort",
     "allocateLoadBalancerNodePorts",
-    "externalIPs",
 )
+SERVICE_FIELDS = ("type", *EXTERNAL_SERVICE_FIELDS, "externalIPs")
 CLAIM_FIELDS = ("volumeName", "dataSource", "dataSourceRef")
 _SPEC_FIELDS = {"Service": SERVICE_FIELDS, "PersistentVolumeClaim": CLAIM_FIELDS}
 
