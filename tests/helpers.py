@@ -5,15 +5,19 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from hotclone.cli.main import main
+from hotclone.core import api_discovery, kinds
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.demo.controlplane import ADMIN_CONTEXT
+from hotclone.core.errors import AlreadyExists
+from hotclone.core.kinds import Kind
 from hotclone.core.models import Environment, ImageChange, ImageSpec
 
 
@@ -88,3 +92,35 @@ def set_config_as_previewed(
 
     shown, _ = configmap_values.plan(cluster, environment, name, values)
     return configmap_values.apply(cluster, environment, name, values, seen=shown, user=user, reason=reason)
+
+
+def install_crd(cluster: Cluster, group: str, kind: str) -> Kind:
+    """A namespaced CRD `<kind>s.<group>` (v1, any fields), once it is Established; kept if it exists."""
+    plural = kind.lower() + "s"
+    body = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": plural, "singular": kind.lower(), "kind": kind, "listKind": f"{kind}List"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+                }
+            ],
+        },
+    }
+    with contextlib.suppress(AlreadyExists):
+        cluster.create(kinds.CRD, None, body)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        conditions = (cluster.get(kinds.CRD, None, f"{plural}.{group}").get("status") or {}).get("conditions") or []
+        if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
+            return api_discovery.kind_named(cluster, f"{kind}.{group}")
+        time.sleep(0.1)
+    raise AssertionError("the CRD never became Established")

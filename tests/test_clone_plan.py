@@ -36,7 +36,7 @@ from hotclone.core.schema import (
 )
 from hotclone.core.session import Session
 from tests.conftest import fresh_app
-from tests.helpers import run_cli
+from tests.helpers import install_crd, run_cli
 
 CRD = Kind("CustomResourceDefinition", "apiextensions.k8s.io", "v1", "customresourcedefinitions", namespaced=False)
 GROUP = "planning.example.com"
@@ -80,34 +80,6 @@ class World:
 def _kind(cluster: Cluster, name: str) -> Kind:
     return api_discovery.kind_named(cluster, name)
 
-
-def _install_crd(cluster: Cluster) -> None:
-    body = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"widgets.{GROUP}"},
-        "spec": {
-            "group": GROUP,
-            "scope": "Namespaced",
-            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
-                }
-            ],
-        },
-    }
-    with contextlib.suppress(AlreadyExists):
-        cluster.create(CRD, None, body)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        conditions = (cluster.get(CRD, None, f"widgets.{GROUP}").get("status") or {}).get("conditions") or []
-        if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
-            return
-        time.sleep(0.1)
     raise AssertionError("the CRD never became Established")
 
 
@@ -234,7 +206,7 @@ def _objects(app: str) -> list[Obj]:
 
 @pytest.fixture(scope="module")
 def world(admin: Cluster, kubeconfig: str) -> Iterator[World]:
-    _install_crd(admin)
+    install_crd(admin, GROUP, "Widget")
     app = fresh_app()
     namespace = f"{app}-production"
     admin.create(kinds.NAMESPACE, None, demo.namespace_object(app, "production", "production"))

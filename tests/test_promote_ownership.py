@@ -24,13 +24,20 @@ import yaml
 from hotclone.core import api_discovery, kinds
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.demo.controlplane import ADMIN_CONTEXT, find_binaries
-from hotclone.core.errors import AlreadyExists, HotcloneError, NotFound
+from hotclone.core.errors import HotcloneError, NotFound
 from hotclone.core.kinds import Kind, is_kubernetes_group
 from hotclone.core.models import ImageSpec
 from hotclone.core.promoted_patch import SECRET_PLACEHOLDER
 from hotclone.core.session import Session
 from tests.conftest import Seeded
-from tests.helpers import Result, kubeconfig_variant, run_cli, set_config_as_previewed, set_image_as_previewed
+from tests.helpers import (
+    Result,
+    install_crd,
+    kubeconfig_variant,
+    run_cli,
+    set_config_as_previewed,
+    set_image_as_previewed,
+)
 
 ARGO = {"argocd.argoproj.io/tracking-id": "shop-prod:/Secret:shop/mail-relay"}
 FLUX = {"kustomize.toolkit.fluxcd.io/name": "apps", "kustomize.toolkit.fluxcd.io/namespace": "flux-system"}
@@ -221,37 +228,6 @@ def test_a_promote_into_other_tools_objects_warns_per_object_records_them_and_gi
 # -- custom resources ---------------------------------------------------------------------------------------
 
 
-def _install_crd(cluster: Cluster, group: str, kind: str) -> Kind:
-    plural = kind.lower() + "s"
-    body = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{plural}.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"plural": plural, "singular": kind.lower(), "kind": kind, "listKind": f"{kind}List"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
-                }
-            ],
-        },
-    }
-    with contextlib.suppress(AlreadyExists):
-        cluster.create(CRD, None, body)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        conditions = (cluster.get(CRD, None, f"{plural}.{group}").get("status") or {}).get("conditions") or []
-        if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
-            return api_discovery.kind_named(cluster, f"{kind}.{group}")
-        time.sleep(0.1)
-    raise AssertionError("the CRD never became Established")
-
-
 def _delete_crd(cluster: Cluster, name: str) -> None:
     with contextlib.suppress(NotFound):
         cluster.delete(CRD, None, name)
@@ -273,7 +249,7 @@ def _widget(name: str, group: str, size: int) -> Obj:
 def widgets(seeded: Seeded) -> Iterator[tuple[str, Kind]]:
     """A CRD of this test's own (Widget.<app>.example.com) with production's Widget/a, removed afterwards."""
     group = f"{seeded.app}.example.com"
-    kind = _install_crd(seeded.cluster, group, "Widget")
+    kind = install_crd(seeded.cluster, group, "Widget")
     seeded.cluster.create(kind, seeded.namespace("production"), _widget("a", group, 1))
     try:
         yield group, kind

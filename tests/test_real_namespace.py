@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +20,10 @@ import pytest
 from hotclone.core import demo, inventory, kinds
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.demo.controlplane import ADMIN_CONTEXT, helm_binary
-from hotclone.core.errors import AlreadyExists, NotFound
+from hotclone.core.errors import NotFound
 from hotclone.core.kinds import Kind
 from tests.conftest import fresh_app
-from tests.helpers import Result, run_cli
+from tests.helpers import Result, install_crd, run_cli
 
 CERTIFICATE = Kind("Certificate", "certs.example.org", "v1", "certificates")
 CHART = {
@@ -68,24 +67,6 @@ spec:
       targetPort: 8080
 """,
 }
-CRD_BODY: Obj = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "certificates.certs.example.org"},
-    "spec": {
-        "group": "certs.example.org",
-        "scope": "Namespaced",
-        "names": {"plural": "certificates", "singular": "certificate", "kind": "Certificate"},
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
-            }
-        ],
-    },
-}
 
 
 @dataclass
@@ -122,20 +103,6 @@ def _write_chart(root: Path) -> Path:
     return root
 
 
-def _install_crd(admin: Cluster) -> None:
-    with contextlib.suppress(AlreadyExists):  # installed by an earlier run on the same plane
-        admin.create(kinds.CRD, None, CRD_BODY)
-    deadline = time.monotonic() + 30
-    while True:
-        conditions = (admin.get(kinds.CRD, None, "certificates.certs.example.org").get("status") or {}).get(
-            "conditions"
-        ) or []
-        if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
-            return
-        assert time.monotonic() < deadline, "the CRD never became Established"
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def shop(admin: Cluster, kubeconfig: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     app = fresh_app()
@@ -152,7 +119,7 @@ def shop(admin: Cluster, kubeconfig: str, tmp_path_factory: pytest.TempPathFacto
     production = world.namespace("production")
     admin.create(kinds.NAMESPACE, None, demo.namespace_object(app, "production", "production"))
     world.helm("install", "shop", str(world.chart), "-n", production)
-    _install_crd(admin)
+    install_crd(admin, "certs.example.org", "Certificate")
     admin.create(
         CERTIFICATE,
         production,
