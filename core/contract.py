@@ -25,10 +25,14 @@ from hotclone.core.models import (
     HistoryEntry,
     ImageChange,
     ImageSpec,
+    PolicyStatus,
     ProgressStep,
     PromotePlan,
+    PromotionRequest,
     RevisionPatch,
     RolloutStatus,
+    Verification,
+    VerificationState,
     VersionMatrix,
     Workload,
 )
@@ -126,9 +130,59 @@ class SessionContract(Protocol):
         ...
 
     def apply(
-        self, plan: PromotePlan, *, confirm: str | None = None, reason: str = "", progress: Progress | None = None
+        self,
+        plan: PromotePlan,
+        *,
+        confirm: str | None = None,
+        reason: str = "",
+        progress: Progress | None = None,
+        request: str | None = None,
+        skip_verification: str = "",
     ) -> list[str]:
-        """Apply a promote or rollback plan; production targets need confirm == the target's name."""
+        """Apply a promote or rollback plan; production targets need confirm == the target's name.
+
+        A promote passes the target type's gates (plan.gates) or is refused: a current, passed
+        verification of the source unless `skip_verification` gives the override's reason (recorded);
+        with approvals required, `request` names an approved, unexpired, unused promotion request
+        whose fingerprint is this plan's (it is used up by this apply)."""
+        ...
+
+    # -- gates: verification and four-eyes approval
+    def verification(self, environment: Environment) -> VerificationState:
+        """The environment's latest verification and whether it still holds for its state now."""
+        ...
+
+    def verify(
+        self, environment: Environment, *, compare: bool = False, progress: Progress | None = None
+    ) -> Verification:
+        """Run the type's checks in the environment (and, with compare, the read-only ones in its
+        source), wait, record and return one result per check. Creates the check Jobs."""
+        ...
+
+    def promotion_requests(self, app: str, env: str | None = None) -> list[PromotionRequest]:
+        """Promotion requests into the app's environments (or into `env`), newest first."""
+        ...
+
+    def waiting_for_me(self) -> list[PromotionRequest]:
+        """Pending requests across applications that this user could decide (not their own)."""
+        ...
+
+    def request_promotion(self, plan: PromotePlan, *, reason: str, skip_verification: str = "") -> PromotionRequest:
+        """Record a promotion request for `plan` in its target (changes nothing else)."""
+        ...
+
+    def decide(
+        self, environment: Environment, request_id: str, *, approve: bool, comment: str = ""
+    ) -> PromotionRequest:
+        """Approve or reject a request into `environment` as this user (never their own); read back."""
+        ...
+
+    def policy_status(self) -> PolicyStatus:
+        """Does the API server enforce the approval policy? (asked with a dry-run forgery)"""
+        ...
+
+    def install_policy(self) -> list[str]:
+        """Install or update the approval policy (cluster admin); returns what was written."""
         ...
 
     def destroy(self, environment: Environment) -> Environment: ...

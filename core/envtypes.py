@@ -5,8 +5,13 @@ with data keys `templates` (multi-document YAML with ${app}, ${env}, ${namespace
 ${random:N} placeholders), `ttl`, `exclude` (more to leave out of clones, one pattern a
 line: `Kind`, `Kind.group`, `Kind/name`, `Kind.group/name`; blank lines and `#` comments
 ignored) and `serviceTypes` (`keep`: clones keep LoadBalancer/NodePort Services;
-`clusterip`, the default: they become ClusterIP). A built-in `temporary` type (TTL 24h,
-no templates) applies when none is defined.
+`clusterip`, the default: they become ClusterIP). Gates: `checks` (multi-document YAML,
+one Job template per check, same placeholders; a template annotated
+`hotclone.io/check-read-only: "true"` may also run in production), `checkTimeout` (default
+5m), `requireVerification` (`true`: a promote into this type needs a current, passed
+verification of its source) and `approvals` (how many people other than the requester must
+approve a promote into it). A built-in `temporary` type (TTL 24h, no templates, no gates)
+applies when none is defined.
 
 Per application: a type ConfigMap also carrying an environment's app label
 (schema.LABEL_APP) with value APP applies to APP only, and wins over a global type (one
@@ -25,11 +30,9 @@ from datetime import timedelta
 from hotclone.core import durations, kinds, templates
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import InvalidInput, NotFound
-from hotclone.core.models import TEMPORARY, EnvironmentType
+from hotclone.core.models import TEMPORARY, CheckDefinition, EnvironmentType
 from hotclone.core.schema import (
-    ENVIRONMENT_TYPE_CONFIGMAP_PREFIX as ENVIRONMENT_TYPE_CONFIGMAP_PREFIX,  # re-exported for tests
-)
-from hotclone.core.schema import (
+    ANNOTATION_CHECK_READ_ONLY,
     LABEL_APP,
     LABEL_ENVIRONMENT_TYPE,
     LABEL_SCOPE,
@@ -37,11 +40,18 @@ from hotclone.core.schema import (
     SERVICE_TYPES_CLUSTERIP,
     SERVICE_TYPES_KEEP,
     SYSTEM_NAMESPACE,
+    TYPE_APPROVALS_KEY,
+    TYPE_CHECK_TIMEOUT_KEY,
+    TYPE_CHECKS_KEY,
     TYPE_EXCLUDE_KEY,
+    TYPE_REQUIRE_VERIFICATION_KEY,
     TYPE_SERVICE_TYPES_KEY,
     TYPE_TEMPLATES_KEY,
     TYPE_TTL_KEY,
     environment_type_configmap_name,
+)
+from hotclone.core.schema import (
+    ENVIRONMENT_TYPE_CONFIGMAP_PREFIX as ENVIRONMENT_TYPE_CONFIGMAP_PREFIX,  # re-exported for tests
 )
 
 
@@ -54,6 +64,9 @@ class TypeDefinition:
     app: str | None = None  # limited to this application; None: a global type
     exclude: tuple[str, ...] = ()  # more to leave out of clones: "Kind", "Kind.group", "Kind/name"
     keep_service_types: bool = False  # clones keep LoadBalancer/NodePort Services (default: ClusterIP)
+    checks: tuple[CheckDefinition, ...] = ()  # Job templates `hotclone verify` runs in the environment
+    require_verification: bool = False  # a promote into this type needs a current, passed verification
+    approvals: int = 0  # people other than the requester who must approve a promote into this type
 
     @property
     def scope(self) -> str:
@@ -67,7 +80,28 @@ class TypeDefinition:
 
     def summary(self, overrides: bool = False) -> EnvironmentType:
         names = tuple(_document_ref(doc) for doc in self.documents)
-        return EnvironmentType(self.name, self.ttl, names, self.builtin, app=self.app, overrides=overrides)
+        return EnvironmentType(
+            self.name,
+            self.ttl,
+            names,
+            self.builtin,
+            app=self.app,
+            overrides=overrides,
+            checks=tuple(c.name for c in self.checks),
+            require_verification=self.require_verification,
+            approvals=self.approvals,
+        )
+
+    def render_check(self, check: CheckDefinition, app: str, env: str, namespace: str) -> Obj:
+        """A check's Job, placeholders expanded; raises InvalidInput naming the type and check."""
+        where = f"{self.where}, check {check.name!r}"
+        obj = _check_object(
+            templates.render(check.document, {"app": app, "env": env, "namespace": namespace}, where), where
+        )
+        if obj.get("kind") != "Job":
+            raise InvalidInput(f"{where}: a check is a Job, not a {obj.get('kind')}")
+        obj["metadata"]["namespace"] = namespace
+        return obj
 
     def render(self, app: str, env: str, namespace: str) -> list[Obj]:
         """Expand placeholders and parse; raises InvalidInput naming the type and document."""
@@ -103,6 +137,7 @@ def _document_ref(document: str) -> str:
     return f"{kind.group(1) if kind else '?'}/{name.group(1) if name else '?'}"
 
 
+DEFAULT_CHECK_TIMEOUT = timedelta(minutes=5)
 BUILTIN_TEMPORARY = TypeDefinition(TEMPORARY, timedelta(hours=24), (), builtin=True)
 
 _KIND = r"[A-Z][A-Za-z0-9]*"
@@ -156,6 +191,48 @@ def parse_service_types(text: str, where: str) -> bool:
     )
 
 
+_MAX_APPROVALS = 10
+
+
+def parse_checks(text: str, timeout: timedelta, where: str) -> tuple[CheckDefinition, ...]:
+    """The `checks` key: one Job template per document, named by its metadata.name (unique)."""
+    checks: list[CheckDefinition] = []
+    for number, document in enumerate(templates.split_documents(text), start=1):
+        at = f"{where}, {TYPE_CHECKS_KEY} document {number}"
+        # Parse with placeholders standing in, only to read the kind, name and annotation now.
+        parsed = templates.parse(re.sub(r"\$\{[^}]*\}", "x", document), at)
+        if parsed is None:
+            continue
+        obj = _check_object(parsed, at)
+        if obj.get("kind") != "Job":
+            raise InvalidInput(f"{at}: a check is a Job, not a {obj.get('kind')}")
+        name = str(obj["metadata"]["name"])
+        if any(c.name == name for c in checks):
+            raise InvalidInput(f"{at}: two checks are named {name!r}")
+        annotations = obj["metadata"].get("annotations") or {}
+        read_only = str(annotations.get(ANNOTATION_CHECK_READ_ONLY, "")).lower() == "true"
+        checks.append(CheckDefinition(name, document, read_only=read_only, timeout=timeout))
+    return tuple(checks)
+
+
+def parse_bool(text: str, key: str, where: str) -> bool:
+    value = text.strip().lower()
+    if value in ("", "false"):
+        return False
+    if value == "true":
+        return True
+    raise InvalidInput(f"{where}: {key} is {text.strip()!r}; use 'true' or 'false'")
+
+
+def parse_approvals(text: str, where: str) -> int:
+    value = text.strip()
+    if not value:
+        return 0
+    if not value.isdigit() or int(value) > _MAX_APPROVALS:
+        raise InvalidInput(f"{where}: {TYPE_APPROVALS_KEY} is {value!r}; use a whole number from 0 to {_MAX_APPROVALS}")
+    return int(value)
+
+
 def from_configmap(configmap: Obj) -> TypeDefinition:
     name, app = _name_of(configmap), _app_of(configmap)
     where = _where(name, app)
@@ -165,6 +242,11 @@ def from_configmap(configmap: Obj) -> TypeDefinition:
         ttl = durations.parse(ttl_text) if ttl_text else None
     except InvalidInput as error:
         raise InvalidInput(f"{where}: ttl: {error}") from None
+    timeout_text = (data.get(TYPE_CHECK_TIMEOUT_KEY) or "").strip()
+    try:
+        timeout = durations.parse(timeout_text) if timeout_text else DEFAULT_CHECK_TIMEOUT
+    except InvalidInput as error:
+        raise InvalidInput(f"{where}: {TYPE_CHECK_TIMEOUT_KEY}: {error}") from None
     return TypeDefinition(
         name,
         ttl,
@@ -172,6 +254,11 @@ def from_configmap(configmap: Obj) -> TypeDefinition:
         app=app,
         exclude=parse_exclude(data.get(TYPE_EXCLUDE_KEY) or "", where),
         keep_service_types=parse_service_types(data.get(TYPE_SERVICE_TYPES_KEY) or "", where),
+        checks=parse_checks(data.get(TYPE_CHECKS_KEY) or "", timeout, where),
+        require_verification=parse_bool(
+            data.get(TYPE_REQUIRE_VERIFICATION_KEY) or "", TYPE_REQUIRE_VERIFICATION_KEY, where
+        ),
+        approvals=parse_approvals(data.get(TYPE_APPROVALS_KEY) or "", where),
     )
 
 
@@ -268,6 +355,10 @@ def type_configmap(
     app: str | None = None,
     exclude: tuple[str, ...] | list[str] = (),
     service_types: str | None = None,
+    checks: str = "",
+    check_timeout: str | None = None,
+    require_verification: bool = False,
+    approvals: int = 0,
 ) -> Obj:
     """The ConfigMap that defines a type, global or (with `app`) one application's (the demo seed, tests)."""
     data = {TYPE_TEMPLATES_KEY: templates}
@@ -277,6 +368,14 @@ def type_configmap(
         data[TYPE_EXCLUDE_KEY] = "".join(f"{pattern}\n" for pattern in exclude)
     if service_types is not None:
         data[TYPE_SERVICE_TYPES_KEY] = service_types
+    if checks:
+        data[TYPE_CHECKS_KEY] = checks
+    if check_timeout:
+        data[TYPE_CHECK_TIMEOUT_KEY] = check_timeout
+    if require_verification:
+        data[TYPE_REQUIRE_VERIFICATION_KEY] = "true"
+    if approvals:
+        data[TYPE_APPROVALS_KEY] = str(approvals)
     labels = {LABEL_ENVIRONMENT_TYPE: name} | ({LABEL_APP: app} if app else {})
     return {
         "apiVersion": "v1",

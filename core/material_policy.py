@@ -97,7 +97,7 @@ def skip_reason(obj: Obj, statefulset_claims: dict[str, str], selector_services:
     name, kind = meta.get("name", ""), obj.get("kind")
     labels = meta.get("labels") or {}
     if labels.get(LABEL_HISTORY):
-        return "hotclone's own history"
+        return "hotclone's own records (history, verification, promotion requests)"
     if str((meta.get("annotations") or {}).get(ANNOTATION_EXCLUDE, "")).lower() == "true":
         return f"annotated {ANNOTATION_EXCLUDE}"
     owners = meta.get("ownerReferences") or []

@@ -89,6 +89,9 @@ class EnvironmentType:
     builtin: bool = False
     app: str | None = None  # the application it is limited to; None: global
     overrides: bool = False  # an application's type hiding a global one of the same name
+    checks: tuple[str, ...] = ()  # names of the checks `hotclone verify` runs
+    require_verification: bool = False  # promote into it needs a current, passed verification
+    approvals: int = 0  # people other than the requester who must approve a promote into it
 
 
 @dataclass(frozen=True)
@@ -344,6 +347,7 @@ class PromotePlan:
     # internal: the objects to write, and a fingerprint of each live object as the diff saw it
     writes: list[dict[str, Any]] = field(default_factory=list, repr=False)
     preconditions: dict[str, str] = field(default_factory=dict, repr=False)
+    gates: Gates = field(default_factory=lambda: Gates())  # promote only: the target type's gates
 
     @property
     def empty(self) -> bool:
@@ -427,3 +431,169 @@ class VersionMatrix:
             return False
         base = self.rows[row][1][self.environments.index(self.baseline)]
         return self.rows[row][1][column] != base
+
+
+# -- promotion gates: verification of a clone, four-eyes approval (core/verify.py, core/requests.py)
+
+CheckOutcome = Literal["passed", "failed", "timed out"]
+
+
+@dataclass(frozen=True)
+class CheckDefinition:
+    """One check of an environment type: a Job template run in the environment (`checks` key)."""
+
+    name: str  # the Job template's metadata.name
+    document: str  # the raw YAML document, placeholders unexpanded
+    read_only: bool = False  # may also run in production (annotated hotclone.io/check-read-only: "true")
+    timeout: timedelta = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's run, as the Job's own status says; never marked passed without it."""
+
+    name: str
+    environment: str  # the environment it ran in
+    outcome: CheckOutcome
+    seconds: float
+    job: str = ""  # the Job's name in that environment's namespace
+    job_uid: str = ""  # the gate re-reads this Job: a record alone proves nothing
+    detail: str = ""  # the Job's condition reason and message, or why it timed out
+    log_tail: tuple[str, ...] = ()  # failed or timed out: the last lines of its log, Secret values masked
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "passed"
+
+    def describe(self) -> str:
+        line = f"{self.name}: {self.outcome} in {self.seconds:.1f}s"
+        return f"{line} ({self.detail})" if self.detail and not self.passed else line
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of `hotclone verify`: bound to the exact state it verified (its fingerprint)."""
+
+    environment: Environment
+    fingerprint: str  # core/fingerprint.py: the environment's material objects when the checks started
+    user: str
+    started: datetime
+    finished: datetime
+    results: tuple[CheckResult, ...]
+    compared: tuple[CheckResult, ...] = ()  # the read-only checks run in `compared_with`, for comparison
+    compared_with: str | None = None  # environment name (the clone's source)
+
+    @property
+    def passed(self) -> bool:
+        """Every check passed (and there was at least one)."""
+        return bool(self.results) and all(r.passed for r in self.results)
+
+
+@dataclass(frozen=True)
+class VerificationState:
+    """An environment's latest verification and whether it still holds for the state now."""
+
+    environment: Environment
+    latest: Verification | None
+    current: bool = False  # the fingerprint matches now and every check's Job still says so
+    why_not: str = ""  # when not current: "web changed since the verification", "check Job gone", ...
+    checks: tuple[str, ...] = ()  # the checks its type defines (empty: nothing to verify)
+
+    @property
+    def holds(self) -> bool:
+        """The gate's question: a passed verification of exactly this state."""
+        return self.latest is not None and self.latest.passed and self.current
+
+    def describe(self) -> str:
+        if self.latest is None:
+            return f"{self.environment.ref} was never verified"
+        result = "passed" if self.latest.passed else "failed"
+        if self.current:
+            return f"verification {result} for the current state of {self.environment.ref}"
+        return f"verification {result}, but no longer current: {self.why_not or 'the environment changed'}"
+
+
+DecisionKind = Literal["approved", "rejected"]
+RequestState = Literal["pending", "approved", "rejected", "expired", "applied"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    user: str  # as the API server identified them when they decided (the policy checks it)
+    decision: DecisionKind
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PromotionRequest:
+    """A promotion waiting for a second person: stored in the target environment's namespace."""
+
+    id: str
+    app: str
+    source: str  # environment name
+    target: str  # environment name
+    requester: str  # as the API server identified them when the request was created
+    reason: str
+    fingerprint: str  # the plan's (core/fingerprint.py): applied only while the plan is exactly this
+    summary: tuple[str, ...]  # the diff summary the approver is asked about
+    created: datetime
+    expires_at: datetime
+    required: int = 1  # approvals the target's type asks for
+    decisions: tuple[Decision, ...] = ()
+    applied_by: str | None = None
+    applied_at: datetime | None = None
+    skipped_verification: str = ""  # the override's reason, when the verification gate was skipped
+
+    @property
+    def approvers(self) -> tuple[str, ...]:
+        """Distinct people who approved, the requester never among them."""
+        found: list[str] = []
+        for d in self.decisions:
+            if d.decision == "approved" and d.user != self.requester and d.user not in found:
+                found.append(d.user)
+        return tuple(found)
+
+    @property
+    def rejected_by(self) -> tuple[str, ...]:
+        return tuple(d.user for d in self.decisions if d.decision == "rejected")
+
+    def state(self, now: datetime) -> RequestState:
+        if self.applied_by:
+            return "applied"
+        if self.rejected_by:
+            return "rejected"
+        if now >= self.expires_at:
+            return "expired"
+        return "approved" if len(self.approvers) >= self.required else "pending"
+
+
+@dataclass(frozen=True)
+class PolicyStatus:
+    """Is the approval policy enforced by the API server? Found by asking it (a dry-run forgery)."""
+
+    enforced: bool
+    detail: str  # one line: what was found
+
+
+@dataclass(frozen=True)
+class Gates:
+    """What the target's type requires before a promote, and where the source stands."""
+
+    require_verification: bool = False
+    verification: VerificationState | None = None  # the source's, when required
+    approvals: int = 0  # approvals required; 0: none
+    fingerprint: str = ""  # the plan's fingerprint (what an approval is bound to)
+
+    @property
+    def verified(self) -> bool:
+        return not self.require_verification or (self.verification is not None and self.verification.holds)
+
+    def lines(self) -> list[str]:
+        """One line per gate, for the plan shown before a promote."""
+        out: list[str] = []
+        if self.require_verification:
+            state = self.verification.describe() if self.verification else "not verified"
+            out.append(f"verification required: {'ok' if self.verified else 'NOT MET'}: {state}")
+        if self.approvals:
+            out.append(f"approval required: {self.approvals} person(s) other than the requester")
+        return out

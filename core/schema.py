@@ -56,12 +56,31 @@ TYPE_SERVICE_TYPES_KEY = "serviceTypes"  # data key: SERVICE_TYPES_KEEP or SERVI
 SERVICE_TYPES_KEEP = "keep"  # clones keep LoadBalancer/NodePort Services as they are
 SERVICE_TYPES_CLUSTERIP = "clusterip"  # clones make them ClusterIP (no public load balancer per clone)
 
+# Gates, in a type ConfigMap (core/envtypes.py): checks run by `hotclone verify` (core/verify.py),
+# and what a promote into an environment of that type requires (core/gates.py).
+TYPE_CHECKS_KEY = "checks"  # data key: multi-document YAML, one Job template per check (same placeholders)
+TYPE_CHECK_TIMEOUT_KEY = "checkTimeout"  # data key: how long a check may run (durations.parse; default 5m)
+TYPE_REQUIRE_VERIFICATION_KEY = "requireVerification"  # data key: "true": promote needs a current, passed verification
+TYPE_APPROVALS_KEY = "approvals"  # data key: number of people other than the requester who must approve
+# On a check's Job template: "true" = it only reads, so it may also run in production (verify --compare).
+ANNOTATION_CHECK_READ_ONLY = "hotclone.io/check-read-only"
+LABEL_CHECK = "hotclone.io/check"  # on a check's Job: the check's name
+
+# VERIFICATION ---- (core/verify.py's records; LABEL_HISTORY=HISTORY_VERIFICATION / HISTORY_CHECK)
+
+# PROMOTION REQUESTS ---- (core/requests.py, core/approval_policy.py; LABEL_HISTORY=HISTORY_REQUEST)
+
 # History: Secrets in the environment's own namespace (snapshots hold Secret data, so
 # they get Secret RBAC), written by every change hotclone makes, read by history,
 # rollback and promote. Discovery of objects skips anything carrying LABEL_HISTORY.
 LABEL_HISTORY = "hotclone.io/history"  # HISTORY_REVISION or HISTORY_BASE
 HISTORY_REVISION = "revision"  # one revision: the material objects before a change
 HISTORY_BASE = "base"  # the source's material objects at clone time (promote's merge base)
+# hotclone's other records carry LABEL_HISTORY too, so that no clone, diff, promote or fingerprint
+# ever takes them for part of the environment (core/material_policy.py):
+HISTORY_VERIFICATION = "verification"  # ConfigMap: the latest verification of the environment
+HISTORY_CHECK = "check"  # Job: one run of a check (kept: the gate re-reads its status)
+HISTORY_REQUEST = "promotion-request"  # ConfigMap: a promotion request into the environment
 HISTORY_SECRET_TYPE = "hotclone.io/history"  # the Secret's `type`
 LABEL_REVISION = "hotclone.io/revision"  # revision number, decimal, from 1
 ANNOTATION_ACTION = "hotclone.io/action"  # clone, set-image, set-config, promote, rollback, ...
