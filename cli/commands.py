@@ -85,9 +85,16 @@ def cmd_types(session: SessionContract, args: argparse.Namespace) -> int:
         emit(output.dumps(output.types_jsonable(types)))
     else:
         rows = [
-            [t.name, output.type_scope(t), output.type_ttl(t.ttl), ", ".join(t.template_names) or "-"] for t in types
+            [
+                t.name,
+                output.type_scope(t),
+                output.type_ttl(t.ttl),
+                ", ".join(t.template_names) or "-",
+                output.type_gates(t),
+            ]
+            for t in types
         ]
-        emit(output.table(["type", "scope", "ttl", "templates"], rows))
+        emit(output.table(["type", "scope", "ttl", "templates", "gates"], rows))
     return 0
 
 

@@ -54,6 +54,21 @@ def type_scope(environment_type: EnvironmentType) -> str:
     return environment_type.app + (" (overrides global)" if environment_type.overrides else "")
 
 
+def type_gates(environment_type: EnvironmentType) -> str:
+    """What a type checks and requires: "checks: smoke; promote needs: verification, 1 approval"."""
+    parts = []
+    if environment_type.checks:
+        parts.append("checks: " + ", ".join(environment_type.checks))
+    needs = []
+    if environment_type.require_verification:
+        needs.append("verification")
+    if environment_type.approvals:
+        needs.append(f"{environment_type.approvals} approval{'' if environment_type.approvals == 1 else 's'}")
+    if needs:
+        parts.append("promote needs: " + ", ".join(needs))
+    return "; ".join(parts) or "-"
+
+
 def types_jsonable(types: list[EnvironmentType]) -> list[dict[str, Any]]:
     """Each type's fields and its scope ("global" or the application's name)."""
     return [to_jsonable(t) | {"scope": t.app or "global"} for t in types]

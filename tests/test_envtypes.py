@@ -197,7 +197,7 @@ def test_types_lists_what_applies_to_an_application(apps: Apps) -> None:
     result = run_cli("types", apps.own_app, kubeconfig=apps.kubeconfig)
     assert result.code == 0, result.err
     lines = result.out.splitlines()
-    assert lines[0].split() == ["TYPE", "SCOPE", "TTL", "TEMPLATES"]
+    assert lines[0].split() == ["TYPE", "SCOPE", "TTL", "TEMPLATES", "GATES"]
     rows = {line.split()[0]: line for line in lines[1:]}
     assert set(rows) == {"development", "hardened", "production", "qa", "temporary"}
     assert f"{apps.own_app} (overrides global)" in rows["temporary"] and "ConfigMap/own-marker" in rows["temporary"]
@@ -259,3 +259,95 @@ def test_exclude_patterns_are_canonical_and_comments_ignored() -> None:
     assert envtypes.parse_service_types(" Keep \n", "t") is True
     assert envtypes.parse_service_types("clusterip", "t") is False
     assert envtypes.parse_service_types("", "t") is False
+
+
+SMOKE_CHECK = """apiVersion: batch/v1
+kind: Job
+metadata:
+  name: smoke
+  annotations:
+    hotclone.io/check-read-only: "true"
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: smoke
+        image: curlimages/curl:8.10.1
+        args: ["-fsS", "http://web.${namespace}.svc"]
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: writes
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: writes
+        image: busybox:1.36
+"""
+
+
+def _gated(**keys: str) -> envtypes.TypeDefinition:
+    configmap = envtypes.type_configmap("gated", "", None)
+    configmap["data"].update(keys)
+    return envtypes.from_configmap(configmap)
+
+
+def test_gate_keys_are_parsed_and_rendered() -> None:
+    gated = _gated(checks=SMOKE_CHECK, checkTimeout="90s", requireVerification="true", approvals="2")
+    assert [(c.name, c.read_only, c.timeout) for c in gated.checks] == [
+        ("smoke", True, timedelta(seconds=90)),
+        ("writes", False, timedelta(seconds=90)),
+    ]
+    assert gated.require_verification and gated.approvals == 2
+    summary = gated.summary()
+    assert summary.checks == ("smoke", "writes") and summary.require_verification and summary.approvals == 2
+    job = gated.render_check(gated.checks[0], "shop", "hotfix", "shop-hotfix")
+    assert job["metadata"]["namespace"] == "shop-hotfix"
+    assert job["spec"]["template"]["spec"]["containers"][0]["args"][1] == "http://web.shop-hotfix.svc"
+    plain = _gated()
+    assert plain.checks == () and not plain.require_verification and plain.approvals == 0
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"approvals": "one"}, "approvals is 'one'; use a whole number from 0 to 10"),
+        ({"approvals": "-1"}, "approvals is '-1'"),
+        ({"approvals": "11"}, "approvals is '11'"),
+        ({"requireVerification": "yes"}, "requireVerification is 'yes'; use 'true' or 'false'"),
+        ({"checkTimeout": "soon"}, "checkTimeout:"),
+        ({"checks": "kind: ConfigMap\nmetadata:\n  name: x\n"}, "a check is a Job, not a ConfigMap"),
+        ({"checks": "kind: Job\nmetadata: {}\n"}, "Job has no metadata.name"),
+        (
+            {"checks": "kind: Job\nmetadata:\n  name: a\n---\nkind: Job\nmetadata:\n  name: a\n"},
+            "two checks are named 'a'",
+        ),
+    ],
+)
+def test_bad_gate_keys_are_one_line_errors(keys: dict[str, str], message: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        _gated(**keys)
+    assert message in str(caught.value) and "environment type 'gated'" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_types_shows_each_types_gates(admin: Cluster, kubeconfig: str) -> None:
+    app = fresh_app()
+    body = envtypes.type_configmap(
+        "gated", "", "2h", app=app, checks=SMOKE_CHECK, require_verification=True, approvals=1
+    )
+    admin.create(kinds.CONFIGMAP, SYSTEM_NAMESPACE, body)
+    try:
+        result = run_cli("types", app, kubeconfig=kubeconfig)
+        assert result.code == 0, result.err
+        row = next(line for line in result.out.splitlines() if line.startswith("gated "))
+        assert row.endswith("checks: smoke, writes; promote needs: verification, 1 approval")
+        found = {t["name"]: t for t in json.loads(run_cli("types", app, "--json", kubeconfig=kubeconfig).out)}
+        assert found["gated"]["checks"] == ["smoke", "writes"] and found["gated"]["approvals"] == 1
+        assert found["gated"]["require_verification"] is True
+    finally:
+        admin.delete(kinds.CONFIGMAP, SYSTEM_NAMESPACE, body["metadata"]["name"])
