@@ -109,19 +109,28 @@ class ControlPlane:
     # -- lifecycle ---------------------------------------------------------------
 
     @classmethod
-    def start(cls, workdir: Path | None = None, *, timeout: float = 90.0, with_kwok: bool = True) -> ControlPlane:
+    def start(
+        cls,
+        workdir: Path | None = None,
+        *,
+        timeout: float = 90.0,
+        with_kwok: bool = True,
+        apiserver_args: tuple[str, ...] = (),
+    ) -> ControlPlane:
+        """`apiserver_args`: more kube-apiserver flags (a test that needs etcd's own 410s turns
+        the watch cache off for one resource)."""
         binaries = find_binaries()
         root = Path(workdir or tempfile.mkdtemp(prefix="hotclone-cp-"))
         root.mkdir(parents=True, exist_ok=True)
         plane = cls(workdir=root, api_port=free_port(), etcd_port=free_port())
         try:
-            plane._start(binaries, timeout, with_kwok)
+            plane._start(binaries, timeout, with_kwok, apiserver_args)
         except BaseException:
             plane.stop()
             raise
         return plane
 
-    def _start(self, binaries: Path, timeout: float, with_kwok: bool) -> None:
+    def _start(self, binaries: Path, timeout: float, with_kwok: bool, apiserver_args: tuple[str, ...] = ()) -> None:
         root = self.workdir
         (root / "logs").mkdir(exist_ok=True)
         deadline = time.monotonic() + timeout
@@ -163,6 +172,7 @@ class ControlPlane:
             # to lift the not-ready taint from kwok's fake node.
             "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
             "--v=0",
+            *apiserver_args,
         )
         ca = root / "pki" / "apiserver.crt"
         _wait_until(lambda: _api_ready(self.server, ca), deadline, "kube-apiserver", self._log("kube-apiserver"))
