@@ -19,6 +19,7 @@ class Action(Enum):
     PROMOTE = "promote"
     ROLLBACK = "rollback"
     DESTROY = "destroy"
+    VERIFY = "verify"
 
 
 # The verb and kind that best stands for each action in an access review.
@@ -30,6 +31,7 @@ _PROBES: dict[Action, tuple[str, kinds.Kind, bool]] = {
     Action.PROMOTE: ("update", kinds.DEPLOYMENT, True),
     Action.ROLLBACK: ("update", kinds.DEPLOYMENT, True),
     Action.DESTROY: ("delete", kinds.NAMESPACE, False),
+    Action.VERIFY: ("create", kinds.JOB, True),  # a verification runs its checks as Jobs there
 }
 
 

@@ -67,6 +67,16 @@ ANNOTATION_CHECK_READ_ONLY = "hotclone.io/check-read-only"
 LABEL_CHECK = "hotclone.io/check"  # on a check's Job: the check's name
 
 # VERIFICATION ---- (core/verify.py's records; LABEL_HISTORY=HISTORY_VERIFICATION / HISTORY_CHECK)
+# The latest verification of an environment: one ConfigMap in its namespace, replaced by each run.
+# It proves nothing alone (anyone with write access could write one): the gate re-reads each
+# passed check's Job (uid and its own Complete condition) and the environment's fingerprint.
+VERIFICATION_CONFIGMAP = "hotclone-verification"
+VERIFICATION_KEY = "verification"  # data key: JSON, core/verify.py's record (format VERIFICATION_FORMAT)
+VERIFICATION_FORMAT = 1
+# The local control plane's fake node (kwok, core/demo/topicshare/kwok-stages.yaml) plays a check pod by these;
+# a real cluster ignores them. Outcome "fail" (exit 1, message from the annotation), "hang" (never ends).
+KWOK_OUTCOME_LABEL = "kwok.hotclone.io/outcome"
+KWOK_MESSAGE_ANNOTATION = "kwok.hotclone.io/message"
 
 # PROMOTION REQUESTS ---- (core/requests.py, core/approval_policy.py; LABEL_HISTORY=HISTORY_REQUEST)
 

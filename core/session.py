@@ -18,6 +18,7 @@ from hotclone.core import discovery, envtypes, images, inventory, journal, matri
 from hotclone.core import history as history_ops
 from hotclone.core import promote as promote_ops
 from hotclone.core import rollback as rollback_ops
+from hotclone.core import verify as verify_ops
 from hotclone.core.cluster import CONNECT_TIMEOUT, Cluster, Identity
 from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
@@ -36,6 +37,8 @@ from hotclone.core.models import (
     PromotePlan,
     RevisionPatch,
     RolloutStatus,
+    Verification,
+    VerificationState,
     VersionMatrix,
     Workload,
 )
@@ -235,6 +238,18 @@ class Session:
         self._guard(Action.ROLLBACK if plan.action == "rollback" else Action.PROMOTE)
         user = self.identity.username
         return plan_apply.apply(self._cluster, plan, confirm=confirm, reason=reason, user=user, progress=progress)
+
+    def verification(self, environment: Environment) -> VerificationState:
+        """The latest verification, re-checked: the fingerprint matches now and each passed Job still says so."""
+        return verify_ops.state(self._cluster, environment)
+
+    def verify(
+        self, environment: Environment, *, compare: bool = False, progress: Progress | None = None
+    ) -> Verification:
+        """Run the type's checks as Jobs (read-only ones only in production), wait, record, return."""
+        self._guard(Action.VERIFY)
+        fresh = discovery.current(self._cluster, environment)  # the type and production label as they are now
+        return verify_ops.run(self._cluster, fresh, user=self.identity.username, compare=compare, progress=progress)
 
     def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
         return rollout.rollout_status(self._cluster, environment, workloads)

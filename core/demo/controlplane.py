@@ -27,6 +27,7 @@ from pathlib import Path
 from hotclone.core.errors import HotcloneError
 
 VERSIONS_FILE = Path(__file__).resolve().parent / "controlplane-versions.env"
+KWOK_STAGES = Path(__file__).resolve().parent / "topicshare" / "kwok-stages.yaml"  # how the fake node plays pods
 REQUIRED = ("etcd", "kube-apiserver", "kube-controller-manager")
 ADMIN_TOKEN = "hotclone-admin-token"
 RESTRICTED_TOKEN = "hotclone-restricted-token"
@@ -214,6 +215,7 @@ class ControlPlane:
                 "--cidr=10.0.2.0/24",
                 "--node-lease-duration-seconds=40",
                 f"--server-address=127.0.0.1:{free_port()}",
+                f"--config={KWOK_STAGES}",  # kwok's own pod stages, plus check pods that fail or hang
             )
             self.has_kwok = True
         self._bootstrap()
