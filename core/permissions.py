@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from hotclone.core import kinds
+from hotclone.core import approval_policy, kinds
 from hotclone.core.cluster import Cluster
 from hotclone.core.models import PROTECTED_TYPES, Environment
 
@@ -20,6 +20,8 @@ class Action(Enum):
     ROLLBACK = "rollback"
     DESTROY = "destroy"
     VERIFY = "verify"
+    APPROVE = "approve"  # approve or reject a promotion request
+    INSTALL_POLICY = "install-policy"
 
 
 # The verb and kind that best stands for each action in an access review.
@@ -32,6 +34,8 @@ _PROBES: dict[Action, tuple[str, kinds.Kind, bool]] = {
     Action.ROLLBACK: ("update", kinds.DEPLOYMENT, True),
     Action.DESTROY: ("delete", kinds.NAMESPACE, False),
     Action.VERIFY: ("create", kinds.JOB, True),  # a verification runs its checks as Jobs there
+    Action.APPROVE: ("update", kinds.CONFIGMAP, True),  # a decision is appended to the request ConfigMap
+    Action.INSTALL_POLICY: ("create", approval_policy.POLICY, False),
 }
 
 

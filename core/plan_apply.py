@@ -239,8 +239,14 @@ def apply(
     reason: str,
     user: str,
     progress: Callable[[ProgressStep], None] | None = None,
+    gate_lines: list[str] | None = None,
+    before_write: Callable[[], None] | None = None,
 ) -> list[str]:
-    """Apply a plan, journaled; returns its summary lines. All or nothing (see core/journal.py)."""
+    """Apply a plan, journaled; returns its summary lines. All or nothing (see core/journal.py).
+
+    `gate_lines` go into the revision's summary (core/gates.py: an override, the approvals);
+    `before_write` runs after the pending revision is recorded and before the first write (it uses
+    up a promotion request: if it raises, nothing is written and the revision is marked undone)."""
     report = progress or (lambda step: None)
     target = plan.target
     check_plan(plan, confirm)
@@ -258,6 +264,8 @@ def apply(
     total = len(touched)
 
     def write(writes: journal.Writes) -> None:
+        if before_write is not None:
+            before_write()
         for done, body in enumerate(plan.writes):
             ref = inventory.ref(body)
             kind = kinds_of[ref]
@@ -282,7 +290,7 @@ def apply(
         action=plan.action,
         user=user,
         reason=reason,
-        summary=history_summary(plan, lines),
+        summary=history_summary(plan, lines, gate_lines or []),
         before=before,
         touched=touched,
         write=write,
@@ -291,10 +299,10 @@ def apply(
     return lines
 
 
-def history_summary(plan: PromotePlan, lines: list[str]) -> list[str]:
-    """The revision's summary: where from, what another tool manages (carried back into its chart or
-    Git, or that tool reverts it), then the changes."""
-    return [f"from {plan.source}", *blast_radius.carry_back(plan.blast_radius), *lines]
+def history_summary(plan: PromotePlan, lines: list[str], gate_lines: list[str] | None = None) -> list[str]:
+    """The revision's summary: where from, its gates (a skipped verification, who approved), what
+    another tool manages (carried back into its chart or Git, or that tool reverts it), then the changes."""
+    return [f"from {plan.source}", *(gate_lines or []), *blast_radius.carry_back(plan.blast_radius), *lines]
 
 
 def _patch_unchanged(

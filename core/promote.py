@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from hotclone.core import discovery, environment_fields, history, inventory, normalize, plan_apply
+from hotclone.core import discovery, environment_fields, gates, history, inventory, normalize, plan_apply
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import format_path, show
 from hotclone.core.errors import InvalidInput, NotFound, Refused
@@ -67,7 +67,11 @@ def plan(
     result = plan_apply.dry_run(cluster, "promote", origin.name, destination, theirs, *merged)
     skipped = plan_apply.unreadable_lines([(origin, ours_read), (destination, theirs_read)])
     result = dataclasses.replace(result, skipped=(*result.skipped, *skipped))
-    return with_rbac(result, rbac, include_rbac=include_rbac)
+    result = with_rbac(result, rbac, include_rbac=include_rbac)
+    # The target type's gates, bound to exactly this plan (core/gates.py).
+    return dataclasses.replace(
+        result, gates=gates.for_promote(cluster, origin, destination, ours_read.objects, theirs_read.objects, result)
+    )
 
 
 def merge_plan(

@@ -73,12 +73,39 @@ LABEL_CHECK = "hotclone.io/check"  # on a check's Job: the check's name
 VERIFICATION_CONFIGMAP = "hotclone-verification"
 VERIFICATION_KEY = "verification"  # data key: JSON, core/verify.py's record (format VERIFICATION_FORMAT)
 VERIFICATION_FORMAT = 1
+LABEL_CHECK_RUN = "hotclone.io/check-run"  # on a check's Job: the run that made it (an interrupted run deletes by it)
 # The local control plane's fake node (kwok, core/demo/topicshare/kwok-stages.yaml) plays a check pod by these;
 # a real cluster ignores them. Outcome "fail" (exit 1, message from the annotation), "hang" (never ends).
 KWOK_OUTCOME_LABEL = "kwok.hotclone.io/outcome"
 KWOK_MESSAGE_ANNOTATION = "kwok.hotclone.io/message"
 
 # PROMOTION REQUESTS ---- (core/requests.py, core/approval_policy.py; LABEL_HISTORY=HISTORY_REQUEST)
+# A promotion request is a ConfigMap REQUEST_CONFIGMAP_PREFIX + <id> in the target environment's
+# namespace, labelled LABEL_HISTORY=HISTORY_REQUEST and LABEL_PROMOTION_REQUEST=<id>. Its data keys
+# below are written once by the requester; decisions and the use are appended, never changed: the
+# ValidatingAdmissionPolicy APPROVAL_POLICY (core/approval_policy.py) makes the API server refuse
+# anything else, so nobody approves their own request or writes a decision in another's name.
+HOTCLONE_PREFIX = "hotclone.io/"  # the labels and annotations hotclone owns (the policy keeps them unchanged)
+LABEL_PROMOTION_REQUEST = "hotclone.io/promotion-request"  # value: the request's id (r-xxxxxx)
+REQUEST_CONFIGMAP_PREFIX = "hotclone-request-"  # + id: the ConfigMap's name
+REQUEST_REQUESTER_KEY = "requester"  # the user as the API server identified them (the policy checks it)
+REQUEST_SOURCE_KEY = "source"  # the source environment's name
+REQUEST_SOURCE_NAMESPACE_KEY = "sourceNamespace"
+REQUEST_TARGET_KEY = "target"  # the target environment's name
+REQUEST_FINGERPRINT_KEY = "fingerprint"  # core/fingerprint.plan: the plan it asks to apply
+REQUEST_REASON_KEY = "reason"
+REQUEST_SUMMARY_KEY = "summary"  # JSON list of the diff summary lines (never a Secret value)
+REQUEST_CREATED_KEY = "createdAt"  # TIME_FORMAT
+REQUEST_EXPIRES_KEY = "expiresAt"  # TIME_FORMAT
+REQUEST_SKIP_VERIFICATION_KEY = "skipVerification"  # the verification override's reason, may be empty
+REQUEST_DECISION_PREFIX = "decision."  # decision.1, decision.2, ...: "<word> <TIME_FORMAT> <user>"
+DECISION_APPROVED = "approved"
+DECISION_REJECTED = "rejected"
+REQUEST_APPLIED_KEY = "applied"  # "<TIME_FORMAT> <user>": used once, by that apply
+REQUEST_COMMENT_PREFIX = "comment."  # comment.N beside decision.N: the decider's comment (optional)
+APPROVAL_POLICY = "hotclone-promotion-requests"  # the ValidatingAdmissionPolicy and its binding
+APPROVER_CLUSTER_ROLE = "hotclone-approver"  # get/list/watch/update/patch ConfigMaps, for approvers
+
 
 # History: Secrets in the environment's own namespace (snapshots hold Secret data, so
 # they get Secret RBAC), written by every change hotclone makes, read by history,

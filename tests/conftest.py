@@ -13,7 +13,7 @@ import pytest
 
 from hotclone.core import demo, kinds
 from hotclone.core.cluster import Cluster
-from hotclone.core.demo.controlplane import ADMIN_CONTEXT, RESTRICTED_CONTEXT, ControlPlane
+from hotclone.core.demo.controlplane import ADMIN_CONTEXT, APPROVER_CONTEXT, RESTRICTED_CONTEXT, ControlPlane
 from hotclone.core.errors import HotcloneError
 from hotclone.core.models import Environment
 from hotclone.core.session import Session
@@ -45,6 +45,14 @@ def admin(kubeconfig: str) -> Iterator[Cluster]:
 @pytest.fixture(scope="session")
 def restricted(kubeconfig: str) -> Iterator[Cluster]:
     cluster = Cluster.connect(kubeconfig, RESTRICTED_CONTEXT)
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="session")
+def approver(kubeconfig: str) -> Iterator[Cluster]:
+    """A second person: may view everything and update ConfigMaps (decide promotion requests)."""
+    cluster = Cluster.connect(kubeconfig, APPROVER_CONTEXT)
     yield cluster
     cluster.close()
 

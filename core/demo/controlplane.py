@@ -31,8 +31,10 @@ KWOK_STAGES = Path(__file__).resolve().parent / "topicshare" / "kwok-stages.yaml
 REQUIRED = ("etcd", "kube-apiserver", "kube-controller-manager")
 ADMIN_TOKEN = "hotclone-admin-token"
 RESTRICTED_TOKEN = "hotclone-restricted-token"
+APPROVER_TOKEN = "hotclone-approver-token"
 ADMIN_CONTEXT = "hotclone-local"
 RESTRICTED_CONTEXT = "hotclone-local-restricted"
+APPROVER_CONTEXT = "hotclone-local-approver"  # a second person: may view, and decide promotion requests
 FAKE_NODE = "kwok-node-0"
 
 
@@ -139,6 +141,7 @@ class ControlPlane:
         (root / "tokens.csv").write_text(
             f'{ADMIN_TOKEN},admin,admin-uid,"system:masters"\n'
             f'{RESTRICTED_TOKEN},restricted,restricted-uid,"hotclone:restricted"\n'
+            f'{APPROVER_TOKEN},approver,approver-uid,"hotclone:approvers"\n'
         )
         peer = free_port()
         self._spawn(
@@ -298,14 +301,25 @@ class ControlPlane:
             "clusters": [
                 {"name": "hotclone-local", "cluster": {"server": self.server, "certificate-authority": str(ca)}}
             ],
-            "users": [user("admin", ADMIN_TOKEN), user("restricted", RESTRICTED_TOKEN)],
-            "contexts": [context(ADMIN_CONTEXT, "admin"), context(RESTRICTED_CONTEXT, "restricted")],
+            "users": [
+                user("admin", ADMIN_TOKEN),
+                user("restricted", RESTRICTED_TOKEN),
+                user("approver", APPROVER_TOKEN),
+            ],
+            "contexts": [
+                context(ADMIN_CONTEXT, "admin"),
+                context(RESTRICTED_CONTEXT, "restricted"),
+                context(APPROVER_CONTEXT, "approver"),
+            ],
             "current-context": ADMIN_CONTEXT,
         }
         self.kubeconfig.write_text(yaml.safe_dump(config, sort_keys=False))
 
     def _bootstrap(self) -> None:
-        """The restricted user may read (view) but change nothing; a fake node for kwok."""
+        """The restricted user may read (view) but change nothing; the approver may read and decide
+        promotion requests (view + hotclone's approver role, made here so that it is bound before
+        install-policy runs); a fake node for kwok."""
+        from hotclone.core import approval_policy
         from hotclone.core.cluster import Cluster
         from hotclone.core.kinds import NAMESPACE, Kind
         from hotclone.core.schema import SYSTEM_NAMESPACE
@@ -324,6 +338,19 @@ class ControlPlane:
                     "subjects": [{"kind": "User", "name": "restricted", "apiGroup": "rbac.authorization.k8s.io"}],
                 },
             )
+            cluster.create(approval_policy.CLUSTER_ROLE, None, approval_policy.approver_role())
+            for role in ("view", approval_policy.approver_role()["metadata"]["name"]):
+                cluster.create(
+                    binding,
+                    None,
+                    {
+                        "apiVersion": "rbac.authorization.k8s.io/v1",
+                        "kind": "ClusterRoleBinding",
+                        "metadata": {"name": f"hotclone-approver-{role}"},
+                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+                        "subjects": [{"kind": "User", "name": "approver", "apiGroup": "rbac.authorization.k8s.io"}],
+                    },
+                )
             cluster.create(NAMESPACE, None, {"metadata": {"name": SYSTEM_NAMESPACE}})
             if self.has_kwok:
                 node = Kind("Node", "", "v1", "nodes", False)
