@@ -24,7 +24,7 @@ from hotclone.core.diff import summary_lines
 from hotclone.core.difflines import SIDE_BY_SIDE_MIN_WIDTH, side_by_side, unified
 from hotclone.core.errors import HotcloneError, InvalidInput, NotFound, Refused
 from hotclone.core.images import parse_spec
-from hotclone.core.models import PromotePlan
+from hotclone.core.models import CheckResult, PromotePlan, Verification
 from hotclone.core.validation import validate_environment_name
 
 
@@ -341,6 +341,47 @@ def cmd_gc(session: SessionContract, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(session: SessionContract, args: argparse.Namespace) -> int:
+    """Run the type's checks; exit 0 when all passed, 1 when any failed or timed out (2: an error)."""
+    environment = session.environment(args.app, args.env)
+    with live_progress(args, "verify") as progress:
+        verification = session.verify(environment, compare=args.compare, progress=progress)
+    if args.json:
+        emit(output.dumps({"passed": verification.passed} | output.to_jsonable(verification)))
+        return 0 if verification.passed else 1
+    defined = session.verification(verification.environment).checks
+    emit("\n".join(_verification_lines(verification, defined)))
+    return 0 if verification.passed else 1
+
+
+def _verification_lines(verification: Verification, defined: tuple[str, ...]) -> list[str]:
+    """One line per check (its log tail indented below a failure), the comparison, then the verdict."""
+
+    def described(results: tuple[CheckResult, ...], skipped_in: str, indent: str = "") -> list[str]:
+        lines: list[str] = []
+        for result in results:
+            lines.append(indent + display.safe(result.describe()))
+            lines += [f"{indent}    {display.safe(line)}" for line in result.log_tail]
+        ran = {r.name for r in results}
+        lines += [
+            f"{indent}{name}: skipped ({skipped_in} runs only read-only checks)" for name in defined if name not in ran
+        ]
+        return lines
+
+    environment = verification.environment
+    lines = described(verification.results, environment.name)
+    if verification.compared_with:
+        lines.append(f"compared with {display.safe(verification.compared_with)}:")
+        lines += described(verification.compared, verification.compared_with, "  ")
+    passed = sum(1 for r in verification.results if r.passed)
+    verdict = "passed" if verification.passed else "failed"
+    lines.append(
+        f"verification {verdict}: {passed} of {len(verification.results)} checks passed"
+        f" (recorded for the current state of {display.safe(environment.ref)})"
+    )
+    return lines
+
+
 Run = Callable[[SessionContract, argparse.Namespace], int]
 
 
@@ -369,4 +410,7 @@ COMMANDS: dict[str, Command] = {
     "recover": Command(cmd_recover, changes=True),
     "destroy": Command(cmd_destroy, changes=True),
     "gc": Command(cmd_gc, changes=True, dry_run=True),
+    # Creates check Jobs (refused in read-only mode) but changes no object of the environment,
+    # so it asks nothing: CI runs it as it is.
+    "verify": Command(cmd_verify, changes=True),
 }

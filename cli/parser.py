@@ -174,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
     gc = command("gc", "delete expired temporary environments")
     gc.add_argument("--dry-run", action="store_true", help="list them only")
 
+    verify = command("verify", "run the environment type's checks there (exit 0 all passed, 1 any failed, 2 error)")
+    verify.add_argument("app")
+    verify.add_argument("env")
+    verify.add_argument(
+        "--compare", action="store_true", help="also run the read-only checks in the environment it was cloned from"
+    )
+
     completion_help = "print a shell completion script: hotclone completion bash|zsh"
     completion = sub.add_parser("completion", parents=[common], help=completion_help, description=completion_help)
     completion.add_argument("shell", choices=SHELLS, action=PrintScript)

@@ -47,6 +47,7 @@ from hotclone.core.schema import (
     HISTORY_CHECK,
     HISTORY_VERIFICATION,
     LABEL_CHECK,
+    LABEL_CHECK_RUN,
     LABEL_HISTORY,
     TIME_FORMAT,
     VERIFICATION_CONFIGMAP,
@@ -187,6 +188,9 @@ def run(
         source_material = inventory.read(cluster, source.namespace).material
         jobs += [_render(definition, c, source, source_material) for c in source_checks]
 
+    run_id = _random(8)
+    for _check, _env, body in jobs:
+        _label(body, LABEL_CHECK_RUN, run_id)
     created: list[_Running] = []
     recorded = False
     try:
@@ -207,8 +211,10 @@ def run(
         _write(cluster, _Record(environment.namespace, verification, objects, _check_digests(checks)))
         recorded = True
     finally:
-        if not recorded:
-            _delete_jobs(cluster, created)  # best effort: nothing of an unfinished run stays behind
+        if not recorded:  # best effort: nothing of an unfinished run stays behind
+            _delete_jobs(cluster, created)
+            namespaces = {environment.namespace} | ({source.namespace} if source else set())
+            _delete_run(cluster, namespaces, run_id)  # a Job created while its create call was cut short
     _delete_jobs(cluster, [r for r in created if r.environment != environment])  # production keeps no litter
     _delete_earlier_runs(cluster, environment.namespace, {r.name for r in created})
     return verification
@@ -279,23 +285,41 @@ def _as_check_job(job: Obj, check: CheckDefinition) -> Obj:
     meta = job["metadata"]
     meta.pop("generateName", None)
     base = check.name[: _MAX_NAME - _NAME_SUFFIX - 1].rstrip("-.")
-    meta["name"] = f"{base}-{''.join(secrets.choice(_ALPHABET) for _ in range(_NAME_SUFFIX))}"
+    meta["name"] = f"{base}-{_random(_NAME_SUFFIX)}"
     ours = {LABEL_HISTORY: HISTORY_CHECK, LABEL_CHECK: check.name}
     meta["labels"] = (meta.get("labels") or {}) | ours
-    spec = job.setdefault("spec", {})
-    if not isinstance(spec, dict):
-        raise InvalidInput(f"check {check.name!r}: the Job's spec is not a mapping")
+    spec = _mapping(job, "spec", check)
     spec.setdefault("backoffLimit", 0)  # a check runs once: a retry would hide a flaky failure
     # hotclone stops waiting at the timeout; the deadline also ends a check whose run was killed.
     spec.setdefault("activeDeadlineSeconds", max(1, int(check.timeout.total_seconds())))
-    template = spec.setdefault("template", {})
-    template_meta = template.setdefault("metadata", {})
+    template = _mapping(spec, "template", check)
+    template_meta = _mapping(template, "metadata", check)
     template_meta["labels"] = (template_meta.get("labels") or {}) | ours
-    pod = template.setdefault("spec", {})
+    pod = _mapping(template, "spec", check)
     pod.setdefault("restartPolicy", "Never")
     for container in pod.get("containers") or []:
-        container.setdefault("terminationMessagePolicy", "FallbackToLogsOnError")
+        if isinstance(container, dict):
+            container.setdefault("terminationMessagePolicy", "FallbackToLogsOnError")
     return job
+
+
+def _mapping(parent: Obj, key: str, check: CheckDefinition) -> Obj:
+    value = parent.get(key)
+    if value is None:
+        value = parent[key] = {}
+    if not isinstance(value, dict):
+        raise InvalidInput(f"check {check.name!r}: the Job's {key} is not a mapping")
+    return value
+
+
+def _random(length: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def _label(job: Obj, key: str, value: str) -> None:
+    """On the Job and on its pod template (kubectl and the fake node see it on the pods)."""
+    job["metadata"].setdefault("labels", {})[key] = value
+    job["spec"]["template"]["metadata"].setdefault("labels", {})[key] = value
 
 
 def _create(cluster: Cluster, check: CheckDefinition, environment: Environment, body: Obj) -> _Running:
@@ -382,6 +406,14 @@ def _delete_jobs(cluster: Cluster, running: list[_Running]) -> None:
     for item in running:
         with contextlib.suppress(HotcloneError):  # gone already, or the server is down: nothing more to do
             cluster.delete(kinds.JOB, item.environment.namespace, item.name)
+
+
+def _delete_run(cluster: Cluster, namespaces: set[str], run_id: str) -> None:
+    for namespace in namespaces:
+        with contextlib.suppress(HotcloneError):
+            for job in cluster.list(kinds.JOB, namespace, label_selector=f"{LABEL_CHECK_RUN}={run_id}"):
+                with contextlib.suppress(HotcloneError):
+                    cluster.delete(kinds.JOB, namespace, job["metadata"]["name"])
 
 
 def _delete_earlier_runs(cluster: Cluster, namespace: str, keep: set[str]) -> None:

@@ -38,6 +38,7 @@ from hotclone.core.schema import (
 DEMO_APP = "topicshare"
 VERSIONS = {"development": "2.1.0-dev", "qa": "2.0.0-rc.2", "production": "1.9.3"}
 TYPE_TTLS = {"production": None, "qa": None, "development": "168h", "temporary": "24h"}
+TYPE_CHECKS = frozenset({"temporary"})  # types/<name>-checks.yaml: the checks `hotclone verify` runs
 APP_TYPES = frozenset({"temporary"})  # the seeded app's own types (they template its database)
 ESTABLISH_SECONDS = 30.0  # how long a new CRD may take to be served
 
@@ -125,7 +126,13 @@ def environment_objects(app: str, env: str) -> list[Obj]:
 def type_configmaps(app: str = DEMO_APP) -> list[Obj]:
     """The type ConfigMaps seed_types installs: the global types, and `app`'s own (APP_TYPES)."""
     return [
-        type_configmap(name, _read(f"types/{name}.yaml"), ttl, app=app if name in APP_TYPES else None)
+        type_configmap(
+            name,
+            _read(f"types/{name}.yaml"),
+            ttl,
+            app=app if name in APP_TYPES else None,
+            checks=_read(f"types/{name}-checks.yaml") if name in TYPE_CHECKS else "",
+        )
         for name, ttl in TYPE_TTLS.items()
     ]
 
