@@ -28,6 +28,7 @@ from kubernetes.config.config_exception import ConfigException
 from hotclone.core.errors import (
     AlreadyExists,
     Conflict,
+    Expired,
     Forbidden,
     HotcloneError,
     InvalidInput,
@@ -201,6 +202,60 @@ class Cluster:
         )
         return k8s_rest.RESTResponse(raw)
 
+    def watch(
+        self,
+        kind: Kind,
+        namespace: str | None = None,
+        *,
+        resource_version: str,
+        label_selector: str | None = None,
+        timeout_seconds: int = 300,
+    ) -> WatchStream:
+        """A WATCH from `resource_version`, with bookmarks; the server ends it after about
+        `timeout_seconds`. Raises like `request` when the server refuses it (403, 410, ...)."""
+        query = {
+            "watch": "1",
+            "allowWatchBookmarks": "true",
+            "resourceVersion": resource_version,
+            "timeoutSeconds": str(timeout_seconds),
+        }
+        if label_selector:
+            query["labelSelector"] = label_selector
+        method, url, headers, _body, _post = self._api.param_serialize(
+            method="GET",
+            resource_path=kind.collection_path(namespace),
+            query_params=list(query.items()),
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        self.request_count = next(self._requests)
+        connect, _read = self.timeout
+        try:
+            raw = self._api.rest_client.pool_manager.request(
+                method,
+                url,
+                headers=headers,
+                # Bookmarks arrive about once a minute: a silent minute and a half is a dead link.
+                timeout=urllib3.Timeout(connect=connect, read=timeout_seconds + 90.0),
+                preload_content=False,
+                retries=False,
+            )
+        except urllib3.exceptions.HTTPError as error:
+            raise Unreachable(f"cannot reach the API server at {self.server} ({_reason(error)})") from None
+        except OSError as error:
+            raise Unreachable(f"cannot reach the API server at {self.server} ({error})") from None
+        if raw.status != 200:
+            data = raw.read()
+            raw.release_conn()
+            try:
+                payload = json.loads(data)
+            except ValueError:
+                payload = None
+            if not isinstance(payload, dict):
+                payload = {"message": data[:200].decode(errors="replace")}
+            raise _translate(raw.status, payload, self.context)
+        return WatchStream(raw, self.server)
+
     # -- typed helpers over kinds ---------------------------------------------
 
     def list(self, kind: Kind, namespace: str | None = None, *, label_selector: str | None = None) -> list[Obj]:
@@ -304,6 +359,34 @@ class Cluster:
         return Access(False, reason)
 
 
+class WatchStream:
+    """The events of one WATCH as decoded dicts ({"type": ..., "object": ...}); `close()` from
+    another thread ends the iteration (the way a cache stops)."""
+
+    def __init__(self, response: urllib3.BaseHTTPResponse, server: str) -> None:
+        self._response = response
+        self._server = server
+
+    def __iter__(self) -> Iterator[Obj]:
+        pending = b""
+        try:
+            for chunk in self._response.stream(64 * 1024):
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        yield json.loads(line)
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as error:
+            if self._response.closed:
+                return  # closed by close(): a clean stop
+            raise Unreachable(f"the watch on {self._server} broke off ({error})") from None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # closing a dead socket may raise anything
+            self._response.shutdown()  # unblocks a read waiting in another thread
+            self._response.close()
+
+
 def _check_top_level(path: str) -> None:
     """Each kubeconfig file must be a mapping; the client fails on a list with a traceback."""
     for name in path.split(os.pathsep):
@@ -375,4 +458,6 @@ def _translate(status: int, payload: Obj, context: str) -> HotcloneError:
         return Conflict(message)
     if status in (400, 422):
         return InvalidInput(message)
+    if status == 410:
+        return Expired(message)
     return ServerError(f"{message} (HTTP {status})")

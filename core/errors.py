@@ -64,3 +64,9 @@ class ServerError(HotcloneError):
     """The API server rejected a request for another reason (validation, quota)."""
 
     title = "Server error"
+
+
+class Expired(ServerError):
+    """410 Gone: a watch asked for history the server no longer keeps (list again)."""
+
+    title = "Expired"
