@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from hotclone.cli import output
 from hotclone.cli.progress import live_progress
 from hotclone.cli.prompts import confirm, required_reason
-from hotclone.core import display, durations, plan_apply, promoted_patch
+from hotclone.core import approval_policy, display, durations, gates, plan_apply, promoted_patch
 from hotclone.core.clone import refusal as clone_refusal
 from hotclone.core.configmap_values import parse_assignment
 from hotclone.core.contract import SessionContract
@@ -202,6 +202,7 @@ def _describe_plan(plan: PromotePlan) -> str:
     lines += [f"  CONFLICT {display.safe(c.describe())}" for c in plan.conflicts]
     lines += [f"  WARNING: RBAC {display.safe(ref)} changes in {plan.target.ref} (--include-rbac)" for ref in plan.rbac]
     lines += [f"  skipped: {display.safe(item)}" for item in plan.skipped]
+    lines += [f"  gate: {display.safe(line)}" for line in plan.gates.lines()]
     return "\n".join(lines)
 
 
@@ -218,11 +219,23 @@ def _run_plan(session: SessionContract, plan: PromotePlan, args: argparse.Namesp
         if plan.empty and not args.json:
             emit(f"nothing to {plan.action}: {plan.target.ref} already matches")
         return 0
+    request = getattr(args, "request", None)
+    skip_verification = getattr(args, "skip_verification", "") or ""
+    refusal = gates.refusal_before_asking(plan, request=request, skip_verification=skip_verification)
+    if refusal:
+        raise Refused(refusal)  # before asking: the apply would refuse it anyway
     production = plan.target.name if plan.target.is_production else None
     reason = required_reason(args, lambda given: plan_apply.require_reason(plan, given)) if production else args.reason
     confirm(args, f"Apply this {plan.action} to {plan.target.ref}?", production)
     with live_progress(args, plan.action) as progress:
-        lines = session.apply(plan, confirm=plan.target.name, reason=reason, progress=progress)
+        lines = session.apply(
+            plan,
+            confirm=plan.target.name,
+            reason=reason,
+            progress=progress,
+            request=request,
+            skip_verification=skip_verification,
+        )
     statuses = []
     if args.wait and plan.restarts:
         if not args.json:
@@ -246,7 +259,45 @@ def cmd_promote(session: SessionContract, args: argparse.Namespace) -> int:
     source = session.environment(args.app, args.source)
     target = session.environment(args.app, args.target) if args.target else None
     plan = session.plan_promote(source, target, prune=args.prune, include_rbac=args.include_rbac)
+    if plan.gates.approvals and not args.request and not args.dry_run:
+        return _request_promotion(session, plan, args)
     return _run_plan(session, plan, args, dry_run=args.dry_run)
+
+
+def _request_promotion(session: SessionContract, plan: PromotePlan, args: argparse.Namespace) -> int:
+    """A target that requires approvals: record a request for this plan; nothing in the target changes."""
+    if not args.json:
+        emit(_describe_plan(plan))
+    if plan.conflicts:
+        raise HotcloneError(
+            f"{len(plan.conflicts)} conflict(s) between the clone and {plan.target.ref}: nothing requested"
+        )
+    if plan.empty:
+        emit(output.dumps(plan) if args.json else f"nothing to promote: {plan.target.ref} already matches")
+        return 0
+    refusal = gates.verification_refusal(plan, args.skip_verification)
+    if refusal:
+        raise Refused(refusal)
+    reason = required_reason(args, lambda given: plan_apply.require_reason(plan, given))
+    approvals = f"{plan.gates.approvals} approval{'' if plan.gates.approvals == 1 else 's'}"
+    confirm(args, f"{plan.target.ref} requires {approvals}: request them for this plan (nothing changes yet)?")
+    request = session.request_promotion(plan, reason=reason, skip_verification=args.skip_verification)
+    if args.json:
+        emit(output.dumps(request))
+        return 0
+    target = plan.target
+    emit(
+        "\n".join(
+            [
+                f"requested {request.id}: promote {plan.app}/{plan.source} -> {target.ref}, expires "
+                f"{request.expires_at.strftime('%Y-%m-%d %H:%M:%SZ')}; nothing in {target.ref} changed",
+                f"  someone other than {display.safe(request.requester)} approves it:"
+                f"  hotclone approve {plan.app} {target.name} {request.id}",
+                f"  then apply it:  hotclone promote {plan.app} {plan.source} {target.name} --request {request.id}",
+            ]
+        )
+    )
+    return 0
 
 
 def cmd_rollback(session: SessionContract, args: argparse.Namespace) -> int:
@@ -382,6 +433,72 @@ def _verification_lines(verification: Verification, defined: tuple[str, ...]) ->
     return lines
 
 
+def cmd_requests(session: SessionContract, args: argparse.Namespace) -> int:
+    found = session.promotion_requests(args.app, args.env)
+    if args.json:
+        emit(output.dumps(found))
+        return 0
+    now = session.now()
+    rows = [
+        [
+            r.id,
+            r.target,
+            r.source,
+            r.requester,
+            r.state(now),
+            f"{len(r.approvers)}/{r.required}",
+            f"{output.age(r.created, now)} / {durations.ttl_left(r.expires_at, now)}",
+            r.reason or "-",
+        ]
+        for r in found
+    ]
+    emit(output.table(["id", "target", "from", "requester", "state", "approvals", "age/expires", "reason"], rows))
+    return 0
+
+
+def _decide(session: SessionContract, args: argparse.Namespace, *, approve: bool) -> int:
+    environment = session.environment(args.app, args.env)
+    request = next((r for r in session.promotion_requests(args.app, args.env) if r.id == args.id), None)
+    if request is None:
+        raise NotFound(f"no promotion request {args.id} in {environment.ref} (see hotclone requests {args.app})")
+    if not args.json:
+        emit(f"request {request.id}: promote {args.app}/{request.source} -> {environment.ref} by {request.requester}")
+        emit(f"  reason: {request.reason or '-'}")
+        if request.skipped_verification:
+            emit(f"  verification skipped: {request.skipped_verification}")
+        emit("\n".join(f"  {line}" for line in request.summary))
+    verb = "Approve" if approve else "Reject"
+    confirm(args, f"{verb} request {request.id} into {environment.ref}?")
+    decided = session.decide(environment, request.id, approve=approve, comment=args.comment)
+    if args.json:
+        emit(output.dumps(decided))
+        return 0
+    state = decided.state(session.now())
+    word = "approved" if approve else "rejected"
+    emit(f"{word} {decided.id}: {state}, {len(decided.approvers)} of {decided.required} approval(s)")
+    if state == "approved":
+        emit(f"  apply it: hotclone promote {args.app} {decided.source} {decided.target} --request {decided.id}")
+    return 0
+
+
+def cmd_approve(session: SessionContract, args: argparse.Namespace) -> int:
+    return _decide(session, args, approve=True)
+
+
+def cmd_reject(session: SessionContract, args: argparse.Namespace) -> int:
+    return _decide(session, args, approve=False)
+
+
+def cmd_install_policy(session: SessionContract, args: argparse.Namespace) -> int:
+    if not args.json:
+        emit("install (create or update) the approval policy the API server enforces:")
+        emit("\n".join(f"  {line}" for line in approval_policy.describe()))
+    confirm(args, "Install hotclone's approval policy (cluster-wide)?")
+    lines = session.install_policy()
+    emit(output.dumps(lines) if args.json else "\n".join(lines))
+    return 0
+
+
 Run = Callable[[SessionContract, argparse.Namespace], int]
 
 
@@ -410,6 +527,10 @@ COMMANDS: dict[str, Command] = {
     "recover": Command(cmd_recover, changes=True),
     "destroy": Command(cmd_destroy, changes=True),
     "gc": Command(cmd_gc, changes=True, dry_run=True),
+    "requests": Command(cmd_requests),
+    "approve": Command(cmd_approve, changes=True),
+    "reject": Command(cmd_reject, changes=True),
+    "install-policy": Command(cmd_install_policy, changes=True),
     # Creates check Jobs (refused in read-only mode) but changes no object of the environment,
     # so it asks nothing: CI runs it as it is.
     "verify": Command(cmd_verify, changes=True),

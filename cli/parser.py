@@ -146,6 +146,17 @@ def build_parser() -> argparse.ArgumentParser:
                 help="also write ServiceAccounts, Roles and RoleBindings into the target (skipped by default)",
             )
             p.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+            p.add_argument(
+                "--request",
+                metavar="ID",
+                help="apply this approved promotion request (a target whose type requires approvals)",
+            )
+            p.add_argument(
+                "--skip-verification",
+                metavar="REASON",
+                default="",
+                help="promote without a passed verification of the source; the reason is recorded in history",
+            )
         else:
             p.add_argument("env")
             p.add_argument("revision", type=int)
@@ -180,6 +191,20 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--compare", action="store_true", help="also run the read-only checks in the environment it was cloned from"
     )
+
+    requests = command("requests", "promotion requests into an application's environments")
+    requests.add_argument("app")
+    requests.add_argument("env", nargs="?", help="only those into this environment")
+    for name, help_text in (
+        ("approve", "approve a promotion request (never your own)"),
+        ("reject", "reject a promotion request (never your own)"),
+    ):
+        p = command(name, help_text)
+        p.add_argument("app")
+        p.add_argument("env", help="the request's target environment")
+        p.add_argument("id", help="the request's id (r-...)")
+        p.add_argument("--comment", default="", help="recorded beside the decision")
+    command("install-policy", "install the approval policy the API server enforces (cluster admin)")
 
     completion_help = "print a shell completion script: hotclone completion bash|zsh"
     completion = sub.add_parser("completion", parents=[common], help=completion_help, description=completion_help)

@@ -107,17 +107,13 @@ def enforce(
         if required and not status.enforced:
             raise policy_refusal(target.type, status)
         if request is None:
-            raise Refused(
-                f"{target.ref} (type {target.type}) requires {required} approval(s): nothing applied; run "
-                f"hotclone promote {target.app} {plan.source} {target.name} without --request to request one"
-            )
+            raise Refused(approvals_needed(plan, required))
         found = requests.from_configmap(requests.load(cluster, target, request), required=required)
         requests.refuse_use(found, target, plan.gates.fingerprint, datetime.now(UTC))
         if found.source != plan.source:
             raise Refused(f"request {request} is for {found.source}, not {plan.source}: nothing applied")
     verification = plan.gates.verification  # of the state the plan was made from (for_promote)
     if kind is not None and kind.require_verification and not (verification is not None and verification.holds):
-        state = verification.describe() if verification is not None else f"{plan.source} was not checked"
         reason = skip_verification.strip() or (found.skipped_verification if found else "")
         if found is not None and skip_verification.strip() and not found.skipped_verification:
             raise Refused(
@@ -125,10 +121,7 @@ def enforce(
                 "request again with --skip-verification"
             )
         if not reason:
-            raise Refused(
-                f"{target.ref} (type {target.type}) requires a passed verification of {plan.source}: {state}; "
-                f"run hotclone verify {target.app} {plan.source}, or pass --skip-verification REASON"
-            )
+            raise Refused(verification_needed(plan))
         history.check_reason(reason)
         who = found.requester if found is not None and not skip_verification.strip() else user
         lines.append(f"verification skipped by {who}: {reason}")
@@ -136,6 +129,42 @@ def enforce(
         lines.append(f"requested by {found.requester} (request {found.id})")
         lines += [f"approved by {approver} (request {found.id})" for approver in found.approvers]
     return lines
+
+
+def approvals_needed(plan: PromotePlan, required: int) -> str:
+    target = plan.target
+    return (
+        f"{target.ref} (type {target.type}) requires {required} approval(s): nothing applied; run "
+        f"hotclone promote {target.app} {plan.source} {target.name} without --request to request one"
+    )
+
+
+def verification_needed(plan: PromotePlan) -> str:
+    target, state = plan.target, plan.gates.verification
+    described = state.describe() if state is not None else f"{plan.source} was not checked"
+    return (
+        f"{target.ref} (type {target.type}) requires a passed verification of {plan.source}: {described}; "
+        f"run hotclone verify {target.app} {plan.source}, or pass --skip-verification REASON"
+    )
+
+
+def verification_refusal(plan: PromotePlan, skip_verification: str) -> str | None:
+    """Pure: why the plan's verification gate refuses it (None: it holds, or is skipped with a reason)."""
+    if plan.action != "promote" or plan.empty or plan.gates.verified or skip_verification.strip():
+        return None
+    return verification_needed(plan)
+
+
+def refusal_before_asking(plan: PromotePlan, *, request: str | None, skip_verification: str) -> str | None:
+    """Pure, from the plan's gates: why the apply would be refused, told before anyone is asked to
+    confirm; None when it may go on (enforce checks everything again, against the cluster)."""
+    if plan.action != "promote" or plan.empty:
+        return None
+    if plan.gates.approvals and not request:
+        return approvals_needed(plan, plan.gates.approvals)
+    if request and plan.gates.approvals:
+        return None  # the override, if any, is the request's (the approvers saw it)
+    return verification_refusal(plan, skip_verification)
 
 
 def claim(cluster: Cluster, plan: PromotePlan, *, user: str, request: str | None) -> Callable[[], None] | None:
