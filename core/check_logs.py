@@ -72,14 +72,29 @@ def masked(text: str, cluster: Cluster, namespace: str) -> str:
     return display.safe(mask(text, values) if values is not None else text)
 
 
-def _raw_tail(cluster: Cluster, namespace: str, job_name: str) -> str:
+def exit_code(cluster: Cluster, namespace: str, job_name: str) -> int | None:
+    """The exit code of the failed container of the Job's newest pod (None: no pod or none ended)."""
+    pod = _newest_pod(cluster, namespace, job_name)
+    container = _failed_container(pod) if pod else None
+    for status in _statuses(pod) if pod else []:
+        code = _terminated(status).get("exitCode")
+        if status.get("name") == container and isinstance(code, int):
+            return code
+    return None
+
+
+def _newest_pod(cluster: Cluster, namespace: str, job_name: str) -> Obj | None:
     try:
         pods = cluster.list(POD, namespace, label_selector=f"job-name={job_name}")
     except HotcloneError:
+        return None
+    return max(pods, key=lambda p: str(p["metadata"].get("creationTimestamp", ""))) if pods else None
+
+
+def _raw_tail(cluster: Cluster, namespace: str, job_name: str) -> str:
+    pod = _newest_pod(cluster, namespace, job_name)
+    if pod is None:
         return ""
-    if not pods:
-        return ""
-    pod = max(pods, key=lambda p: str(p["metadata"].get("creationTimestamp", "")))
     name = pod["metadata"]["name"]
     container = _failed_container(pod)
     log = _pod_log(cluster, namespace, name, container)

@@ -100,9 +100,12 @@ def _why_not_current(cluster: Cluster, environment: Environment, definition: Typ
             return f"check {check.name} did not run in this verification"
         if ran and record.checks.get(check.name) != _check_digest(check):
             return f"check {check.name} changed since the verification"
+    checks = {c.name: c for c in definition.checks}
     for result in verification.results:
         if result.passed:
             why = _job_still_passed(cluster, environment.namespace, result)
+            if not why and result.name in checks:
+                why = _job_runs_the_check(cluster, definition, checks[result.name], environment, material, result)
             if why:
                 return why
     return ""
@@ -123,6 +126,37 @@ def _job_still_passed(cluster: Cluster, namespace: str, result: CheckResult) -> 
     if _condition(job, "Complete") is None:
         return f"check Job {result.job} does not say Complete"
     return ""
+
+
+def _job_runs_the_check(
+    cluster: Cluster,
+    definition: TypeDefinition,
+    check: CheckDefinition,
+    environment: Environment,
+    material: list[Obj],
+    result: CheckResult,
+) -> str:
+    """A Job someone made themselves (say, one that exits 0 at once) is no run of the check: its
+    containers must be the check's, rendered for this state (images only where ${random:N} varies)."""
+    job = cluster.get(kinds.JOB, environment.namespace, result.job)
+    try:
+        _check, _env, expected = _render(definition, check, environment, material)
+    except InvalidInput as error:
+        return f"check {check.name} cannot be rendered for this state ({error})"
+    exact = "${random:" not in check.document
+    if _containers(job, exact) != _containers(expected, exact):
+        return f"check Job {result.job} does not run check {check.name} as its type defines it"
+    return ""
+
+
+def _containers(job: Obj, exact: bool) -> list[tuple[Any, ...]]:
+    pod = ((job.get("spec") or {}).get("template") or {}).get("spec") or {}
+    found = []
+    for container in (pod.get("initContainers") or []) + (pod.get("containers") or []):
+        if isinstance(container, dict):
+            what = (container.get("name"), container.get("image"))
+            found.append(what + ((container.get("command"), container.get("args")) if exact else ()))
+    return found
 
 
 def _changes(recorded: dict[str, str], now: dict[str, str]) -> str:
@@ -359,13 +393,23 @@ def _poll(cluster: Cluster, item: _Running) -> CheckResult | None:
     failed = _condition(job, "Failed")
     if failed is not None:
         outcome: CheckOutcome = "timed out" if failed.get("reason") == "DeadlineExceeded" else "failed"
-        detail = " ".join(str(failed.get(k) or "") for k in ("reason", "message")).strip()
+        detail = _failure(cluster, namespace, item.name, failed)
         return _result(item, outcome, seconds, check_logs.masked(detail, cluster, namespace), logs=cluster)
     if seconds >= item.check.timeout.total_seconds():
         result = _result(item, "timed out", seconds, f"no result within {_duration(item.check)}", logs=cluster)
         _delete_jobs(cluster, [item])
         return result
     return None
+
+
+def _failure(cluster: Cluster, namespace: str, job: str, condition: Obj) -> str:
+    """Why the Job failed: its pod's exit code when it simply failed, else the Job's own reason."""
+    reason, message = str(condition.get("reason") or ""), str(condition.get("message") or "")
+    if reason == "BackoffLimitExceeded":
+        code = check_logs.exit_code(cluster, namespace, job)
+        if code is not None:
+            return f"exit code {code}"
+    return f"{reason}: {message}" if reason and message else reason or message
 
 
 def _result(
@@ -416,12 +460,25 @@ def _delete_run(cluster: Cluster, namespaces: set[str], run_id: str) -> None:
                     cluster.delete(kinds.JOB, namespace, job["metadata"]["name"])
 
 
+def _stopped_or_stale(job: Obj) -> bool:
+    """Finished, or older than its own deadline allows (its run was killed): not another run's live check."""
+    if _condition(job, "Complete") is not None or _condition(job, "Failed") is not None:
+        return True
+    created = str((job.get("metadata") or {}).get("creationTimestamp") or "")
+    deadline = (job.get("spec") or {}).get("activeDeadlineSeconds") or 3600
+    try:
+        age = (datetime.now(UTC) - _time(created)).total_seconds()
+    except ValueError:
+        return True
+    return age > float(deadline) + 60
+
+
 def _delete_earlier_runs(cluster: Cluster, namespace: str, keep: set[str]) -> None:
     """Check Jobs of earlier runs (and of runs that were killed before they could clean up)."""
     with contextlib.suppress(HotcloneError):
         for job in cluster.list(kinds.JOB, namespace, label_selector=f"{LABEL_HISTORY}={HISTORY_CHECK}"):
             name = job["metadata"]["name"]
-            if name not in keep:
+            if name not in keep and _stopped_or_stale(job):
                 with contextlib.suppress(HotcloneError):
                     cluster.delete(kinds.JOB, namespace, name)
 

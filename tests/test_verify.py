@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -151,7 +152,7 @@ def test_a_failing_check_shows_its_message_with_secret_values_masked(world: Make
     result = w.session.verify(w.clone)
     (failed,) = result.results
     assert not result.passed and failed.outcome == "failed"
-    assert "BackoffLimitExceeded" in failed.detail
+    assert failed.detail == "exit code 1"  # the pod's, not the Job controller's "backoff limit"
     assert failed.log_tail == ("smoke: GET / answered 500; connecting with password <secret> failed; yes",)
     record = w.cluster.get(kinds.CONFIGMAP, w.clone.namespace, VERIFICATION_CONFIGMAP)
     assert PLANTED not in json.dumps(record) and "<secret>" in json.dumps(record)
@@ -214,6 +215,40 @@ def test_a_forged_record_is_not_current(world: Make) -> None:
     assert "was replaced" in w.session.verification(w.env("c1")).why_not
 
 
+def test_a_record_pointing_at_a_job_of_ones_own_is_not_current(world: Make) -> None:
+    """A Job labelled as the check that simply exits 0 completes for real, but is no run of the check."""
+    w = world([check("smoke", outcome="fail")])
+    w.session.verify(w.clone)
+    own = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "smoke-forged", "labels": {LABEL_CHECK: "smoke", LABEL_HISTORY: HISTORY_CHECK}},
+        "spec": {
+            "backoffLimit": 0,
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "smoke", "image": "busybox:1.36", "command": ["true"]}],
+                }
+            },
+        },
+    }
+    job = w.cluster.create(kinds.JOB, w.clone.namespace, own)
+    deadline = time.monotonic() + 20
+    while not any(c["type"] == "Complete" for c in (job.get("status") or {}).get("conditions") or []):
+        assert time.monotonic() < deadline, job.get("status")
+        time.sleep(0.2)
+        job = w.cluster.get(kinds.JOB, w.clone.namespace, "smoke-forged")
+    record = w.cluster.get(kinds.CONFIGMAP, w.clone.namespace, VERIFICATION_CONFIGMAP)
+    data = json.loads(record["data"]["verification"])
+    data["results"][0].update(outcome="passed", job="smoke-forged", jobUid=job["metadata"]["uid"])
+    record["data"]["verification"] = json.dumps(data)
+    w.cluster.replace(kinds.CONFIGMAP, w.clone.namespace, record)
+    state = w.session.verification(w.env("c1"))
+    assert not state.current
+    assert state.why_not == "check Job smoke-forged does not run check smoke as its type defines it"
+
+
 def test_an_interrupted_run_leaves_no_job_and_no_record(world: Make) -> None:
     w = world([check("smoke", outcome="hang"), check("other", outcome="hang")])
 
@@ -272,7 +307,7 @@ def test_cli_verify_prints_one_line_per_check(world: Make, kubeconfig: str) -> N
     result = run_cli("verify", w.app, "c1", kubeconfig=kubeconfig)
     assert result.code == 1, result.text
     lines = result.out.splitlines()
-    assert any(line.startswith("broken: failed in ") for line in lines)
+    assert any(line.startswith("broken: failed in ") and line.endswith("s (exit code 1)") for line in lines)
     assert "    it broke" in lines
     assert any(line.startswith("smoke: passed in ") for line in lines)
     assert lines[-1].startswith("verification failed: 1 of 2 checks passed")
