@@ -74,7 +74,6 @@ VERIFICATION_CONFIGMAP = "hotclone-verification"
 VERIFICATION_KEY = "verification"  # data key: JSON, core/verify.py's record (format VERIFICATION_FORMAT)
 VERIFICATION_FORMAT = 1
 LABEL_CHECK_RUN = "hotclone.io/check-run"  # on a check's Job: the run that made it (an interrupted run deletes by it)
-LABEL_CHECK_RUN = "hotclone.io/check-run"  # on a check's Job: the run that made it (an interrupted run deletes by it)
 # The local control plane's fake node (kwok, core/demo/topicshare/kwok-stages.yaml) plays a check pod by these;
 # a real cluster ignores them. Outcome "fail" (exit 1, message from the annotation), "hang" (never ends).
 KWOK_OUTCOME_LABEL = "kwok.hotclone.io/outcome"
