@@ -462,11 +462,14 @@ def _decide(session: SessionContract, args: argparse.Namespace, *, approve: bool
     if request is None:
         raise NotFound(f"no promotion request {args.id} in {environment.ref} (see hotclone requests {args.app})")
     if not args.json:
-        emit(f"request {request.id}: promote {args.app}/{request.source} -> {environment.ref} by {request.requester}")
-        emit(f"  reason: {request.reason or '-'}")
+        # The requester wrote every one of these: each stays on its own line (no forged "approved by" lines).
+        safe = display.safe
+        what = f"promote {args.app}/{safe(request.source)} -> {environment.ref}"
+        emit(f"request {request.id}: {what} by {safe(request.requester)}")
+        emit(f"  reason: {safe(request.reason) or '-'}")
         if request.skipped_verification:
-            emit(f"  verification skipped: {request.skipped_verification}")
-        emit("\n".join(f"  {line}" for line in request.summary))
+            emit(f"  verification skipped: {safe(request.skipped_verification)}")
+        emit("\n".join(f"  {safe(line)}" for line in request.summary))
     verb = "Approve" if approve else "Reject"
     confirm(args, f"{verb} request {request.id} into {environment.ref}?")
     decided = session.decide(environment, request.id, approve=approve, comment=args.comment)

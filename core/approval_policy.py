@@ -70,6 +70,7 @@ CLUSTER_ROLE = Kind("ClusterRole", "rbac.authorization.k8s.io", "v1", "clusterro
 MAX_LIFETIME = timedelta(days=7)  # a request's expiry, counted from when the API server created it
 MAX_COMMENT = 1024
 DENIED = f"ValidatingAdmissionPolicy '{APPROVAL_POLICY}'"  # how the API server's refusal starts
+_UNKNOWN = "could not ask the API server"  # how a PolicyStatus that is neither yes nor no starts
 _TIME = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"  # TIME_FORMAT as a regular expression
 
 # CEL, in the order the API server evaluates them; the first failing one is the refusal's message.
@@ -337,7 +338,7 @@ def status(cluster: Cluster, namespace: str, me: str) -> PolicyStatus:
     except HotcloneError as error:
         if denied_by_policy(error):
             return PolicyStatus(True, f"the API server enforces {APPROVAL_POLICY} (a forged request was refused)")
-        return PolicyStatus(False, f"could not ask the API server in {namespace}: {error}")
+        return PolicyStatus(False, f"{_UNKNOWN} in {namespace}: {error}")
     return PolicyStatus(
         False, f"the API server accepted a forged request in {namespace}: {APPROVAL_POLICY} is not enforced"
     )
@@ -356,8 +357,13 @@ def status_by_update(cluster: Cluster, configmap: Obj, requester: str) -> Policy
     except HotcloneError as error:
         if denied_by_policy(error):
             return PolicyStatus(True, f"the API server enforces {APPROVAL_POLICY} (a forged approval was refused)")
-        return PolicyStatus(False, f"could not ask the API server in {meta['namespace']}: {error}")
+        return PolicyStatus(False, f"{_UNKNOWN} in {meta['namespace']}: {error}")
     return PolicyStatus(False, f"the API server accepted a forged approval: {APPROVAL_POLICY} is not enforced")
+
+
+def unknown(status: PolicyStatus) -> bool:
+    """The question could not be asked (the user may not write requests there): neither yes nor no."""
+    return not status.enforced and status.detail.startswith(_UNKNOWN)
 
 
 def not_enforced_message(type_name: str, status: PolicyStatus) -> str:

@@ -16,15 +16,18 @@ possible. The number of approvals is the target type's at apply time, never the 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from hotclone.core import approval_policy, envtypes, fingerprint, history, requests
+from hotclone.core import approval_policy, discovery, envtypes, fingerprint, history, plan_apply, requests
 from hotclone.core.cluster import Cluster, Obj
+from hotclone.core.diff import summary_lines
 from hotclone.core.envtypes import TypeDefinition
-from hotclone.core.errors import NotFound, Refused
-from hotclone.core.models import Environment, Gates, PolicyStatus, PromotePlan, VerificationState
+from hotclone.core.errors import Conflict as ConflictError
+from hotclone.core.errors import Forbidden, InvalidInput, NotFound, Refused
+from hotclone.core.models import Environment, Gates, PolicyStatus, PromotePlan, PromotionRequest, VerificationState
 
 
 def definition(cluster: Cluster, environment: Environment) -> TypeDefinition | None:
@@ -103,9 +106,7 @@ def enforce(
     found = None
     if required or request:
         ask = policy or (lambda namespace: approval_policy.status(cluster, namespace, user))
-        status = ask(target.namespace)
-        if required and not status.enforced:
-            raise policy_refusal(target.type, status)
+        require_enforced(target, required, lambda: ask(target.namespace))
         if request is None:
             raise Refused(approvals_needed(plan, required))
         found = requests.from_configmap(requests.load(cluster, target, request), required=required)
@@ -167,16 +168,164 @@ def refusal_before_asking(plan: PromotePlan, *, request: str | None, skip_verifi
     return verification_refusal(plan, skip_verification)
 
 
-def claim(cluster: Cluster, plan: PromotePlan, *, user: str, request: str | None) -> Callable[[], None] | None:
-    """What to run after the pending revision is recorded and before the first write: use the request up
-    (a racing second apply gets a Conflict there and writes nothing)."""
-    if plan.action != "promote" or request is None:
-        return None
-    target = plan.target
+class Claim:
+    """Uses the request up: run after the pending revision is recorded and before the first write.
 
-    def use() -> None:
-        kind = definition(cluster, target)
+    The `applied` mark is written guarded by the resourceVersion just read, so a second apply racing
+    this one gets a Conflict there and writes nothing. `possibly_used` says whether the mark may be
+    written (the server refused nothing), so a failure after it can say the request is used up."""
+
+    def __init__(self, cluster: Cluster, plan: PromotePlan, user: str, request: str) -> None:
+        self._cluster, self._plan, self._user, self._request = cluster, plan, user, request
+        self.possibly_used = False
+
+    def __call__(self) -> None:
+        target = self._plan.target
+        kind = definition(self._cluster, target)
         required = kind.approvals if kind else 0
-        requests.use(cluster, target, request, user=user, fingerprint=plan.gates.fingerprint, required=required)
+        try:
+            requests.use(
+                self._cluster,
+                target,
+                self._request,
+                user=self._user,
+                fingerprint=self._plan.gates.fingerprint,
+                required=required,
+            )
+        except (Refused, ConflictError, Forbidden, InvalidInput, NotFound):
+            raise  # the server (or hotclone) said no: the request was not touched
+        except BaseException:
+            self.possibly_used = True  # a timeout or Ctrl-C: the server may have written the mark
+            raise
+        self.possibly_used = True
 
-    return use
+
+def claim(cluster: Cluster, plan: PromotePlan, *, user: str, request: str | None) -> Claim | None:
+    """The hook that uses the request up (None: nothing to use)."""
+    if plan.action != "promote" or plan.empty or request is None:
+        return None
+    return Claim(cluster, plan, user, request)
+
+
+# -- the approval workflow the Session offers (requests, decisions, who is waiting) ---------------
+
+
+def _definitions(cluster: Cluster) -> Callable[[Environment], int]:
+    """The approvals each environment's type requires, from one LIST of the type ConfigMaps."""
+    maps = envtypes.configmaps(cluster)
+
+    def required(environment: Environment) -> int:
+        try:
+            return envtypes.named(maps, environment.type, environment.app).approvals
+        except NotFound:
+            return 0
+
+    return required
+
+
+def require_enforced(environment: Environment, required: int, status: Callable[[], PolicyStatus]) -> None:
+    """A type that requires approvals where the API server does not enforce the policy is refused; when
+    the question itself could not be asked (RBAC), that is said instead."""
+    if not required:
+        return
+    found = status()
+    if found.enforced:
+        return
+    if approval_policy.unknown(found):
+        raise Forbidden(f"cannot tell whether the API server enforces hotclone's approval policy: {found.detail}")
+    raise policy_refusal(environment.type, found)
+
+
+def request(
+    cluster: Cluster,
+    plan: PromotePlan,
+    *,
+    user: str,
+    reason: str,
+    skip_verification: str,
+    lifetime: timedelta,
+) -> PromotionRequest:
+    """Record a request for `plan` in its target: the verification gate holds, or is skipped with a
+    reason that the request carries (so the approvers see it)."""
+    plan_apply.check_plan(plan, plan.target.name)  # conflicts refuse a request as they refuse an apply
+    if plan.action != "promote" or plan.empty:
+        raise Refused(f"nothing to request: {plan.target.ref} already matches")
+    target = discovery.current(cluster, plan.target)
+    kind = definition(cluster, target)
+    required = kind.approvals if kind else 0
+    require_enforced(target, required, lambda: approval_policy.status(cluster, target.namespace, user))
+    if not required:
+        raise Refused(f"{target.ref} (type {target.type}) requires no approval: promote it directly")
+    verification = plan.gates.verification
+    verified = verification is not None and verification.holds
+    if kind is not None and kind.require_verification and not verified:
+        if not skip_verification.strip():
+            raise Refused(verification_needed(plan))
+    else:
+        skip_verification = ""  # nothing skipped: the request claims no override
+    source = discovery.environment(cluster, plan.app, plan.source)
+    lines = summary_lines(plan.diff) + [f"{ref} deleted" for ref in plan.deletions]
+    return requests.create(
+        cluster,
+        plan,
+        requester=user,
+        source_namespace=source.namespace,
+        reason=reason,
+        summary=plan_apply.history_summary(plan, lines),
+        skip_verification=skip_verification.strip(),
+        required=required,
+        lifetime=lifetime,
+    )
+
+
+def _request_configmaps(cluster: Cluster, namespaces: list[str]) -> list[Obj]:
+    """The request ConfigMaps of `namespaces`: one cluster-wide LIST, or one per namespace for a user
+    who may not list cluster-wide (a namespace they may not read is left out)."""
+    try:
+        wanted = set(namespaces)
+        return [c for c in requests.listed(cluster) if c["metadata"].get("namespace") in wanted]
+    except Forbidden:
+        found: list[Obj] = []
+        for namespace in namespaces:
+            with contextlib.suppress(Forbidden):
+                found += requests.listed(cluster, namespace)
+        return found
+
+
+def listed(cluster: Cluster, environments: list[Environment]) -> list[PromotionRequest]:
+    """The requests into `environments`, newest first, each counted against its type's approvals now."""
+    by_namespace = {e.namespace: e for e in environments}
+    required = _definitions(cluster)
+    found = [
+        requests.from_configmap(c, required=required(by_namespace[c["metadata"]["namespace"]]))
+        for c in _request_configmaps(cluster, list(by_namespace))
+    ]
+    return sorted(found, key=lambda r: r.created, reverse=True)
+
+
+def waiting(cluster: Cluster, environments: list[Environment], user: str, now: datetime) -> list[PromotionRequest]:
+    """Pending requests into `environments` that `user` did not make and has not decided."""
+    return [
+        r
+        for r in listed(cluster, environments)
+        if r.requester != user and all(d.user != user for d in r.decisions) and r.state(now) == "pending"
+    ]
+
+
+def decide(
+    cluster: Cluster, environment: Environment, request_id: str, *, user: str, approve: bool, comment: str
+) -> PromotionRequest:
+    """Approve or reject as `user` (never their own request), where the policy is enforced; read back."""
+    environment = discovery.current(cluster, environment)
+    configmap = requests.load(cluster, environment, request_id)
+    kind = definition(cluster, environment)
+    required = kind.approvals if kind else 0
+    found = requests.from_configmap(configmap, required=required)
+    requests.refuse_decision(found, environment, user, datetime.now(UTC))
+    # An approver may update requests but not create them: the API server is asked with a forged decision.
+    require_enforced(
+        environment, required, lambda: approval_policy.status_by_update(cluster, configmap, found.requester)
+    )
+    return requests.decide(
+        cluster, environment, request_id, user=user, approve=approve, comment=comment, required=required
+    )

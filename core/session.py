@@ -8,8 +8,8 @@ only core.errors.HotcloneError subclasses.
 
 from __future__ import annotations
 
-import contextlib
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from hotclone.core import (
@@ -37,8 +37,8 @@ from hotclone.core import verify as verify_ops
 from hotclone.core.cluster import CONNECT_TIMEOUT, Cluster, Identity
 from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
-from hotclone.core.diff import summary_lines
-from hotclone.core.errors import Forbidden, HotcloneError, Refused
+from hotclone.core.errors import Forbidden, HotcloneError
+from hotclone.core.live import Live
 from hotclone.core.models import (
     Application,
     ClonePlan,
@@ -50,6 +50,7 @@ from hotclone.core.models import (
     HistoryEntry,
     ImageChange,
     ImageSpec,
+    LiveChange,
     PolicyStatus,
     PromotePlan,
     PromotionRequest,
@@ -275,16 +276,8 @@ class Session:
             user=user,
             request=request,
             skip_verification=skip_verification,
-            policy=self._policy_in,
         )
         claim = gates.claim(self._cluster, plan, user=user, request=request)
-        used: list[bool] = []
-
-        def before_write() -> None:
-            assert claim is not None
-            claim()
-            used.append(True)
-
         try:
             return plan_apply.apply(
                 self._cluster,
@@ -294,17 +287,20 @@ class Session:
                 user=user,
                 progress=progress,
                 gate_lines=extra,
-                before_write=before_write if claim else None,
+                before_write=claim,
             )
         except HotcloneError as error:
-            if used:  # the writes failed after the request was marked used: it stays used
+            if claim is not None and claim.possibly_used:  # the writes failed after the request was used
                 raise type(error)(f"{error} (request {request} is used up: request again)") from None
             raise
 
-    # -- four-eyes approval (core/requests.py, core/approval_policy.py) ---------------------
+    # -- four-eyes approval (core/gates.py, core/requests.py, core/approval_policy.py) -------
 
-    def _policy_in(self, namespace: str) -> PolicyStatus:
-        """Is the approval policy enforced? Asked in `namespace` (a dry-run forgery), cached briefly."""
+    def policy_status(self, environment: Environment | None = None) -> PolicyStatus:
+        """Does the API server enforce the approval policy? Asked (a dry-run forgery) in `environment`'s
+        namespace, else in hotclone's system namespace; remembered for a moment, for the dashboard.
+        Every request, decision and gated apply asks again itself."""
+        namespace = environment.namespace if environment else SYSTEM_NAMESPACE
         now = time.monotonic()
         cached = self._policy_cache.get(namespace)
         if cached is not None and now - cached[0] < _POLICY_CACHE_SECONDS:
@@ -312,24 +308,6 @@ class Session:
         status = approval_policy.status(self._cluster, namespace, self.identity.username)
         self._policy_cache[namespace] = (now, status)
         return status
-
-    def _required(self, environment: Environment) -> int:
-        kind = gates.definition(self._cluster, environment)
-        return kind.approvals if kind else 0
-
-    def _require_policy(self, environment: Environment, status: PolicyStatus | None = None) -> int:
-        """The approvals `environment`'s type requires; refused when the API server does not enforce them."""
-        required = self._required(environment)
-        if required:
-            status = status or self._policy_in(environment.namespace)
-            if not status.enforced:
-                raise gates.policy_refusal(environment.type, status)
-        return required
-
-    def policy_status(self, environment: Environment | None = None) -> PolicyStatus:
-        """Does the API server enforce the approval policy? Asked in `environment`'s namespace, else in
-        hotclone's system namespace."""
-        return self._policy_in(environment.namespace if environment else SYSTEM_NAMESPACE)
 
     def install_policy(self) -> list[str]:
         self._guard(Action.INSTALL_POLICY)
@@ -341,99 +319,33 @@ class Session:
         """Record a request for `plan` in its target; the verification gate must hold, or be skipped
         with a reason (recorded in the request, so the approvers see it)."""
         self._guard(Action.PROMOTE)
-        plan_apply.check_plan(plan, plan.target.name)  # conflicts refuse a request as they refuse an apply
-        if plan.action != "promote" or plan.empty:
-            raise Refused(f"nothing to request: {plan.target.ref} already matches")
-        target = discovery.current(self._cluster, plan.target)
-        required = self._require_policy(target)
-        if not required:
-            raise Refused(f"{target.ref} (type {target.type}) requires no approval: promote it directly")
-        kind = gates.definition(self._cluster, target)
-        verification = plan.gates.verification
-        if kind and kind.require_verification and not (verification and verification.holds):
-            if not skip_verification.strip():
-                state = verification.describe() if verification else f"{plan.source} was not checked"
-                raise Refused(
-                    f"{target.ref} requires a passed verification of {plan.source}: {state}; run hotclone verify "
-                    f"{target.app} {plan.source}, or pass --skip-verification REASON"
-                )
-        elif skip_verification.strip():
-            skip_verification = ""  # nothing skipped: the request does not claim an override
-        source = discovery.environment(self._cluster, plan.app, plan.source)
-        summary = plan_apply.history_summary(plan, summary_lines(plan.diff) + [f"{r} deleted" for r in plan.deletions])
-        return requests.create(
+        user = self.identity.username
+        return gates.request(
             self._cluster,
             plan,
-            requester=self.identity.username,
-            source_namespace=source.namespace,
+            user=user,
             reason=reason,
-            summary=summary,
-            skip_verification=skip_verification.strip(),
-            required=required,
+            skip_verification=skip_verification,
             lifetime=self.request_lifetime,
         )
 
     def promotion_requests(self, app: str, env: str | None = None) -> list[PromotionRequest]:
-        """Requests into the app's environments (or into `env`), newest first: one LIST per environment."""
+        """Requests into the app's environments (or into `env`), newest first."""
         targets = [self.environment(app, env)] if env else self.environments(app)
-        found = []
-        for target in targets:
-            required = self._required(target)
-            listed = requests.listed(self._cluster, target.namespace)
-            found += [requests.from_configmap(c, required=required) for c in listed]
-        return sorted(found, key=lambda r: r.created, reverse=True)
+        return gates.listed(self._cluster, targets)
 
     def waiting_for_me(self) -> list[PromotionRequest]:
         """Pending requests across applications that this user has not decided and did not make."""
-        me = self.identity.username
-        try:
-            configmaps = requests.listed(self._cluster)  # one cluster-wide LIST
-        except Forbidden:
-            configmaps = []
-            for app in self.applications():
-                for environment in app.environments:
-                    with contextlib.suppress(Forbidden):
-                        configmaps += requests.listed(self._cluster, environment.namespace)
-        environments = {e.namespace: e for a in self.applications() for e in a.environments}
-        now = self.now()
-        waiting = []
-        required_by_namespace: dict[str, int] = {}
-        for configmap in configmaps:
-            namespace = configmap["metadata"].get("namespace", "")
-            target = environments.get(namespace)
-            if target is None:
-                continue  # not an environment (any more): nothing to promote into
-            if namespace not in required_by_namespace:
-                required_by_namespace[namespace] = self._required(target)
-            request = requests.from_configmap(configmap, required=required_by_namespace[namespace])
-            undecided = request.requester != me and all(d.user != me for d in request.decisions)
-            if undecided and request.state(now) == "pending":
-                waiting.append(request)
-        return sorted(waiting, key=lambda r: r.created, reverse=True)
+        environments = [e for a in self.applications() for e in a.environments]
+        return gates.waiting(self._cluster, environments, self.identity.username, self.now())
 
     def decide(
         self, environment: Environment, request_id: str, *, approve: bool, comment: str = ""
     ) -> PromotionRequest:
         """Approve or reject a request into `environment` as this user (never their own); read back."""
         self._guard(Action.APPROVE)
-        environment = discovery.current(self._cluster, environment)
-        configmap = requests.load(self._cluster, environment, request_id)
-        required = self._required(environment)
-        request = requests.from_configmap(configmap, required=required)
-        requests.refuse_decision(request, environment, self.identity.username, self.now())
-        if required:
-            # An approver may update requests but not create them: ask with a forged decision instead.
-            status = approval_policy.status_by_update(self._cluster, configmap, request.requester)
-            self._require_policy(environment, status)
-        return requests.decide(
-            self._cluster,
-            environment,
-            request_id,
-            user=self.identity.username,
-            approve=approve,
-            comment=comment,
-            required=required,
-        )
+        user = self.identity.username
+        return gates.decide(self._cluster, environment, request_id, user=user, approve=approve, comment=comment)
 
     def verification(self, environment: Environment) -> VerificationState:
         """The latest verification, re-checked: the fingerprint matches now and each passed Job still says so."""
@@ -464,6 +376,10 @@ class Session:
     def destroy(self, environment: Environment) -> Environment:
         self._guard(Action.DESTROY)
         return destroy_ops.destroy(self._cluster, environment)
+
+    def live(self, on_change: Callable[[LiveChange], None]) -> Live:
+        """Watch namespaces and workloads cluster-wide; reads from memory (core/live.py)."""
+        return Live(self._cluster, on_change).start()
 
     def expired(self) -> list[Environment]:
         return destroy_ops.expired(self._cluster, self.now())
