@@ -27,6 +27,7 @@ from hotclone.core.errors import HotcloneError
 POD = kinds.Kind("Pod", "", "v1", "pods")
 TAIL_LINES = 20
 SECRET_MASK = "<secret>"
+MAX_LINE = 400
 _MIN_SECRET = 4  # shorter values ("1", "yes") would mask half the log and protect nothing
 _LOG_TIMEOUT = (2.0, 3.0)  # (connect, read) seconds: the log must never hold the run up for long
 
@@ -63,7 +64,12 @@ def tail(cluster: Cluster, namespace: str, job_name: str) -> tuple[str, ...]:
     if values is None:
         return (f"(log withheld: the Secrets of {namespace} cannot be read to mask their values)",)
     lines = mask(text, values).splitlines()[-TAIL_LINES:]
-    return tuple(display.safe(line) for line in lines)
+    return tuple(display.safe(_capped(line)) for line in lines)
+
+
+def _capped(line: str) -> str:
+    """A line of at most MAX_LINE characters: the record is a ConfigMap (1 MiB for everything)."""
+    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
 
 
 def masked(text: str, cluster: Cluster, namespace: str) -> str:

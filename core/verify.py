@@ -103,49 +103,45 @@ def _why_not_current(cluster: Cluster, environment: Environment, definition: Typ
     checks = {c.name: c for c in definition.checks}
     for result in verification.results:
         if result.passed:
-            why = _job_still_passed(cluster, environment.namespace, result)
-            if not why and result.name in checks:
-                why = _job_runs_the_check(cluster, definition, checks[result.name], environment, material, result)
+            job, why = _job_still_passed(cluster, environment.namespace, result)
+            if job is not None and not why and result.name in checks:
+                why = _job_runs_the_check(definition, checks[result.name], environment, material, job)
             if why:
                 return why
     return ""
 
 
-def _job_still_passed(cluster: Cluster, namespace: str, result: CheckResult) -> str:
+def _job_still_passed(cluster: Cluster, namespace: str, result: CheckResult) -> tuple[Obj | None, str]:
+    """The recorded Job as it is now, and why it no longer proves the check passed (empty: it does)."""
     try:
         job = cluster.get(kinds.JOB, namespace, result.job) if result.job else None
     except NotFound:
         job = None
     if job is None:
-        return f"check Job {result.job or '?'} is gone"
+        return None, f"check Job {result.job or '?'} is gone"
     meta = job.get("metadata") or {}
     if meta.get("uid") != result.job_uid:
-        return f"check Job {result.job} was replaced since the verification"
+        return job, f"check Job {result.job} was replaced since the verification"
     if (meta.get("labels") or {}).get(LABEL_CHECK) != result.name:
-        return f"check Job {result.job} is not a run of check {result.name}"
+        return job, f"check Job {result.job} is not a run of check {result.name}"
     if _condition(job, "Complete") is None:
-        return f"check Job {result.job} does not say Complete"
-    return ""
+        return job, f"check Job {result.job} does not say Complete"
+    return job, ""
 
 
 def _job_runs_the_check(
-    cluster: Cluster,
-    definition: TypeDefinition,
-    check: CheckDefinition,
-    environment: Environment,
-    material: list[Obj],
-    result: CheckResult,
+    definition: TypeDefinition, check: CheckDefinition, environment: Environment, material: list[Obj], job: Obj
 ) -> str:
     """A Job someone made themselves (say, one that exits 0 at once) is no run of the check: its
     containers must be the check's, rendered for this state (images only where ${random:N} varies)."""
-    job = cluster.get(kinds.JOB, environment.namespace, result.job)
+    name = job["metadata"]["name"]
     try:
         _check, _env, expected = _render(definition, check, environment, material)
     except InvalidInput as error:
         return f"check {check.name} cannot be rendered for this state ({error})"
     exact = "${random:" not in check.document
     if _containers(job, exact) != _containers(expected, exact):
-        return f"check Job {result.job} does not run check {check.name} as its type defines it"
+        return f"check Job {name} does not run check {check.name} as its type defines it"
     return ""
 
 
@@ -323,6 +319,7 @@ def _as_check_job(job: Obj, check: CheckDefinition) -> Obj:
     ours = {LABEL_HISTORY: HISTORY_CHECK, LABEL_CHECK: check.name}
     meta["labels"] = (meta.get("labels") or {}) | ours
     spec = _mapping(job, "spec", check)
+    spec.pop("ttlSecondsAfterFinished", None)  # kept: the gate re-reads the Job's own status
     spec.setdefault("backoffLimit", 0)  # a check runs once: a retry would hide a flaky failure
     # hotclone stops waiting at the timeout; the deadline also ends a check whose run was killed.
     spec.setdefault("activeDeadlineSeconds", max(1, int(check.timeout.total_seconds())))
