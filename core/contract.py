@@ -25,6 +25,8 @@ from hotclone.core.models import (
     HistoryEntry,
     ImageChange,
     ImageSpec,
+    LiveChange,
+    LiveState,
     PolicyStatus,
     ProgressStep,
     PromotePlan,
@@ -39,6 +41,23 @@ from hotclone.core.models import (
 from hotclone.core.permissions import Action
 
 Progress = Callable[[ProgressStep], None]
+
+
+class LiveView(Protocol):
+    """Environments and workloads kept current by watches (core/live.py); every read is memory only.
+
+    `state` "live": reads are current; "starting"/"reconnecting": they are the last known state;
+    "fallback": the user may not watch cluster-wide, so read through the session instead."""
+
+    @property
+    def state(self) -> LiveState: ...
+    @property
+    def error(self) -> str: ...
+    def stop(self) -> None: ...
+    def applications(self) -> list[Application]: ...
+    def workloads(self, namespace: str) -> list[Workload]: ...
+    def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]: ...
+    def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]: ...
 
 
 class SessionContract(Protocol):
@@ -69,6 +88,10 @@ class SessionContract(Protocol):
     def allowed(self, action: Action, environment: Environment | None) -> tuple[bool, str]: ...
     def diff(self, left: Environment, right: Environment, *, include_env_scoped: bool = False) -> EnvDiff: ...
     def expired(self) -> list[Environment]: ...
+    def live(self, on_change: Callable[[LiveChange], None]) -> LiveView:
+        """Start watching namespaces and workloads (returns at once, from another thread
+        `on_change` says what changed, coalesced: a burst of events is one call)."""
+        ...
 
     # -- planning (changes nothing)
     def plan_clone(

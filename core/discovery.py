@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 from hotclone.core import kinds
@@ -55,8 +56,13 @@ def sort_key(environment: Environment) -> tuple[int, str]:
 
 
 def applications(cluster: Cluster) -> list[Application]:
+    return applications_of(cluster.list(kinds.NAMESPACE, label_selector=LABEL_APP))
+
+
+def applications_of(namespaces: Iterable[Obj]) -> list[Application]:
+    """Pure: the applications the labelled namespaces make up, each with its environments in order."""
     by_app: dict[str, list[Environment]] = defaultdict(list)
-    for namespace in cluster.list(kinds.NAMESPACE, label_selector=LABEL_APP):
+    for namespace in namespaces:
         environment = from_namespace(namespace)
         if environment.app:
             by_app[environment.app].append(environment)

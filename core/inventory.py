@@ -144,7 +144,7 @@ def to_workload(obj: Obj) -> Workload:
     return Workload(obj["kind"], obj["metadata"]["name"], containers(obj), ready=ready, desired=desired)
 
 
-def _to_workloads(lists: Iterable[list[Obj]]) -> list[Workload]:
+def to_workloads(lists: Iterable[list[Obj]]) -> list[Workload]:
     """Workload rows from LISTs in kind order, by name; controller-owned ones are not ours."""
     return [
         to_workload(obj)
@@ -156,7 +156,7 @@ def _to_workloads(lists: Iterable[list[Obj]]) -> list[Workload]:
 
 def workloads(cluster: Cluster, namespace: str) -> list[Workload]:
     by_kind = list_kinds(cluster, namespace, kinds.WORKLOAD_KINDS)
-    return _to_workloads(by_kind[kind.kind] for kind in kinds.WORKLOAD_KINDS)
+    return to_workloads(by_kind[kind.kind] for kind in kinds.WORKLOAD_KINDS)
 
 
 def workloads_by_namespace(cluster: Cluster, namespaces: list[str]) -> dict[str, list[Workload]]:
@@ -178,4 +178,4 @@ def workloads_by_namespace(cluster: Cluster, namespaces: list[str]) -> dict[str,
             namespace = obj["metadata"].get("namespace")
             if namespace in wanted:
                 grouped[namespace][index].append(obj)
-    return {ns: _to_workloads(by_kind) for ns, by_kind in grouped.items()}
+    return {ns: to_workloads(by_kind) for ns, by_kind in grouped.items()}

@@ -597,3 +597,17 @@ class Gates:
         if self.approvals:
             out.append(f"approval required: {self.approvals} person(s) other than the requester")
         return out
+
+
+# -- the live view (core/live.py): what changed, for a front end that repaints on watch events
+
+LiveState = Literal["starting", "live", "reconnecting", "fallback", "stopped"]
+
+
+@dataclass(frozen=True)
+class LiveChange:
+    """What changed since the last call: repaint these, and nothing else."""
+
+    environments: bool = False  # an environment appeared, went, or changed its labels
+    namespaces: frozenset[str] = frozenset()  # environments whose workloads changed
+    everything: bool = False  # a cache listed again (first sync, 410 Gone): repaint all

@@ -58,18 +58,22 @@ class WatchCache:
         *,
         label_selector: str | None = None,
         on_change: Listener | None = None,
+        transform: Callable[[Obj], Obj] | None = None,
         watch_seconds: int = 300,
         backoff: tuple[float, float] = (0.25, 8.0),
     ) -> None:
+        """`transform` slims each object before it is kept (what the readers need, not managedFields):
+        memory stays proportional to what is shown, not to what the server sends."""
         self.cluster = cluster
         self.kind = kind
         self.namespace = namespace
         self.label_selector = label_selector
         self._on_change = on_change
+        self._transform = transform or (lambda obj: obj)
         self._watch_seconds = watch_seconds
         self._backoff = backoff
         self._lock = threading.Lock()
-        self._objects: dict[Key, Obj] = {}
+        self._objects: dict[str, dict[str, Obj]] = {}  # namespace -> name -> object
         self._version: str | None = None
         self._listed = False
         self._stop = threading.Event()
@@ -107,11 +111,15 @@ class WatchCache:
 
     def items(self) -> list[Obj]:
         with self._lock:
-            return list(self._objects.values())
+            return [obj for names in self._objects.values() for obj in names.values()]
+
+    def in_namespace(self, namespace: str) -> list[Obj]:
+        with self._lock:
+            return list((self._objects.get(namespace) or {}).values())
 
     def get(self, namespace: str, name: str) -> Obj | None:
         with self._lock:
-            return self._objects.get((namespace, name))
+            return (self._objects.get(namespace) or {}).get(name)
 
     @property
     def resource_version(self) -> str | None:
@@ -145,11 +153,12 @@ class WatchCache:
         query = {"labelSelector": self.label_selector} if self.label_selector else None
         payload = self.cluster.request("GET", self.kind.collection_path(self.namespace), query=query)
         self.lists += 1
-        fresh: dict[Key, Obj] = {}
+        fresh: dict[str, dict[str, Obj]] = {}
         for item in payload.get("items") or []:
             item.setdefault("apiVersion", self.kind.api_version)
             item.setdefault("kind", self.kind.kind)
-            fresh[key_of(item)] = item
+            namespace, name = key_of(item)
+            fresh.setdefault(namespace, {})[name] = self._transform(item)
         with self._lock:
             self._objects = fresh
         self._version = str((payload.get("metadata") or {}).get("resourceVersion") or "")
@@ -199,11 +208,16 @@ class WatchCache:
         obj.setdefault("apiVersion", self.kind.api_version)
         obj.setdefault("kind", self.kind.kind)
         key = key_of(obj)
+        namespace, name = key
+        obj = self._transform(obj)
         with self._lock:
             if kind == "DELETED":
-                self._objects.pop(key, None)
+                names = self._objects.get(namespace) or {}
+                names.pop(name, None)
+                if not names:
+                    self._objects.pop(namespace, None)
             else:
-                self._objects[key] = obj
+                self._objects.setdefault(namespace, {})[name] = obj
         self._version = version or self._version
         self._emit([WatchEvent(kind, key, obj)])
 
