@@ -307,3 +307,68 @@ def test_without_the_policy_a_type_with_approvals_is_refused(gated: Seeded, appr
     finally:
         approval_policy.install(gated.cluster)
         _wait_enforced(gated.cluster)
+
+
+def _deny_web_updates(cluster: Cluster, namespace: str) -> str:
+    """Another ValidatingAdmissionPolicy, refusing every update of Deployment/web in `namespace`."""
+    name = f"test-deny-web-{namespace}"
+    cluster.create(
+        approval_policy.POLICY,
+        None,
+        {
+            "metadata": {"name": name},
+            "spec": {
+                "failurePolicy": "Fail",
+                "matchConstraints": {
+                    "resourceRules": [
+                        {
+                            "apiGroups": ["apps"],
+                            "apiVersions": ["v1"],
+                            "operations": ["UPDATE"],
+                            "resources": ["deployments"],
+                        }
+                    ]
+                },
+                "validations": [{"expression": f"object.metadata.name != 'web' || request.namespace != '{namespace}'"}],
+            },
+        },
+    )
+    cluster.create(
+        approval_policy.BINDING,
+        None,
+        {"metadata": {"name": name}, "spec": {"policyName": name, "validationActions": ["Deny"]}},
+    )
+    return name
+
+
+def test_a_request_stays_used_when_the_writes_then_fail(gated: Seeded, approver: Cluster) -> None:
+    production = gated.env("production")
+    request = _request(gated)
+    Session(approver).decide(production, request.id, approve=True)
+    plan = gated.session.plan_promote(gated.env("hotfix"))
+    denied = _deny_web_updates(gated.cluster, gated.namespace("production"))
+    try:
+        path = kinds.DEPLOYMENT.object_path(gated.namespace("production"), "web")
+        deadline = time.monotonic() + 20
+        while True:  # until the new policy refuses a dry run of the same change
+            try:
+                gated.cluster.request(
+                    "PATCH",
+                    path,
+                    body={"metadata": {"labels": {"x": "y"}}},
+                    content_type="application/merge-patch+json",
+                    query={"dryRun": "All"},
+                )
+            except HotcloneError:
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        with pytest.raises(HotcloneError, match=f"undone.*\\(request {request.id} is used up: request again\\)"):
+            gated.session.apply(plan, confirm="production", reason="INC-7", request=request.id)
+    finally:
+        gated.cluster.delete(approval_policy.BINDING, None, denied)
+        gated.cluster.delete(approval_policy.POLICY, None, denied)
+    assert _image(gated, "production") == f"{gated.app}/web:1.9.3"
+    used = requests.from_configmap(requests.load(gated.cluster, production, request.id))
+    assert used.applied_by == "admin"
+    assert history.entries(gated.cluster, production)[-1].state == "undone"
