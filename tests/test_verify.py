@@ -15,6 +15,7 @@ import pytest
 from hotclone.core import envtypes, kinds
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.demo import seeding
+from hotclone.core.demo.controlplane import RESTRICTED_CONTEXT
 from hotclone.core.errors import InvalidInput, Refused
 from hotclone.core.models import Environment, ImageSpec, ProgressStep
 from hotclone.core.schema import (
@@ -315,3 +316,35 @@ def test_cli_verify_prints_one_line_per_check(world: Make, kubeconfig: str) -> N
     assert as_json.code == 1
     data = json.loads(as_json.out)
     assert {r["name"]: r["outcome"] for r in data["results"]} == {"smoke": "passed", "broken": "failed"}
+
+
+def test_the_jobs_own_deadline_is_timed_out(world: Make) -> None:
+    hang = check("slow", outcome="hang").replace(
+        "spec:\n  template:", "spec:\n  activeDeadlineSeconds: 1\n  template:", 1
+    )
+    w = world([hang])
+    (result,) = w.session.verify(w.clone).results
+    assert result.outcome == "timed out" and result.detail.startswith("DeadlineExceeded")
+
+
+def test_a_check_changed_or_added_since_makes_it_stale(world: Make) -> None:
+    w = world([check("smoke")])
+    w.session.verify(w.clone)
+    assert w.session.verification(w.env("c1")).holds
+    name = f"environment-type-{w.app}-checked"
+    configmap = w.cluster.get(kinds.CONFIGMAP, SYSTEM_NAMESPACE, name)
+    configmap["data"]["checks"] = check("smoke", image="busybox:1.37")
+    w.cluster.replace(kinds.CONFIGMAP, SYSTEM_NAMESPACE, configmap)
+    assert w.session.verification(w.env("c1")).why_not == "check smoke changed since the verification"
+    configmap = w.cluster.get(kinds.CONFIGMAP, SYSTEM_NAMESPACE, name)
+    configmap["data"]["checks"] = check("smoke") + "---\n" + check("extra")
+    w.cluster.replace(kinds.CONFIGMAP, SYSTEM_NAMESPACE, configmap)
+    assert w.session.verification(w.env("c1")).why_not == "check extra did not run in this verification"
+
+
+def test_a_user_who_may_not_create_jobs_is_refused_in_one_line(world: Make, kubeconfig: str) -> None:
+    w = world([check("smoke")])
+    result = run_cli("verify", w.app, "c1", kubeconfig=kubeconfig, context=RESTRICTED_CONTEXT)
+    assert result.code == 2 and result.err.count("\n") == 1 and "forbidden" in result.err.lower(), result.err
+    assert _check_jobs(w.cluster, w.clone.namespace) == []
+    assert w.session.verification(w.env("c1")).latest is None
