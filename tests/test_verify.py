@@ -348,3 +348,20 @@ def test_a_user_who_may_not_create_jobs_is_refused_in_one_line(world: Make, kube
     assert result.code == 2 and result.err.count("\n") == 1 and "forbidden" in result.err.lower(), result.err
     assert _check_jobs(w.cluster, w.clone.namespace) == []
     assert w.session.verification(w.env("c1")).latest is None
+
+
+def test_production_lists_the_checks_it_skips(world: Make, kubeconfig: str) -> None:
+    checks = [check("reads", read_only=True), check("writes")]
+    w = world([check("smoke", read_only=True), check("load-test")], production_checks=checks)
+    result = run_cli("verify", w.app, "production", kubeconfig=kubeconfig)
+    assert result.code == 0, result.text
+    lines = result.out.splitlines()
+    assert lines[0].startswith("reads: passed in ")
+    assert lines[1] == "writes: skipped (production runs only read-only checks)"
+    compared = run_cli("verify", w.app, "c1", "--compare", kubeconfig=kubeconfig)
+    assert compared.code == 0, compared.text
+    lines = compared.out.splitlines()
+    at = lines.index("compared with production:")
+    assert lines[at + 1].startswith("  smoke: passed in ")
+    assert lines[at + 2] == "  load-test: skipped (production runs only read-only checks)"
+    assert lines[-1].startswith("verification passed: 2 of 2 checks passed")
