@@ -28,6 +28,7 @@ from hotclone.core.envtypes import TypeDefinition
 from hotclone.core.errors import Conflict as ConflictError
 from hotclone.core.errors import Forbidden, InvalidInput, NotFound, Refused
 from hotclone.core.models import Environment, Gates, PolicyStatus, PromotePlan, PromotionRequest, VerificationState
+from hotclone.core.schema import REQUEST_REQUESTER_KEY
 
 
 def definition(cluster: Cluster, environment: Environment) -> TypeDefinition | None:
@@ -105,18 +106,29 @@ def enforce(
     lines: list[str] = []
     found = None
     if required or request:
+        configmap = requests.load(cluster, target, request) if request else None
         ask = policy or (lambda namespace: approval_policy.status(cluster, namespace, user))
-        require_enforced(target, required, lambda: ask(target.namespace))
-        if request is None:
+
+        def asked() -> PolicyStatus:
+            status = ask(target.namespace)
+            if approval_policy.unknown(status) and configmap is not None:
+                # Someone who may update requests but not create them (a deploy bot): ask by update.
+                requester = (configmap.get("data") or {}).get(REQUEST_REQUESTER_KEY, "")
+                status = approval_policy.status_by_update(cluster, configmap, requester)
+            return status
+
+        require_enforced(target, required, asked)
+        if configmap is None:
             raise Refused(approvals_needed(plan, required))
-        found = requests.from_configmap(requests.load(cluster, target, request), required=required)
+        found = requests.from_configmap(configmap, required=required)
         requests.refuse_use(found, target, plan.gates.fingerprint, datetime.now(UTC))
         if found.source != plan.source:
             raise Refused(f"request {request} is for {found.source}, not {plan.source}: nothing applied")
     verification = plan.gates.verification  # of the state the plan was made from (for_promote)
     if kind is not None and kind.require_verification and not (verification is not None and verification.holds):
-        reason = skip_verification.strip() or (found.skipped_verification if found else "")
-        if found is not None and skip_verification.strip() and not found.skipped_verification:
+        # With a request, the override is the one in it (what the approvers saw), and the requester's.
+        reason = found.skipped_verification if found is not None else skip_verification.strip()
+        if found is not None and skip_verification.strip() and not reason:
             raise Refused(
                 f"the verification override must be in the request the approvers saw ({request} has none): "
                 "request again with --skip-verification"
@@ -124,7 +136,7 @@ def enforce(
         if not reason:
             raise Refused(verification_needed(plan))
         history.check_reason(reason)
-        who = found.requester if found is not None and not skip_verification.strip() else user
+        who = found.requester if found is not None else user
         lines.append(f"verification skipped by {who}: {reason}")
     if found is not None:
         lines.append(f"requested by {found.requester} (request {found.id})")

@@ -238,3 +238,27 @@ def test_gates_refuse_before_asking() -> None:
     refusal = gates.refusal_before_asking(_plan(approvals), request=None, skip_verification="")
     assert refusal and "requires 1 approval(s)" in refusal
     assert gates.refusal_before_asking(_plan(approvals), request="r-abc123", skip_verification="") is None
+
+
+def test_a_request_carries_the_verification_override_the_approvers_saw(seeded: Seeded, policy: None) -> None:
+    _production_type(seeded, approvals=1, require_verification=True)
+    _hotfix(seeded)
+    app, kubeconfig = seeded.app, seeded.kubeconfig
+    unverified = run_cli("promote", app, "hotfix", "production", "--yes", "--reason", "r", kubeconfig=kubeconfig)
+    assert unverified.code == 2 and "requires a passed verification of hotfix" in unverified.err
+    asked = run_cli(
+        "promote", app, "hotfix", "production", "--yes", "--reason", "INC-8", "--skip-verification", "smoke is down",
+        "--json", kubeconfig=kubeconfig,
+    )  # fmt: skip
+    assert asked.code == 0, asked.text
+    request_id = json.loads(asked.out)["id"]
+    shown = run_cli("approve", app, "production", request_id, "--yes", kubeconfig=kubeconfig, context=APPROVER_CONTEXT)
+    assert "verification skipped: smoke is down" in shown.out, shown.text
+    applied = run_cli(
+        "promote", app, "hotfix", "production", "--request", request_id, "--yes", "--confirm", "production",
+        "--reason", "INC-8", "--no-wait", kubeconfig=kubeconfig,
+    )  # fmt: skip
+    assert applied.code == 0, applied.text
+    summary = history.entries(seeded.cluster, seeded.env("production"))[-1].summary
+    assert "verification skipped by admin: smoke is down" in summary
+    assert f"approved by approver (request {request_id})" in summary
