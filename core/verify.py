@@ -227,7 +227,7 @@ def run(
         for check, env, body in jobs:
             created.append(_create(cluster, check, env, body))
             _report(progress, "check", 0, len(jobs), f"started {check.name}")
-        _wait(cluster, environment, created, progress)
+        _wait(cluster, environment, created, run_id, progress)
         verification = Verification(
             environment=environment,
             fingerprint=state_now,
@@ -359,14 +359,21 @@ def _create(cluster: Cluster, check: CheckDefinition, environment: Environment, 
     return _Running(check, environment, meta["name"], str(meta.get("uid", "")), time.monotonic())
 
 
-def _wait(cluster: Cluster, environment: Environment, running: list[_Running], progress: Progress | None) -> None:
+def _wait(
+    cluster: Cluster, environment: Environment, running: list[_Running], run_id: str, progress: Progress | None
+) -> None:
+    """One LIST per namespace per round (this run's Jobs, by its label), whatever the number of checks."""
     total = len(running)
     while True:
         waiting = [r for r in running if r.result is None]
         if not waiting:
             return
+        jobs: dict[tuple[str, str], Obj] = {}
+        for namespace in {r.environment.namespace for r in waiting}:
+            for job in cluster.list(kinds.JOB, namespace, label_selector=f"{LABEL_CHECK_RUN}={run_id}"):
+                jobs[(namespace, job["metadata"]["name"])] = job
         for item in waiting:
-            item.result = _poll(cluster, item)
+            item.result = _poll(cluster, item, jobs.get((item.environment.namespace, item.name)))
             if item.result is not None:
                 done = total - sum(1 for r in running if r.result is None)
                 where = "" if item.environment == environment else f" in {item.environment.name}"
@@ -375,13 +382,12 @@ def _wait(cluster: Cluster, environment: Environment, running: list[_Running], p
             time.sleep(POLL_SECONDS)
 
 
-def _poll(cluster: Cluster, item: _Running) -> CheckResult | None:
-    """The check's result once its Job says so (or hotclone's timeout passed); None while it runs."""
+def _poll(cluster: Cluster, item: _Running, job: Obj | None) -> CheckResult | None:
+    """The check's result once its Job (as just listed) says so, or hotclone's timeout passed; None while
+    it runs."""
     namespace = item.environment.namespace
     seconds = time.monotonic() - item.started
-    try:
-        job = cluster.get(kinds.JOB, namespace, item.name)
-    except NotFound:
+    if job is None:
         return _result(item, "failed", seconds, "its Job was deleted while it ran")
     if (job.get("metadata") or {}).get("uid") != item.uid:
         return _result(item, "failed", seconds, "its Job was replaced while it ran")
