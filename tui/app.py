@@ -16,13 +16,14 @@ from textual.worker import Worker, WorkerState
 
 from hotclone.core.display import safe
 from hotclone.core.errors import HotcloneError, Unreachable
-from hotclone.core.models import ConnectionInfo, Environment
+from hotclone.core.models import ConnectionInfo, Environment, ProgressStep, PromotionRequest, Verification
 from hotclone.core.permissions import Action
 from hotclone.tui.commands import HotcloneCommands
 from hotclone.tui.paths import stylesheets
 from hotclone.tui.screens.errors import ErrorLogScreen
 from hotclone.tui.screens.help import HelpScreen, help_rows
 from hotclone.tui.screens.main import MainScreen
+from hotclone.tui.verification import VerifyRun
 
 if TYPE_CHECKING:
     from hotclone.core.contract import SessionContract
@@ -47,6 +48,8 @@ class HotcloneApp(App[int]):
     connection: reactive[ConnectionInfo | None] = reactive(None)
     focused_env: reactive[Environment | None] = reactive(None)
     unreachable: reactive[str] = reactive("")  # why the API server cannot be reached; "" when fine
+    # Pending promotion requests this user could decide: the header's "N requests waiting for you".
+    waiting: reactive[tuple[PromotionRequest, ...]] = reactive(())
 
     def __init__(
         self,
@@ -66,6 +69,7 @@ class HotcloneApp(App[int]):
         self.cursor_blink = cursor_blink  # off in snapshot tests, and kind to slow SSH links
         self.permissions: dict[str, Permissions] = {}  # env.ref -> cached answers
         self.errors: list[tuple[str, str]] = []  # (title, detail) for the error log
+        self.verify_runs: dict[str, VerifyRun] = {}  # env.ref -> its latest verification run in this dashboard
         self._retrying = False
 
     def on_mount(self) -> None:
@@ -180,6 +184,61 @@ class HotcloneApp(App[int]):
             self.push_screen(ConfirmModal(title, body, yes=yes, danger=True), answered)
         else:
             proceed()
+
+    # -- verification: runs outlive their screen --------------------------------------------
+    def start_verification(self, env: Environment, checks: tuple[str, ...]) -> VerifyRun:
+        """Run `env`'s checks in a worker of the app: leaving the verify screen does not stop them
+        (stopping would delete their Jobs and record nothing); the end is notified."""
+        running = self.verify_runs.get(env.ref)
+        if running is not None and not running.finished:
+            return running
+        run = self.verify_runs[env.ref] = VerifyRun.start(env, checks)
+        self._verify(run)
+        return run
+
+    @work(thread=True, exit_on_error=False, group="verify")
+    def _verify(self, run: VerifyRun) -> None:
+        session = self.session
+        assert session is not None
+
+        def progress(step: ProgressStep) -> None:
+            self.call_from_thread(self._verify_progressed, run, step)
+
+        try:
+            result = session.verify(run.environment, progress=progress)
+        except Exception as error:
+            self.call_from_thread(self._verify_finished, run, None, str(error) or type(error).__name__)
+            raise  # reported as every failed worker is
+        self.call_from_thread(self._verify_finished, run, result, "")
+
+    def _verify_progressed(self, run: VerifyRun, step: ProgressStep) -> None:
+        run.progress(step)
+        self._show_run(run)
+
+    def _verify_finished(self, run: VerifyRun, result: Verification | None, error: str) -> None:
+        from hotclone.tui.screens.verify import VerifyScreen
+
+        if result is not None:
+            run.finish(result)
+            passed = sum(r.passed for r in result.results)
+            verdict = "passed" if result.passed else "FAILED"
+            if not (isinstance(self.screen, VerifyScreen) and self.screen.run is run):
+                self.notify(
+                    f"{passed}/{len(result.results)} checks passed",
+                    title=f"Verification of {run.environment.ref} {verdict}",
+                    severity="information" if result.passed else "error",
+                )
+        else:
+            run.fail(error.splitlines()[-1] if error.strip() else "failed")
+        self._show_run(run)
+        self.main_screen.verification_changed(run.environment)
+
+    def _show_run(self, run: VerifyRun) -> None:
+        from hotclone.tui.screens.verify import VerifyScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, VerifyScreen) and screen.run is run:
+                screen.show_run()
 
     # -- actions ---------------------------------------------------------------------------
     def action_refresh(self) -> None:

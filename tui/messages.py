@@ -18,7 +18,10 @@ from hotclone.core.models import (
     ImageChange,
     ProgressStep,
     PromotePlan,
+    PromotionRequest,
     RolloutStatus,
+    Verification,
+    VerificationState,
     VersionMatrix,
     Workload,
 )
@@ -44,6 +47,8 @@ class EnvironmentLoaded(Message):
     workloads: list[Workload]
     preflight: list[str]
     now: datetime
+    verification: VerificationState | None = None  # None: could not be read (`verification_error` says why)
+    verification_error: str = ""
 
 
 @dataclass
@@ -136,3 +141,50 @@ class ConfigPlanned(Message):
 @dataclass
 class ConfigApplied(Message):
     changes: list[ConfigChange]
+
+
+@dataclass
+class WaitingLoaded(Message):
+    """Pending promotion requests this user could decide (the header's badge)."""
+
+    requests: list[PromotionRequest]
+
+
+@dataclass
+class VerifyProgressed(Message):
+    """A step of a verification running in the app's worker, for the environment `ref`."""
+
+    ref: str
+    step: ProgressStep
+
+
+@dataclass
+class VerifyFinished(Message):
+    ref: str
+    verification: Verification | None  # None: the run failed (`error` says why)
+    error: str = ""
+
+
+@dataclass
+class RequestsLoaded(Message):
+    requests: list[PromotionRequest]
+    now: datetime
+
+
+@dataclass
+class RequestDecided(Message):
+    request: PromotionRequest
+
+
+@dataclass
+class GateRequestsLoaded(Message):
+    """The promote dialog's requests into its target, for the plan it shows."""
+
+    plan: PromotePlan
+    requests: list[PromotionRequest]
+    now: datetime
+
+
+@dataclass
+class RequestCreated(Message):
+    request: PromotionRequest

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path, PurePath
 
-STYLESHEETS = ("app.tcss", "main.tcss", "modals.tcss", "diff.tcss", "screens.tcss")
+STYLESHEETS = ("app.tcss", "main.tcss", "modals.tcss", "diff.tcss", "screens.tcss", "gates.tcss")
 
 
 def stylesheets() -> list[str | PurePath]:

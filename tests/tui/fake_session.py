@@ -30,7 +30,7 @@ from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
 from hotclone.core.destroy import refuse_protected
 from hotclone.core.diff import compare, summary_lines
-from hotclone.core.errors import Forbidden, NotFound, Unreachable
+from hotclone.core.errors import Forbidden, InvalidInput, NotFound, Refused, Unreachable
 from hotclone.core.models import (
     TEMPORARY,
     Application,
@@ -43,10 +43,14 @@ from hotclone.core.models import (
     HistoryEntry,
     ImageChange,
     ImageSpec,
+    PolicyStatus,
     ProgressStep,
     PromotePlan,
+    PromotionRequest,
     RevisionPatch,
     RolloutStatus,
+    Verification,
+    VerificationState,
     VersionMatrix,
     Workload,
 )
@@ -54,6 +58,7 @@ from hotclone.core.permissions import Action, safety_refusal
 from hotclone.core.schema import ANNOTATION_PREFLIGHT, environment_namespace
 from hotclone.core.settings import Settings
 from tests.tui import fake_core as core
+from tests.tui import fake_gates
 from tests.tui import fake_world as world
 from tests.tui.fake_store import Store
 from tests.tui.secret_scan import Secrets, secret_values
@@ -93,6 +98,7 @@ class FakeSession:
         story: bool = True,
         long_names: bool = False,
         settings: Settings | None = None,
+        gates: bool = False,
     ) -> None:
         self.app = app
         chosen = (settings or Settings()).for_context(CONTEXT)  # the config file, combined as Session does
@@ -105,6 +111,10 @@ class FakeSession:
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.store = Store()
         self.types = world.demo_types()
+        self.gate_store = fake_gates.GateWorld()  # verification records, check Jobs, requests; the test's hooks
+        if gates:
+            self.set_gates(TEMPORARY, checks=fake_gates.STORY_CHECKS)
+            self.set_gates("production", require_verification=True, approvals=1)
         self.long_names = long_names  # a third application, with names too long for 80 columns
         self._clock = NOW  # when the next change happens; moved back while the story is replayed
         self._seed()
@@ -144,6 +154,29 @@ class FakeSession:
             for namespace in self.store.objects
             for label, value in secret_values(self.store.stored(namespace), namespace).items()
         }
+
+    def set_gates(
+        self,
+        env_type: str,
+        *,
+        checks: tuple[str, ...] | None = None,
+        require_verification: bool | None = None,
+        approvals: int | None = None,
+    ) -> None:
+        """Give a type checks and gates, as its ConfigMap's checks/requireVerification/approvals keys would."""
+        self.types[env_type] = fake_gates.with_gates(
+            self.types[env_type], checks=checks, require_verification=require_verification, approvals=approvals
+        )
+
+    def request_as(self, requester: str, source: str = "hotfix-ko", reason: str = REASON) -> PromotionRequest:
+        """Someone else asks to promote `source` into its origin (the plan as it is now)."""
+        plan = self._plan_promote(core.environment(self.store, self.app, source), None, False, False)
+        summary = summary_lines(plan.diff)
+        return self.gate_store.new_request(plan, summary, requester=requester, reason=reason, skip="", now=NOW)
+
+    def decide_as(self, user: str, request_id: str, *, approve: bool = True) -> PromotionRequest:
+        """Someone else decides on a request (the fake's own user is USER)."""
+        return self.gate_store.decide(self.gate_store.requests[request_id], user, approve, NOW)
 
     def _record(self, name: str, *args: Any, **kwargs: Any) -> None:
         """Environments are recorded by name: what the tests assert on."""
@@ -426,17 +459,43 @@ class FakeSession:
         self, source: Environment, target: Environment | None = None, *, prune: bool = False, include_rbac: bool = False
     ) -> PromotePlan:
         self._record("plan_promote", source, target, prune=prune)
-        return core.promote_plan(self.store, source, target, prune, include_rbac=include_rbac)
+        return self._plan_promote(source, target, prune, include_rbac)
+
+    def _plan_promote(
+        self, source: Environment, target: Environment | None, prune: bool, include_rbac: bool
+    ) -> PromotePlan:
+        """promote.plan, ending as it does with the target type's gates (gates.for_promote)."""
+        plan = core.promote_plan(self.store, source, target, prune, include_rbac=include_rbac)
+        origin = core.current(self.store, source)
+        definition = core.type_named(self.types, plan.target.type)
+        plan.gates = fake_gates.gates_for(self.store, plan, origin, definition, self._verification(origin))
+        return plan
 
     def plan_rollback(self, environment: Environment, revision: int | None = None) -> PromotePlan:
         self._record("plan_rollback", environment, revision)
         return core.rollback_plan(self.store, environment, revision)
 
     def apply(
-        self, plan: PromotePlan, *, confirm: str | None = None, reason: str = "", progress: Progress | None = None
+        self,
+        plan: PromotePlan,
+        *,
+        confirm: str | None = None,
+        reason: str = "",
+        progress: Progress | None = None,
+        request: str | None = None,
+        skip_verification: str = "",
     ) -> list[str]:
-        """As plan_apply.apply; then the controllers start rolling out the pods whose template changed."""
-        self._record("apply", plan.action, plan.target, confirm=confirm, reason=reason)
+        """As plan_apply.apply, past the target type's gates; then the controllers start rolling out
+        the pods whose template changed."""
+        self._record(
+            "apply",
+            plan.action,
+            plan.target,
+            confirm=confirm,
+            reason=reason,
+            request=request,
+            skip_verification=skip_verification,
+        )
         self._guard(Action.ROLLBACK if plan.action == "rollback" else Action.PROMOTE)
         report, target = progress or _ignore, plan.target
         plan_apply.check_plan(plan, confirm)
@@ -446,6 +505,7 @@ class FakeSession:
         history.check_reason(reason)
         core.check_unchanged(self.store, plan)
         core.refuse_if_unfinished(self.store, target)
+        extra = self._enforce(plan, request, skip_verification)
         before = core.snapshot(self.store, target)
         total = len(plan.writes) + len(plan.deletions)
         for done, body in enumerate(plan.writes):
@@ -457,12 +517,129 @@ class FakeSession:
         lines = summary_lines(plan.diff) + [f"{ref} deleted" for ref in plan.deletions]
         report(ProgressStep("history", 0, 1))
         core.remember(
-            self.store, target, (plan.action, [f"from {plan.source}", *lines], reason), before, USER, self._clock
+            self.store,
+            target,
+            (plan.action, [f"from {plan.source}", *lines, *extra], reason),
+            before,
+            USER,
+            self._clock,
         )
         for ref in plan.restarts:
             stall = STALLED if self.rollout_fails and ref.endswith("/web") else None
             self.store.roll(target.namespace, ref, stall=stall)
         return lines
+
+    def _enforce(self, plan: PromotePlan, request: str | None, skip_verification: str) -> list[str]:
+        """gates.enforce with the gates as they are now (the plan's may be stale)."""
+        if plan.action != "promote":
+            return []
+        source = core.environment(self.store, plan.app, plan.source)
+        definition = core.type_named(self.types, plan.target.type)
+        now = fake_gates.gates_for(self.store, plan, source, definition, self._verification(source))
+        return self.gate_store.enforce(
+            plan, definition, now, user=USER, request=request, skip_verification=skip_verification, now=NOW
+        )
+
+    # -- gates: verification and four-eyes approval --------------------------------------------------
+    def _verification(self, env: Environment) -> VerificationState:
+        fresh = core.current(self.store, env)
+        return self.gate_store.state(self.store, fresh, core.type_named(self.types, fresh.type))
+
+    def verification(self, environment: Environment) -> VerificationState:
+        self._record("verification", environment)
+        return self._verification(environment)
+
+    def verify(
+        self, environment: Environment, *, compare: bool = False, progress: Progress | None = None
+    ) -> Verification:
+        """As verify.run: every check's Job at once, one progress step as each ends, then the record."""
+        self._record("verify", environment, compare=compare)
+        self._guard(Action.VERIFY)
+        report = progress or _ignore
+        fresh = core.current(self.store, environment)
+        definition = core.type_named(self.types, fresh.type)
+        if not definition.checks:
+            raise InvalidInput(f"environment type {definition.name!r} defines no checks")
+        checks = [c for c in definition.checks if c.read_only or not fresh.is_production]
+        if not checks:
+            raise Refused(
+                f"{fresh.ref} is production, where only read-only checks run, "
+                f"and no check of type {definition.name!r} is read-only"
+            )
+        state, digests = fake_gates.state_digests(self.store, fresh)
+        total = len(checks)
+        for check in checks:
+            report(ProgressStep("check", 0, total, f"started {check.name}"))
+        results = []
+        for done, check in enumerate(checks, start=1):
+            results.append(self.gate_store.run_check(check, fresh))
+            report(ProgressStep("check", done, total, f"{check.name}: {results[-1].outcome}"))
+        took = timedelta(seconds=max(r.seconds for r in results))
+        verification = Verification(fresh, state, USER, self._clock, self._clock + took, tuple(results))
+        self.gate_store.verifications[fresh.namespace] = (verification, digests)
+        return verification
+
+    def promotion_requests(self, app: str, env: str | None = None) -> list[PromotionRequest]:
+        self._record("promotion_requests", app, env)
+        found = [r for r in self.gate_store.requests.values() if r.app == app and env in (None, r.target)]
+        return sorted(found, key=lambda r: r.created, reverse=True)
+
+    def waiting_for_me(self) -> list[PromotionRequest]:
+        self._record("waiting_for_me")
+        found = [
+            r
+            for r in self.gate_store.requests.values()
+            if r.state(NOW) == "pending" and r.requester != USER and all(d.user != USER for d in r.decisions)
+        ]
+        return sorted(found, key=lambda r: r.created, reverse=True)
+
+    def request_promotion(self, plan: PromotePlan, *, reason: str, skip_verification: str = "") -> PromotionRequest:
+        """As requests.create: the target type must want approvals and the verification gate hold (or be
+        skipped with a reason); the request is recorded in the target, nothing else changes."""
+        self._record("request_promotion", plan.action, plan.target, reason=reason, skip_verification=skip_verification)
+        self._guard(Action.PROMOTE)
+        definition = core.type_named(self.types, core.current(self.store, plan.target).type)
+        if not definition.approvals:
+            raise InvalidInput(f"{definition.where} requires no approval: promote without a request")
+        self.gate_store.require_policy(definition)
+        if plan.empty:
+            raise InvalidInput(f"nothing to promote: {plan.target.ref} already matches {plan.source}")
+        if definition.require_verification and not plan.gates.verified and not skip_verification.strip():
+            state = plan.gates.verification.describe() if plan.gates.verification else "not verified"
+            raise Refused(f"{definition.where} requires a current, passed verification: {state}")
+        return self.gate_store.new_request(
+            plan,
+            summary_lines(plan.diff),
+            requester=USER,
+            reason=reason,
+            skip=skip_verification,
+            now=self._clock,
+        )
+
+    def decide(
+        self, environment: Environment, request_id: str, *, approve: bool, comment: str = ""
+    ) -> PromotionRequest:
+        self._record("decide", environment, request_id, approve=approve, comment=comment)
+        self._guard(Action.PROMOTE)
+        found = self.gate_store.request(environment.app, environment.name, request_id)
+        return self.gate_store.decide(found, USER, approve, NOW)
+
+    def policy_status(self) -> PolicyStatus:
+        self._record("policy_status")
+        if self.gate_store.policy_enforced:
+            return PolicyStatus(True, "the API server refused a forged approval: the policy is enforced")
+        return PolicyStatus(False, "the API server accepted a forged approval: the policy is not installed")
+
+    def install_policy(self) -> list[str]:
+        self._record("install_policy")
+        if self.read_only:
+            raise Forbidden("read-only mode: install-policy is disabled")
+        self.gate_store.policy_enforced = True
+        return [
+            "ValidatingAdmissionPolicy/hotclone-promotion-requests",
+            "ValidatingAdmissionPolicyBinding/hotclone-promotion-requests",
+            "ClusterRole/hotclone-approver",
+        ]
 
     def destroy(self, environment: Environment) -> Environment:
         self._record("destroy", environment)

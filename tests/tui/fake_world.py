@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import functools
-from importlib import resources
 
 from hotclone.core import demo, envtypes, kinds
 from hotclone.core.cluster import Obj
-from hotclone.core.demo.seeding import TYPE_TTLS
 from hotclone.core.models import TEMPORARY
 
 OTHER_APP = "billing"
@@ -43,13 +41,9 @@ def served_kinds() -> tuple[kinds.Kind, ...]:
     return tuple(kinds.Kind(k.kind, k.group, k.version, k.plural, verbs=_VERBS) for k in (*builtin, *_OTHER_SERVED))
 
 
-def demo_types() -> dict[str, envtypes.TypeDefinition]:
-    """The environment types demo.seed_types installs, read from the demo's own files as clone reads them."""
-    files = resources.files("hotclone.core.demo").joinpath("types")
-    found = {
-        name: envtypes.from_configmap(envtypes.type_configmap(name, files.joinpath(f"{name}.yaml").read_text(), ttl))
-        for name, ttl in TYPE_TTLS.items()
-    }
+def demo_types(app: str = demo.DEMO_APP) -> dict[str, envtypes.TypeDefinition]:
+    """The environment types demo.seed_types installs (their checks and gates too), parsed as clone reads them."""
+    found = {d.name: d for d in map(envtypes.from_configmap, demo.type_configmaps(app))}
     found.setdefault(TEMPORARY, envtypes.BUILTIN_TEMPORARY)
     return found
 

@@ -23,6 +23,7 @@ from tests.tui.fake_session import FakeSession
 from tests.tui.secret_scan import leaks, screen_text, seeded_secrets
 
 WEB = "Deployment/web|web"  # the web container's row in the workloads table
+UNGATED = {"request": None, "skip_verification": ""}  # apply's gate arguments when the type has no gates
 
 
 def text(app: App[Any], selector: str) -> str:
@@ -457,7 +458,7 @@ async def test_promote_requires_the_exact_production_name(fake: FakeSession) -> 
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert fake.called("apply") == [
-            (("promote", "production"), {"confirm": "production", "reason": "KO-118 Hangul fix"})
+            (("promote", "production"), {"confirm": "production", "reason": "KO-118 Hangul fix", **UNGATED})
         ]
         assert type(app.screen).__name__ == "RolloutScreen"
         await pilot.pause(0.3)
@@ -516,7 +517,7 @@ async def test_failed_rollout_offers_one_key_rollback() -> None:
         await settle(pilot)
         assert fake.called("apply")[-1] == (
             ("rollback", "production"),
-            {"confirm": "production", "reason": "KO-118 rollout stuck"},
+            {"confirm": "production", "reason": "KO-118 rollout stuck", **UNGATED},
         )
 
 
@@ -547,7 +548,7 @@ async def test_production_promote_needs_a_reason(fake: FakeSession) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert fake.called("apply") == [
-            (("promote", "production"), {"confirm": "production", "reason": "KO-118 Hangul fix"})
+            (("promote", "production"), {"confirm": "production", "reason": "KO-118 Hangul fix", **UNGATED})
         ]
 
 
@@ -584,7 +585,7 @@ async def test_history_lists_shows_and_rolls_back(fake: FakeSession) -> None:
         assert not app.screen.query_one("#confirm").display  # not production: no typed name
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert fake.called("apply") == [(("rollback", "hotfix-ko"), {"confirm": None, "reason": ""})]
+        assert fake.called("apply") == [(("rollback", "hotfix-ko"), {"confirm": None, "reason": "", **UNGATED})]
         assert type(app.screen).__name__ == "RolloutScreen"
 
 

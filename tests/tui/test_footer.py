@@ -15,12 +15,14 @@ from tests.tui.test_snapshots import CASES
 
 # The keys a user mid-incident reads in the footer, per screen; `?` (help) is on every one.
 PRIMARY = {
-    "MainScreen": {"c", "e", "v", "d", "p", "h", "x", "m"},
+    "MainScreen": {"c", "e", "v", "d", "t", "p", "h", "x"},  # m (matrix) and a (requests): `?`, palette
     "MatrixScreen": {"escape"},
     "DiffScreen": {"escape", "n", "u", "s", "w"},
     "PlanDiffScreen": {"escape", "n", "u"},
     "HistoryScreen": {"escape", "r"},
     "RolloutScreen": {"escape"},  # and r (roll back) once the rollout failed
+    "VerifyScreen": {"escape", "l", "r"},
+    "RequestsScreen": {"escape", "a", "r"},
 }
 
 

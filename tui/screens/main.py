@@ -16,7 +16,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from hotclone.core.display import safe
-from hotclone.core.models import Application, Environment, ImageSpec, VersionMatrix, Workload
+from hotclone.core.errors import HotcloneError, Unreachable
+from hotclone.core.models import Application, Environment, ImageSpec, VerificationState, VersionMatrix, Workload
 from hotclone.core.permissions import Action
 from hotclone.tui import fmt
 from hotclone.tui.columns import Column, fit, fitted_rows, shorten
@@ -26,8 +27,10 @@ from hotclone.tui.messages import (
     EnvironmentLoaded,
     PermissionsChecked,
     VersionsLoaded,
+    WaitingLoaded,
 )
 from hotclone.tui.screens.base import ReportingScreen
+from hotclone.tui.verification import state_line
 from hotclone.tui.widgets.banner import ConnectionBanner
 from hotclone.tui.widgets.context_bar import ContextBar
 from hotclone.tui.widgets.vim import VimTable
@@ -43,6 +46,7 @@ GUARDED: dict[str, Action] = {
     "clone": Action.CLONE,
     "edit_image": Action.SET_IMAGE,
     "edit_config": Action.SET_CONFIG,
+    "verify": Action.VERIFY,
     "promote": Action.PROMOTE,
     "destroy": Action.DESTROY,
 }
@@ -78,17 +82,20 @@ class FilterInput(Input):
 class MainScreen(ReportingScreen):
     AUTO_FOCUS = "#envs"
     # The tooltips double as the command palette's entries (tui.commands): one list of actions.
-    # The footer shows the story's keys in its order and fits 80 columns; `/` (k9s) is in `?`.
+    # The footer shows the story's keys in its order and fits 80 columns; `/` (k9s), the matrix and the
+    # requests (`a`, also named by the header's badge when some wait for this user) are in `?` and the palette.
     BINDINGS = [
         Binding("slash", "filter", "Filter", tooltip="Filter environments", show=False),
         Binding("c", "clone", "Clone", tooltip="Clone the focused environment"),
         Binding("e", "edit_image", "Image", tooltip="Edit the image of the focused workload"),
         Binding("v", "edit_config", "Config", tooltip="Edit a ConfigMap value of the focused environment"),
         Binding("d", "diff", "Diff", tooltip="Diff two environments"),
+        Binding("t", "verify", "Verify", tooltip="Verify: run the focused environment's checks"),
         Binding("p", "promote", "Promote", tooltip="Promote the focused clone"),
         Binding("h", "history", "History", tooltip="History and rollback"),
         Binding("x", "destroy", "Destroy", tooltip="Destroy the focused temporary environment"),
-        Binding("m", "matrix", "Matrix", tooltip="Version matrix"),
+        Binding("m", "matrix", "Matrix", tooltip="Version matrix", show=False),
+        Binding("a", "requests", "Requests", tooltip="Promotion requests: approve or reject", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -98,6 +105,8 @@ class MainScreen(ReportingScreen):
         self.matrices: dict[str, VersionMatrix] = {}
         self.envs: dict[str, Environment] = {}
         self.workloads: list[Workload] = []
+        self.verification: VerificationState | None = None  # the focused environment's, with its workloads
+        self.verification_error = ""
         self.now: datetime | None = None
         self.current_app: str | None = None
         self._pending_focus: str | None = None
@@ -127,6 +136,7 @@ class MainScreen(ReportingScreen):
                 yield Static("Connecting…", id="env-title", markup=False)
                 yield VimTable(id="workloads")
                 yield Static("", id="workload-detail", markup=False)  # the full row when a cell is shortened
+                yield Static("", id="verification", markup=False)  # the verification gate's state, in words
                 yield Static("", id="preflight", markup=False)
         yield Static("", id="reasons", markup=False)
         yield Footer(compact=True)
@@ -178,7 +188,16 @@ class MainScreen(ReportingScreen):
             return
         apps = session.applications()  # one LIST: paint the list now, versions follow
         deliver(self, ApplicationsLoaded(apps, session.now()))
+        self.load_waiting()
         deliver(self, VersionsLoaded(session.version_matrices(apps)))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="waiting")
+    def load_waiting(self) -> None:
+        """Requests waiting for this user (the header's badge): its own worker, so a failure here
+        never keeps the environments from showing."""
+        session = self.hc.session
+        if session is not None:
+            deliver(self, WaitingLoaded(session.waiting_for_me()))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="env")
     def load_environment(self, env: Environment) -> None:
@@ -187,7 +206,19 @@ class MainScreen(ReportingScreen):
             return
         workloads = session.workloads(env)
         preflight = session.preflight(env) if env.cloned_from else []
-        deliver(self, EnvironmentLoaded(env, workloads, preflight, session.now()))
+        verification, error = None, ""
+        try:
+            verification = session.verification(env)
+        except Unreachable:
+            raise
+        except HotcloneError as failure:  # the workloads still show; the line says why there is no state
+            error = str(failure)
+        deliver(self, EnvironmentLoaded(env, workloads, preflight, session.now(), verification, error))
+
+    def verification_changed(self, env: Environment) -> None:
+        """A verification of `env` ended: its state line (and the promote gate) follow."""
+        if self.env is not None and self.env.ref == env.ref:
+            self.load_environment(env)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="perms")
     def check_permissions(self, env: Environment) -> None:
@@ -290,6 +321,7 @@ class MainScreen(ReportingScreen):
         elif previous is None or previous.ref != env.ref or not self.workloads:
             self.query_one("#env-title", Static).update(self._title(env))
             self.query_one("#workloads", DataTable).loading = True
+            self._show_verification(None, "")  # another environment's state must not show as this one's
             self.load_environment(env)
         if env is not None and env.ref not in self.hc.permissions and self._checking != env.ref:
             self._checking = env.ref  # one access review per environment, even when the cursor settles twice
@@ -315,6 +347,7 @@ class MainScreen(ReportingScreen):
         self.query_one("#workloads", DataTable).clear()
         self.query_one("#preflight", Static).update("")
         self.workloads = []
+        self._show_verification(None, "")
         self._workload_rows, self._shortened = {}, set()
         self._show_detail()
 
@@ -331,7 +364,20 @@ class MainScreen(ReportingScreen):
         )
         self.query_one("#preflight", Static).update(warnings)
         self.query_one("#preflight").display = bool(warnings)
+        self._show_verification(message.verification, message.verification_error)
         self.refresh_bindings()
+
+    def _show_verification(self, state: VerificationState | None, error: str) -> None:
+        self.verification, self.verification_error = state, error
+        line = self.query_one("#verification", Static)
+        text, kind = state_line(state, error)
+        line.update(text)
+        line.display = bool(text)
+        for name in ("-ok", "-failed", "-stale", "-none", "-unknown"):
+            line.set_class(name == kind, name)
+
+    def on_waiting_loaded(self, message: WaitingLoaded) -> None:
+        self.hc.waiting = tuple(message.requests)
 
     def _fill_workloads(self) -> None:
         table = self.query_one("#workloads", DataTable)
@@ -399,13 +445,27 @@ class MainScreen(ReportingScreen):
                 return reason
         if action == "edit_image" and self._selected_container() is None:
             return "no workload selected"
-        if action == "matrix" and self.current_app is None:
+        if action in ("matrix", "requests") and self.current_app is None:
             return "select an application"
+        if action == "verify":
+            return self._verify_refusal()
+        return ""
+
+    def _verify_refusal(self) -> str:
+        """Why the focused environment cannot be verified now ("" when it can)."""
+        env = self.env
+        if env is None:
+            return "select an environment"
+        state = self.verification
+        if state is None or state.environment.ref != env.ref:
+            return self.verification_error or "reading its verification…"
+        if not state.checks:
+            return f"environment type {env.type!r} defines no checks"
         return ""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # textual: None shows the key dimmed (disabled), False would hide it; we want it seen as disabled.
-        if action in NEEDS_ENV or action == "matrix":
+        if action in NEEDS_ENV or action in ("matrix", "requests"):
             return None if self.disabled_reason(action) else True
         return True
 
@@ -413,7 +473,10 @@ class MainScreen(ReportingScreen):
         # Keys sharing a reason share its words ("clone, edit image, ...: read-only mode"): one line at 80 columns.
         by_reason: dict[str, list[str]] = {}
         for action in GUARDED:
-            if reason := self.disabled_reason(action):
+            reason = self.disabled_reason(action)
+            if action == "verify" and reason and reason == self._verify_refusal():
+                continue  # the type's reason (no checks): the verification line and `?` say it
+            if reason:
                 by_reason.setdefault(reason, []).append(action.replace("_", " "))
         reasons = [f"{', '.join(actions)}: {reason}" for reason, actions in by_reason.items()]
         self.query_one("#reasons", Static).update(safe(" · ".join(reasons)))  # the API server's reasons
@@ -536,6 +599,28 @@ class MainScreen(ReportingScreen):
         session.destroy(env)
         self.app.call_from_thread(self.app.notify, f"{env.ref} destroyed", title="Destroyed")
         deliver(self, EnvironmentChanged((env.app, env.cloned_from or "")))
+
+    def action_verify(self) -> None:
+        from hotclone.tui.screens.verify import VerifyScreen
+
+        env, state = self.env, self.verification
+        assert env is not None and state is not None
+        running = self.hc.verify_runs.get(env.ref)
+        if running is not None and not running.finished:
+            self.app.push_screen(VerifyScreen(running))  # the run already going: follow it
+            return
+
+        def start() -> None:
+            self.app.push_screen(VerifyScreen(self.hc.start_verification(env, state.checks)))
+
+        body = f"Run {len(state.checks)} check Job(s) ({', '.join(state.checks)}) in {env.namespace}"
+        self.hc.confirm_change(f"Verify {env.ref}?", safe(body), start)
+
+    def action_requests(self) -> None:
+        from hotclone.tui.screens.requests import RequestsScreen
+
+        assert self.current_app is not None
+        self.app.push_screen(RequestsScreen(self.current_app))
 
     def action_matrix(self) -> None:
         from hotclone.tui.screens.matrix import MatrixScreen

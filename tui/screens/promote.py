@@ -1,8 +1,15 @@
-"""`p` (and rollback): the plan from the server's dry run, a reason, and for production the typed name."""
+"""`p` (and rollback): the plan from the server's dry run, a reason, and for production the typed name.
+
+A promote shows the target type's gates (plan.gates): a verification that does not hold blocks
+it unless overridden with a reason (recorded in history); with approvals required, the action
+is "Request approval" until a request for exactly this plan is approved, then it applies that
+request. A rollback is never gated (undo must stay possible mid-incident).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
@@ -15,8 +22,8 @@ from textual.worker import Worker, WorkerState
 
 from hotclone.core import blast_radius
 from hotclone.core.display import safe
-from hotclone.core.models import Environment, PromotePlan
-from hotclone.tui.messages import PlanApplied, PlanLoaded
+from hotclone.core.models import Environment, PromotePlan, PromotionRequest
+from hotclone.tui.messages import GateRequestsLoaded, PlanApplied, PlanLoaded, RequestCreated
 from hotclone.tui.screens.base import report_failure
 from hotclone.tui.workers import deliver
 
@@ -25,6 +32,29 @@ if TYPE_CHECKING:
     from hotclone.tui.app import HotcloneApp
 
 PlanLoader = Callable[["SessionContract", bool], PromotePlan]  # (session, prune) -> plan
+_WHO_WIDTH = 16  # approvers' names in the button; the status line above it names them in full
+
+
+def gate_lines(plan: PromotePlan) -> tuple[str, str]:
+    """(text, CSS class) of the plan's gates, each line marked so that it reads without colour."""
+    lines = plan.gates.lines()
+    if not lines:
+        return "", ""
+    blocked = not plan.gates.verified
+    marked = [("✗ " if "NOT MET" in line else "• ") + line for line in lines]
+    return safe("\n".join(marked), multiline=True), "-blocked" if blocked else "-met"
+
+
+def approved_request(plan: PromotePlan, requests: list[PromotionRequest], now: datetime) -> PromotionRequest | None:
+    """An approved, unused request for exactly this plan (its fingerprint): the one a promote applies."""
+    return next(
+        (r for r in requests if r.fingerprint == plan.gates.fingerprint and r.state(now) == "approved"),
+        None,
+    )
+
+
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def plan_counts(plan: PromotePlan) -> str:
@@ -80,6 +110,9 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         self.title_text, self.loader, self.can_prune = safe(title), loader, can_prune  # names a cloned-from
         self.plan: PromotePlan | None = None
         self.applying = False
+        self.requests: list[PromotionRequest] | None = None  # requests into the target (approvals only)
+        self.approved: PromotionRequest | None = None  # the approved request for exactly this plan
+        self.created: PromotionRequest | None = None  # the request this dialog just created
 
     @classmethod
     def for_promote(cls, source: Environment) -> PromoteModal:
@@ -108,13 +141,17 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         with Vertical(classes="dialog", id="promote"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
             yield Static("Computing the plan with a server-side dry run…", id="plan-summary", markup=False)
+            yield Static("", id="gates", markup=False)
             with VerticalScroll(id="plan-changes"):
                 yield Static("", id="plan-details", markup=False)
             yield Checkbox("Prune: delete objects that exist only in the target", id="prune")
+            yield Checkbox("Skip verification (the reason is recorded in history)", id="skip-verification")
+            yield Input("", id="skip-verification-reason", placeholder="why promote without a current verification")
             yield Label("Reason (recorded in history)", id="reason-label", classes="field-label")
             yield Input("", id="reason", placeholder="why this change")
             yield Static("", id="confirm-warning", classes="production-warning", markup=False)
             yield Input("", id="confirm", placeholder="type the target's name")
+            yield Static("", id="gate-status", markup=False)
             yield Static("", id="promote-error", classes="error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Side by side (ctrl+o)", id="side-by-side", disabled=True)
@@ -125,6 +162,8 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         self.query_one("#confirm").display = False
         self.query_one("#confirm-warning").display = False
         self.query_one("#prune").display = self.can_prune
+        for gate in ("#gates", "#skip-verification", "#gate-status"):
+            self.query_one(gate).display = False
         self.load_plan(False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan")
@@ -137,6 +176,7 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
     def _prune_changed(self, event: Checkbox.Changed) -> None:
         # A different plan: nothing may be applied until it has been computed and shown.
         self.plan = None
+        self.requests = self.approved = None
         self._update_button()
         self.query_one("#plan-summary", Static).update("Computing the plan with a server-side dry run…")
         self.load_plan(event.value)
@@ -170,23 +210,119 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         else:
             error.update("")
         self.query_one("#side-by-side", Button).disabled = plan.diff.same
+        self._show_gates(plan)
         self.query_one("#reason", Input).focus()
         self._update_button()
 
-    def _reason_missing(self) -> bool:
-        """Production promotes and rollbacks need a reason (core refuses them without one too)."""
+    # -- gates --------------------------------------------------------------------------------
+    def _show_gates(self, plan: PromotePlan) -> None:
+        text, kind = gate_lines(plan)
+        self.query_one("#promote").set_class(bool(text), "-gated")  # the plan's box gives up rows (gates.tcss)
+        gates = self.query_one("#gates", Static)
+        gates.update(text)
+        gates.display = bool(text)
+        for name in ("-blocked", "-met"):
+            gates.set_class(name == kind, name)
+        self.query_one("#skip-verification").display = plan.action == "promote" and not plan.gates.verified
+        if plan.action == "promote" and plan.gates.approvals:
+            self._status("checking the promotion requests into the target…")
+            self.load_gate_requests(plan)
+        elif plan.action == "promote" and not plan.gates.verified:
+            self._status("verification required: verify the clone (t), or tick Skip verification and say why")
+
+    def _status(self, text: str) -> None:
+        status = self.query_one("#gate-status", Static)
+        status.update(safe(text))
+        status.display = bool(text)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="gate-requests")
+    def load_gate_requests(self, plan: PromotePlan) -> None:
+        session = self.hc.session
+        assert session is not None
+        deliver(self, GateRequestsLoaded(plan, session.promotion_requests(plan.app, plan.target.name), session.now()))
+
+    def on_gate_requests_loaded(self, message: GateRequestsLoaded) -> None:
+        if message.plan is not self.plan:
+            return  # prune was toggled meanwhile: another plan
+        self.requests = message.requests
+        self.approved = approved_request(message.plan, message.requests, message.now)
+        same = [r for r in message.requests if r.fingerprint == message.plan.gates.fingerprint]
+        pending = [r for r in same if r.state(message.now) == "pending"]
+        if self.approved is not None:
+            who = ", ".join(self.approved.approvers)
+            self._status(f"request {self.approved.id} approved by {who}: promoting applies it (once)")
+        elif pending:
+            first = pending[0]
+            self._status(
+                f"request {first.id} for this plan waits for {first.required - len(first.approvers)} more "
+                f"approval(s) (requested by {first.requester}); another request is possible"
+            )
+        else:
+            count = message.plan.gates.approvals
+            self._status(f"this asks {count} other person(s) to approve: the target does not change yet")
+        self._update_button()
+
+    def _requesting(self) -> bool:
+        """A promote into a type with approvals, without an approved request for this plan yet."""
         plan = self.plan
-        return plan is not None and plan.target.is_production and not self.query_one("#reason", Input).value.strip()
+        return plan is not None and plan.action == "promote" and bool(plan.gates.approvals) and self.approved is None
+
+    def _skip_reason(self) -> str:
+        if not self.query_one("#skip-verification", Checkbox).value:
+            return ""
+        return self.query_one("#skip-verification-reason", Input).value.strip()
+
+    def _verification_blocks(self) -> bool:
+        plan = self.plan
+        return plan is not None and plan.action == "promote" and not plan.gates.verified and not self._skip_reason()
+
+    @on(Checkbox.Changed, "#skip-verification")
+    def _skip_changed(self, event: Checkbox.Changed) -> None:
+        reason = self.query_one("#skip-verification-reason", Input)
+        reason.display = event.value
+        if event.value:
+            reason.focus()
+        self._update_button()
+
+    def _reason_missing(self) -> bool:
+        """Production promotes and rollbacks need a reason (core refuses them without one too); so does a
+        promotion request (the approver is asked about it)."""
+        plan = self.plan
+        needed = plan is not None and (plan.target.is_production or self._requesting())
+        return needed and not self.query_one("#reason", Input).value.strip()
 
     def _confirmed(self) -> bool:
         plan = self.plan
-        if plan is None or plan.empty or plan.conflicts or self._reason_missing():
+        if plan is None or plan.empty or plan.conflicts or self._reason_missing() or self.created is not None:
             return False
+        if self._verification_blocks():
+            return False
+        if plan.action == "promote" and plan.gates.approvals and self.requests is None:
+            return False  # the requests are still being read
+        if self._requesting():
+            return True  # a request changes nothing in the target: no typed name
         return not plan.target.is_production or self.query_one("#confirm", Input).value == plan.target.name
 
     @on(Input.Changed)
     def _update_button(self) -> None:
-        self.query_one("#submit", Button).disabled = self.applying or not self._confirmed()
+        submit = self.query_one("#submit", Button)
+        submit.disabled = self.applying or not self._confirmed()
+        plan = self.plan
+        requesting = self._requesting()
+        production = plan is not None and plan.target.is_production
+        self.query_one("#confirm").display = production and not requesting
+        self.query_one("#confirm-warning").display = production and not requesting
+        if self.approved is not None:
+            who = shorten(", ".join(self.approved.approvers), _WHO_WIDTH)
+            submit.label = f"Promote (request {self.approved.id} approved by {who})"
+            self.query_one("#side-by-side", Button).label = "Side by side"
+        elif requesting:
+            submit.label = "Request approval (ctrl+s)"
+            self.query_one("#reason-label", Label).update("Reason (required: the approver reads it; kept in history)")
+        elif plan is not None and plan.action == "promote" and self._skip_reason():
+            submit.label = "Apply unverified (ctrl+s)"
+        else:
+            submit.label = "Apply (ctrl+s)"
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
@@ -195,8 +331,13 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
             return
         if not self._confirmed():
             if self._reason_missing():
-                self.query_one("#promote-error", Static).update("A reason is required for production.")
+                for_what = "a promotion request (the approver reads it)" if self._requesting() else "production"
+                self.query_one("#promote-error", Static).update(f"A reason is required for {for_what}.")
                 self.query_one("#reason", Input).focus()
+            elif self._verification_blocks():
+                self.query_one("#promote-error", Static).update(
+                    "Verification required: verify the clone, or tick Skip verification and give a reason."
+                )
             elif self.plan.target.is_production:
                 self.query_one("#promote-error", Static).update(f"Type {self.plan.target.name!r} exactly to confirm.")
                 self.query_one("#confirm", Input).focus()
@@ -204,6 +345,9 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         # A production context types its name too, unless the production target's was just typed.
         plan = self.plan
         summary = safe(f"{plan.action} {plan.source} → {plan.target.ref}")
+        if self._requesting():
+            self.hc.confirm_change(f"Request approval for {plan.target.ref}?", summary, self._start_request)
+            return
         self.hc.confirm_change(
             f"Apply to {plan.target.ref}?", summary, self._start_apply, typed_already=plan.target.is_production
         )
@@ -215,13 +359,41 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         self._update_button()
         self.query_one("#promote-error", Static).update("applying…")
         confirm = self.query_one("#confirm", Input).value if self.plan.target.is_production else None
-        self.apply(self.plan, confirm, self.query_one("#reason", Input).value.strip())
+        request = self.approved.id if self.approved is not None else None
+        self.apply(self.plan, confirm, self.query_one("#reason", Input).value.strip(), request, self._skip_reason())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
-    def apply(self, plan: PromotePlan, confirm: str | None, reason: str) -> None:
+    def apply(self, plan: PromotePlan, confirm: str | None, reason: str, request: str | None, skip: str) -> None:
         session = self.hc.session
         assert session is not None
-        deliver(self, PlanApplied(plan, session.apply(plan, confirm=confirm, reason=reason)))
+        applied = session.apply(plan, confirm=confirm, reason=reason, request=request, skip_verification=skip)
+        deliver(self, PlanApplied(plan, applied))
+
+    def _start_request(self) -> None:
+        if self.applying or self.plan is None:
+            return
+        self.applying = True
+        self._update_button()
+        self.query_one("#promote-error", Static).update("recording the request…")
+        self.request(self.plan, self.query_one("#reason", Input).value.strip(), self._skip_reason())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="request")
+    def request(self, plan: PromotePlan, reason: str, skip: str) -> None:
+        session = self.hc.session
+        assert session is not None
+        deliver(self, RequestCreated(session.request_promotion(plan, reason=reason, skip_verification=skip)))
+
+    def on_request_created(self, message: RequestCreated) -> None:
+        request = self.created = message.request
+        self.applying = False
+        self.query_one("#promote-error", Static).update("")
+        self._status(
+            f"request {request.id} created: it waits for {request.required} approval(s) by someone else; "
+            "once approved, p applies it · a lists the requests"
+        )
+        self.query_one("#cancel", Button).label = "Close (esc)"
+        self._update_button()
+        self.hc.notify(f"{request.id} into {request.app}/{request.target}", title="Promotion request created")
 
     def on_plan_applied(self, message: PlanApplied) -> None:
         plan = message.plan
@@ -230,7 +402,7 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
-        if event.state is WorkerState.ERROR and event.worker.group in ("plan", "apply"):
+        if event.state is WorkerState.ERROR and event.worker.group in ("plan", "apply", "request", "gate-requests"):
             self.applying = False
             self.query_one("#promote-error", Static).update(safe(f"Failed: {event.worker.error}"))
             if event.worker.group == "plan":

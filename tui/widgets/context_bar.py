@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
+from textual import events
 from textual.widgets import Static
 
 from hotclone.core.display import safe
@@ -24,12 +25,22 @@ class ContextBar(Static):
         "context-bar--muted",
         "context-bar--read-only",
         "context-bar--production",
+        "context-bar--waiting",
     }
 
     def on_mount(self) -> None:
         app = cast("HotcloneApp", self.app)
         self.watch(app, "connection", lambda _: self._redraw())
         self.watch(app, "focused_env", lambda _: self._redraw())
+        self.watch(app, "waiting", lambda _: self._redraw())
+
+    def on_click(self, event: events.Click) -> None:
+        """The badge's way in: the requests of the application the first waiting request is for."""
+        app = cast("HotcloneApp", self.app)
+        if app.waiting:
+            from hotclone.tui.screens.requests import RequestsScreen
+
+            app.push_screen(RequestsScreen(app.waiting[0].app))
 
     def on_resize(self) -> None:
         self._redraw()
@@ -38,9 +49,9 @@ class ContextBar(Static):
         app = cast("HotcloneApp", self.app)
         # A context the config file marks production: the whole header turns red (and says so).
         self.set_class(app.connection is not None and app.connection.production_context, "-production-context")
-        self.update(self.compose_text(app.connection, app.focused_env, self.size.width or 80))
+        self.update(self.compose_text(app.connection, app.focused_env, self.size.width or 80, len(app.waiting)))
 
-    def compose_text(self, info: ConnectionInfo | None, env: Environment | None, width: int) -> Text:
+    def compose_text(self, info: ConnectionInfo | None, env: Environment | None, width: int, waiting: int = 0) -> Text:
         style = self.get_component_rich_style
         text = Text.assemble(("hotclone", style("context-bar--brand")), " ")
         if info is None:
@@ -51,6 +62,9 @@ class ContextBar(Static):
             badges.append(" "), badges.append(" READ-ONLY ", style("context-bar--read-only"))
         if info.production_context or (env is not None and env.is_production):
             badges.append(" "), badges.append(" PRODUCTION ", style("context-bar--production"))
+        if waiting:  # words, not a colour: it reads the same with NO_COLOR
+            label = f" {waiting} request{'s' if waiting > 1 else ''} waiting for you (a) "
+            badges.append(" "), badges.append(label, style("context-bar--waiting"))
         # The kubeconfig's names and the identity the server reports: any text.
         context, user, server = safe(info.context), safe(info.user), safe(info.server)
         text.append(f"ctx: {context}  user: {user}")
