@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 from collections.abc import Iterable
-
-from kubernetes import client as k8s_client
 
 from hotclone.core import display, kinds
 from hotclone.core.cluster import Cluster, Obj
@@ -137,12 +134,10 @@ def _termination_message(pod: Obj, container: str | None) -> str:
 
 
 def _pod_log(cluster: Cluster, namespace: str, pod: str, container: str | None) -> str | None:
-    """GET pods/NAME/log: plain text, which Cluster.request (JSON only) does not read, so this goes
-    through the same client connection with the generated API. Any failure means "no log"."""
-    api = k8s_client.CoreV1Api(cluster._api)  # the cluster's own authenticated connection
-    with contextlib.suppress(Exception):  # a node that is gone, a kubelet that never answers, RBAC
-        text = api.read_namespaced_pod_log(
-            pod, namespace, container=container, tail_lines=TAIL_LINES, _request_timeout=_LOG_TIMEOUT
-        )
-        return text if isinstance(text, str) else None
-    return None
+    """GET pods/NAME/log (plain text); any failure (a node that is gone, a kubelet that never
+    answers, RBAC) means "no log", and the termination message is used instead."""
+    query = {"tailLines": str(TAIL_LINES)} | ({"container": container} if container else {})
+    try:
+        return cluster.text(f"/api/v1/namespaces/{namespace}/pods/{pod}/log", query=query, timeout=_LOG_TIMEOUT)
+    except HotcloneError:
+        return None

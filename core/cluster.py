@@ -202,6 +202,35 @@ class Cluster:
         )
         return k8s_rest.RESTResponse(raw)
 
+    def text(
+        self, path: str, *, query: dict[str, str] | None = None, timeout: tuple[float, float] | None = None
+    ) -> str:
+        """A GET answered with plain text (a pod's log), errors translated as `request` does."""
+        method, url, headers, _body, _post = self._api.param_serialize(
+            method="GET",
+            resource_path=path,
+            query_params=list((query or {}).items()),
+            header_params={"Accept": "text/plain, application/json"},
+            auth_settings=["BearerToken"],
+        )
+        self.request_count = next(self._requests)
+        try:
+            response = self._api.call_api(method, url, headers, _request_timeout=timeout or self.timeout)
+            data = response.read()
+        except urllib3.exceptions.HTTPError as error:
+            raise Unreachable(f"cannot reach the API server at {self.server} ({_reason(error)})") from None
+        except OSError as error:
+            raise Unreachable(f"cannot reach the API server at {self.server} ({error})") from None
+        if 200 <= response.status < 300:
+            return bytes(data or b"").decode(errors="replace")
+        try:
+            payload = json.loads(data)
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            payload = {"message": bytes(data or b"")[:200].decode(errors="replace")}
+        raise _translate(response.status, payload, self.context)
+
     def watch(
         self,
         kind: Kind,

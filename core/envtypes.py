@@ -7,7 +7,7 @@ line: `Kind`, `Kind.group`, `Kind/name`, `Kind.group/name`; blank lines and `#` 
 ignored) and `serviceTypes` (`keep`: clones keep LoadBalancer/NodePort Services;
 `clusterip`, the default: they become ClusterIP). Gates: `checks` (multi-document YAML,
 one Job template per check, same placeholders; a template annotated
-`hotclone.io/check-read-only: "true"` may also run in production), `checkTimeout` (default
+schema.ANNOTATION_CHECK_READ_ONLY "true" may also run in production), `checkTimeout` (default
 5m), `requireVerification` (`true`: a promote into this type needs a current, passed
 verification of its source) and `approvals` (how many people other than the requester must
 approve a promote into it). A built-in `temporary` type (TTL 24h, no templates, no gates)

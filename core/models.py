@@ -444,7 +444,7 @@ class CheckDefinition:
 
     name: str  # the Job template's metadata.name
     document: str  # the raw YAML document, placeholders unexpanded
-    read_only: bool = False  # may also run in production (annotated hotclone.io/check-read-only: "true")
+    read_only: bool = False  # may also run in production (annotated schema.ANNOTATION_CHECK_READ_ONLY "true")
     timeout: timedelta = timedelta(minutes=5)
 
 
