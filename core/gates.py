@@ -28,16 +28,29 @@ from hotclone.core.envtypes import TypeDefinition
 from hotclone.core.errors import Conflict as ConflictError
 from hotclone.core.errors import Forbidden, InvalidInput, NotFound, Refused
 from hotclone.core.models import Environment, Gates, PolicyStatus, PromotePlan, PromotionRequest, VerificationState
-from hotclone.core.schema import REQUEST_REQUESTER_KEY
+from hotclone.core.schema import REQUEST_REQUESTER_KEY, SYSTEM_NAMESPACE
 
 
 def definition(cluster: Cluster, environment: Environment) -> TypeDefinition | None:
     """The environment's type as it applies to its app now; None when no such type is defined
-    (a long-lived environment labelled by hand with a type nobody described: it has no gates)."""
+    (a long-lived environment labelled by hand with a type nobody described: it has no gates), or
+    when the user may not read the types (the plan says so: unreadable_types)."""
     try:
         return envtypes.load(cluster, environment.type, environment.app)
-    except NotFound:
+    except (NotFound, Forbidden):
         return None
+
+
+def unreadable_types(cluster: Cluster, environment: Environment) -> str | None:
+    """The plan's line when the user may not read the environment types: their gates are not known."""
+    try:
+        envtypes.configmaps(cluster)
+    except Forbidden:
+        return (
+            f"the gates of type {environment.type!r} (verification, approvals): the environment types in "
+            f"{SYSTEM_NAMESPACE} could not be read (not allowed to list ConfigMaps there); not checked"
+        )
+    return None
 
 
 def _verification(cluster: Cluster, origin: Environment, source_state: str) -> VerificationState:

@@ -68,9 +68,12 @@ def plan(
     skipped = plan_apply.unreadable_lines([(origin, ours_read), (destination, theirs_read)])
     result = dataclasses.replace(result, skipped=(*result.skipped, *skipped))
     result = with_rbac(result, rbac, include_rbac=include_rbac)
-    # The target type's gates, bound to exactly this plan (core/gates.py).
+    # The target type's gates, bound to exactly this plan (core/gates.py); never dropped silently.
+    unknown = gates.unreadable_types(cluster, destination)
     return dataclasses.replace(
-        result, gates=gates.for_promote(cluster, origin, destination, ours_read.objects, theirs_read.objects, result)
+        result,
+        gates=gates.for_promote(cluster, origin, destination, ours_read.objects, theirs_read.objects, result),
+        skipped=(*result.skipped, unknown) if unknown else result.skipped,
     )
 
 
