@@ -22,7 +22,7 @@ from hotclone.core import approval_policy, envtypes, history, kinds, requests
 from hotclone.core.clone import clone
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.demo.controlplane import ADMIN_TOKEN
-from hotclone.core.errors import Forbidden, HotcloneError, Refused
+from hotclone.core.errors import Conflict, Forbidden, HotcloneError, Refused
 from hotclone.core.images import parse_spec
 from hotclone.core.models import PromotionRequest
 from hotclone.core.schema import APPROVAL_POLICY, SYSTEM_NAMESPACE, TIME_FORMAT
@@ -242,7 +242,7 @@ def test_racing_applies_of_one_request_write_once(gated: Seeded, approver: Clust
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes)[-1] == "applied" and outcomes.count("applied") == 1, outcomes
+    assert outcomes.count("applied") == 1, outcomes
     completed = [e for e in history.entries(gated.cluster, production) if e.action == "promote" and e.finished]
     assert [e.state for e in completed].count("complete") == 1
     assert _image(gated, "production") == f"{gated.app}/web:1.9.4"
@@ -372,3 +372,21 @@ def test_a_request_stays_used_when_the_writes_then_fail(gated: Seeded, approver:
     used = requests.from_configmap(requests.load(gated.cluster, production, request.id))
     assert used.applied_by == "admin"
     assert history.entries(gated.cluster, production)[-1].state == "undone"
+
+
+def test_using_a_request_is_guarded_by_the_version_read(
+    gated: Seeded, approver: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two applies that both read the request before either marked it: the second mark is a Conflict."""
+    production = gated.env("production")
+    request = _request(gated)
+    Session(approver).decide(production, request.id, approve=True)
+    stale = requests.load(gated.cluster, production, request.id)
+    fingerprint = request.fingerprint
+    requests.use(gated.cluster, production, request.id, user="admin", fingerprint=fingerprint, required=1)
+    monkeypatch.setattr(requests, "load", lambda *_: stale)  # what the racing apply read, before the first mark
+    with pytest.raises(Conflict, match="changed while it was being used"):
+        requests.use(gated.cluster, production, request.id, user="admin", fingerprint=fingerprint, required=1)
+    monkeypatch.undo()
+    marked = requests.load(gated.cluster, production, request.id)["data"]
+    assert [k for k in marked if k == "applied"] == ["applied"]
