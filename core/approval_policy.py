@@ -154,8 +154,8 @@ _VALIDATIONS: list[tuple[str, str]] = [
     ),
     (
         _UPDATE + f"variables.added.all(k, k == {_DECISION} || k == {_COMMENT} || k == '{REQUEST_APPLIED_KEY}') && "
-        f"(variables.added.size() <= 1 || (variables.added.size() == 2 && {_DECISION} in variables.data && "
-        f"{_COMMENT} in variables.data))",
+        f"(variables.added.size() == 0 || (variables.added.size() == 1 && !({_COMMENT} in variables.added)) || "
+        f"(variables.added.size() == 2 && {_DECISION} in variables.added && {_COMMENT} in variables.added))",
         f"a promotion request only gains one decision ({REQUEST_DECISION_PREFIX}<next number>, with its"
         f" {REQUEST_COMMENT_PREFIX}<number>) or its '{REQUEST_APPLIED_KEY}' mark at a time",
     ),
@@ -297,6 +297,14 @@ def install(cluster: Cluster) -> list[str]:
 # -- is it enforced? ----------------------------------------------------------------------------
 
 
+_FORGERY_REFUSED = ("in another user's name", "their own promotion request")  # what the probes must be refused for
+
+
+def _refused_as_forgery(error: HotcloneError) -> bool:
+    """Refused by this policy, for being a forgery (and not for another of its rules)."""
+    return denied_by_policy(error) and any(reason in str(error) for reason in _FORGERY_REFUSED)
+
+
 def denied_by_policy(error: HotcloneError) -> bool:
     """Was this write refused by hotclone's approval policy (and not by RBAC or anything else)?"""
     return DENIED in str(error)
@@ -336,9 +344,9 @@ def status(cluster: Cluster, namespace: str, me: str) -> PolicyStatus:
     try:
         cluster.create(kinds.CONFIGMAP, namespace, _probe(namespace, me), dry_run=True)
     except HotcloneError as error:
-        if denied_by_policy(error):
+        if _refused_as_forgery(error):
             return PolicyStatus(True, f"the API server enforces {APPROVAL_POLICY} (a forged request was refused)")
-        return PolicyStatus(False, f"{_UNKNOWN} in {namespace}: {error}")
+        return _not_asked(error, namespace)
     return PolicyStatus(
         False, f"the API server accepted a forged request in {namespace}: {APPROVAL_POLICY} is not enforced"
     )
@@ -355,10 +363,16 @@ def status_by_update(cluster: Cluster, configmap: Obj, requester: str) -> Policy
     try:
         cluster.json_patch(kinds.CONFIGMAP, meta["namespace"], meta["name"], patch, dry_run=True)
     except HotcloneError as error:
-        if denied_by_policy(error):
+        if _refused_as_forgery(error):
             return PolicyStatus(True, f"the API server enforces {APPROVAL_POLICY} (a forged approval was refused)")
-        return PolicyStatus(False, f"{_UNKNOWN} in {meta['namespace']}: {error}")
+        return _not_asked(error, meta["namespace"])
     return PolicyStatus(False, f"the API server accepted a forged approval: {APPROVAL_POLICY} is not enforced")
+
+
+def _not_asked(error: HotcloneError, namespace: str) -> PolicyStatus:
+    if denied_by_policy(error):  # refused, but not for the forgery: not the policy this hotclone installs
+        return PolicyStatus(False, f"{APPROVAL_POLICY} refused the probe for another reason ({refusal(error)})")
+    return PolicyStatus(False, f"{_UNKNOWN} in {namespace}: {error}")
 
 
 def unknown(status: PolicyStatus) -> bool:

@@ -175,6 +175,8 @@ def test_a_request_never_changes_and_a_decision_is_never_removed(gated: Seeded, 
     # Not even a new key of another name: only the next decision, or the applied mark.
     with pytest.raises(Forbidden, match="only gains one decision"):
         _raw_patch(gated.cluster, path, [{"op": "add", "path": "/data/decision.7", "value": f"approved {_stamp()} x"}])
+    with pytest.raises(Forbidden, match="only gains one decision"):  # a comment comes with its decision only
+        _raw_patch(approver, path, [{"op": "add", "path": "/data/comment.2", "value": "by the way"}])
     read = requests.from_configmap(requests.load(gated.cluster, gated.env("production"), request.id))
     assert read.approvers == ("approver",) and read.fingerprint == request.fingerprint
     assert requests.comments(requests.load(gated.cluster, gated.env("production"), request.id)) == {
