@@ -20,7 +20,6 @@ import copy
 import dataclasses
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -36,6 +35,7 @@ from hotclone.core import (
     normalize,
     ownership,
     preflight,
+    waves,
 )
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.envtypes import TypeDefinition
@@ -71,7 +71,6 @@ from hotclone.core.schema import (
 )
 from hotclone.core.validation import validate_environment_name
 
-_PARALLEL_CREATES = 8
 Report = Callable[[ProgressStep], None]
 
 
@@ -337,12 +336,7 @@ def clone(
             before=[],
             touched=[inventory.ref(o) for o in ordered],
         )
-        total = len(ordered)
-        done = 0
-        for group in _groups_by_kind(ordered):
-            _create_all(cluster, namespace, group)
-            done += len(group)
-            report(ProgressStep("objects", done, total, f"{group[0]['kind']} x{len(group)}"))
+        _create_all(cluster, namespace, ordered, report)
         report(ProgressStep("templates", len(planned.generated), len(planned.generated), ", ".join(plan.generated)))
         history.save_base(cluster, namespace, origin.namespace, planned.base)
         history.mark(cluster, namespace, revision, REVISION_COMPLETE)
@@ -398,18 +392,9 @@ def _create_namespace(
     return dataclasses.replace(created, incomplete=False)  # as it will be once complete
 
 
-def _groups_by_kind(objects: list[Obj]) -> list[list[Obj]]:
-    groups: list[list[Obj]] = []
-    for obj in objects:
-        if groups and inventory.kind_of_ref(inventory.ref(groups[-1][0])) == inventory.kind_of_ref(inventory.ref(obj)):
-            groups[-1].append(obj)
-        else:
-            groups.append([obj])
-    return groups
-
-
-def _create_all(cluster: Cluster, namespace: str, group: list[Obj]) -> None:
-    """Create one kind's objects concurrently; the first failure names its object."""
+def _create_all(cluster: Cluster, namespace: str, ordered: list[Obj], report: Callable[[ProgressStep], None]) -> None:
+    """Create the objects concurrently, a kind at a time in creation order (core/waves.py); the
+    first failure names its object, once every create under way has ended."""
 
     def create(obj: Obj) -> None:
         body = {**obj, "metadata": {**obj["metadata"], "namespace": namespace}}
@@ -418,9 +403,11 @@ def _create_all(cluster: Cluster, namespace: str, group: list[Obj]) -> None:
         except HotcloneError as error:
             raise type(error)(f"{inventory.ref(obj)}: {error}") from None
 
-    with ThreadPoolExecutor(max_workers=min(_PARALLEL_CREATES, len(group))) as pool:
-        for _ in pool.map(create, group):
-            pass
+    done = 0
+    for wave in waves.grouped(ordered, lambda o: inventory.kind_of_ref(inventory.ref(o))):
+        waves.write_in_waves([wave], create)
+        done += len(wave)
+        report(ProgressStep("objects", done, len(ordered), f"{wave[0]['kind']} x{len(wave)}"))
 
 
 def _remove(cluster: Cluster, namespace: str) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from hotclone.core import api_discovery, blast_radius, history, inventory, journal, kinds, normalize
+from hotclone.core import api_discovery, blast_radius, history, inventory, journal, kinds, normalize, waves
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import compare, summary_lines
 from hotclone.core.errors import Conflict, HotcloneError, InvalidInput, NotFound, Refused
@@ -266,22 +266,39 @@ def apply(
     def write(writes: journal.Writes) -> None:
         if before_write is not None:
             before_write()
-        for done, body in enumerate(plan.writes):
+        completed = 0
+
+        def one_done(ref: str) -> None:
+            nonlocal completed
+            completed += 1
+            report(ProgressStep("apply", completed, total, ref))
+
+        def put(body: Obj) -> None:
             ref = inventory.ref(body)
-            kind = kinds_of[ref]
-            report(ProgressStep("apply", done, total, ref))
             with writes.writing(ref):
                 if ref in plan.preconditions:
+                    kind = kinds_of[ref]
                     _patch_unchanged(cluster, kind, target.namespace, body, current[ref], plan.preconditions[ref])
                 else:
-                    cluster.create(kind, target.namespace, body)
-        for done, ref in enumerate(plan.deletions, start=len(plan.writes)):
-            name = ref.split("/", 1)[1]
-            report(ProgressStep("apply", done, total, f"delete {ref}"))
+                    cluster.create(kinds_of[ref], target.namespace, body)
+
+        def delete(ref: str) -> None:
             version = current[ref]["metadata"]["resourceVersion"]
             with writes.writing(ref):
-                cluster.delete(kinds_of[ref], target.namespace, name, resource_version=version)
-        report(ProgressStep("apply", total, total))
+                cluster.delete(kinds_of[ref], target.namespace, ref.split("/", 1)[1], resource_version=version)
+
+        report(ProgressStep("apply", 0, total))
+        # Concurrently, a kind at a time in creation order (core/waves.py); deletions after, in reverse.
+        ordered = sorted(plan.writes, key=lambda w: kinds.creation_rank(inventory.kind_of_ref(inventory.ref(w))))
+        waves.write_in_waves(
+            waves.grouped(ordered, lambda w: inventory.kind_of_ref(inventory.ref(w))),
+            put,
+            done=lambda w: one_done(inventory.ref(w)),
+        )
+        deleting = sorted(plan.deletions, key=lambda r: kinds.creation_rank(inventory.kind_of_ref(r)), reverse=True)
+        waves.write_in_waves(
+            waves.grouped(deleting, inventory.kind_of_ref), delete, done=lambda ref: one_done(f"delete {ref}")
+        )
 
     report(ProgressStep("history", 0, 1, "recording the revision before writing"))
     journal.run(
