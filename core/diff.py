@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import yaml
-from deepdiff import DeepDiff
 
 from hotclone.core import display, inventory
 from hotclone.core.cluster import Cluster, Obj
@@ -155,6 +154,9 @@ def _per_key(parts: list[Any], value: Any) -> list[tuple[list[Any], Any]]:
 
 
 def field_changes(left: Obj, right: Obj, *, secret: bool = False) -> tuple[FieldChange, ...]:
+    # Imported here: deepdiff (and what it pulls in) costs a listing command a tenth of a second.
+    from deepdiff import DeepDiff
+
     # threshold_to_diff_deeper=0: deepdiff otherwise reports a whole mapping as changed
     # when the two sides share few keys, which they always do once equal keys are pruned.
     tree = DeepDiff(*_differing(left, right), view="tree", verbose_level=2, threshold_to_diff_deeper=0)
