@@ -21,14 +21,14 @@ import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from hotclone.core import approval_policy, discovery, envtypes, fingerprint, history, plan_apply, requests
+from hotclone.core import approval_policy, discovery, envtypes, fingerprint, plan_apply, requests, verify
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import summary_lines
 from hotclone.core.envtypes import TypeDefinition
 from hotclone.core.errors import Conflict as ConflictError
 from hotclone.core.errors import Forbidden, InvalidInput, NotFound, Refused
 from hotclone.core.models import Environment, Gates, PolicyStatus, PromotePlan, PromotionRequest, VerificationState
-from hotclone.core.schema import REQUEST_REQUESTER_KEY, SYSTEM_NAMESPACE
+from hotclone.core.schema import MAX_REASON, REQUEST_REQUESTER_KEY, SYSTEM_NAMESPACE
 
 
 def definition(cluster: Cluster, environment: Environment) -> TypeDefinition | None:
@@ -54,8 +54,6 @@ def unreadable_types(cluster: Cluster, environment: Environment) -> str | None:
 
 
 def _verification(cluster: Cluster, origin: Environment, source_state: str) -> VerificationState:
-    from hotclone.core import verify  # helper V's module; imported here so gates load without it
-
     state = verify.state(cluster, origin)
     if state.holds and state.latest is not None and state.latest.fingerprint != source_state:
         # verify.state read the clone again: bind the gate to the state this plan was made from.
@@ -109,8 +107,8 @@ def enforce(
     policy: Callable[[str], PolicyStatus] | None = None,
 ) -> list[str]:
     """Refuse (one line) a promote whose gates do not hold; return the lines the revision's summary
-    gets for them. `policy(namespace)` says whether the approval policy is enforced there (the
-    session caches it); by default it is asked."""
+    gets for them. `policy(namespace)` says whether the approval policy is enforced there; by
+    default the API server is asked, now."""
     if plan.action != "promote" or plan.empty:
         return []  # a rollback restores a recorded state: never gated; an empty plan writes nothing
     target = plan.target
@@ -148,13 +146,19 @@ def enforce(
             )
         if not reason:
             raise Refused(verification_needed(plan))
-        history.check_reason(reason)
+        check_override(reason)
         who = found.requester if found is not None else user
         lines.append(f"verification skipped by {who}: {reason}")
     if found is not None:
         lines.append(f"requested by {found.requester} (request {found.id})")
         lines += [f"approved by {approver} (request {found.id})" for approver in found.approvers]
     return lines
+
+
+def check_override(reason: str) -> None:
+    """The override's reason is bounded like --reason (it is stored in the revision and the request)."""
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(f"--skip-verification is {len(reason)} characters long; at most {MAX_REASON} are kept")
 
 
 def approvals_needed(plan: PromotePlan, required: int) -> str:
@@ -286,6 +290,7 @@ def request(
     if kind is not None and kind.require_verification and not verified:
         if not skip_verification.strip():
             raise Refused(verification_needed(plan))
+        check_override(skip_verification)
     else:
         skip_verification = ""  # nothing skipped: the request claims no override
     source = discovery.environment(cluster, plan.app, plan.source)

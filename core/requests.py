@@ -223,7 +223,6 @@ def create(
     if not plan.gates.fingerprint:
         raise Refused(f"the plan into {plan.target.ref} has no fingerprint: nothing requested")
     history.check_reason(reason)
-    history.check_reason(skip_verification)
     if lifetime <= timedelta(0) or lifetime > approval_policy.MAX_LIFETIME:
         raise InvalidInput(
             f"a request's lifetime must be positive and at most {approval_policy.MAX_LIFETIME.days} days"
