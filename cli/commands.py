@@ -435,10 +435,10 @@ def _verification_lines(verification: Verification, defined: tuple[str, ...]) ->
 
 def cmd_requests(session: SessionContract, args: argparse.Namespace) -> int:
     found = session.promotion_requests(args.app, args.env)
-    if args.json:
-        emit(output.dumps(found))
-        return 0
     now = session.now()
+    if args.json:
+        emit(output.dumps([output.to_jsonable(r) | {"state": r.state(now), "approvers": r.approvers} for r in found]))
+        return 0
     rows = [
         [
             r.id,

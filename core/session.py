@@ -37,7 +37,7 @@ from hotclone.core import verify as verify_ops
 from hotclone.core.cluster import CONNECT_TIMEOUT, Cluster, Identity
 from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
-from hotclone.core.errors import Forbidden, HotcloneError
+from hotclone.core.errors import Forbidden, HotcloneError, NotFound
 from hotclone.core.live import Live
 from hotclone.core.models import (
     Application,
@@ -332,6 +332,8 @@ class Session:
     def promotion_requests(self, app: str, env: str | None = None) -> list[PromotionRequest]:
         """Requests into the app's environments (or into `env`), newest first."""
         targets = [self.environment(app, env)] if env else self.environments(app)
+        if not targets:
+            raise NotFound(f"unknown application {app!r}")
         return gates.listed(self._cluster, targets)
 
     def waiting_for_me(self) -> list[PromotionRequest]:

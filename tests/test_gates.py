@@ -98,6 +98,9 @@ def test_two_people_promote_through_a_request(seeded: Seeded, policy: None) -> N
     listed = run_cli("requests", app, "--json", kubeconfig=kubeconfig)
     (shown,) = json.loads(listed.out)
     assert shown["id"] == request_id and shown["requester"] == "admin" and shown["reason"] == "INC-7"
+    assert shown["state"] == "pending" and shown["approvers"] == [] and shown["required"] == 1
+    unknown = run_cli("requests", "no-such-app", kubeconfig=kubeconfig)
+    assert unknown.code == 2 and unknown.err.strip() == "hotclone: error: unknown application 'no-such-app'"
     assert any("web" in line for line in shown["summary"])
     table = run_cli("requests", app, "production", kubeconfig=kubeconfig)
     assert request_id in table.out and "pending" in table.out and "0/1" in table.out
