@@ -97,7 +97,7 @@ def table(figures: Sequence[Figure]) -> str:
     for f in figures:
         lo = min(f.runs) if f.runs else None
         hi = max(f.runs) if f.runs else None
-        goal = f"< {fmt_value(f.goal, f.unit)}" if f.goal is not None else ""
+        goal = "" if f.goal is None else f"{'=' if f.goal == 0 else '<'} {fmt_value(f.goal, f.unit)}"
         result = f.status if f.available else (f.note or "n/a")
         values = [fmt_value(v, f.unit) for v in (f.median, lo, hi)]
         rows.append([f.name, f.size, *values, goal, result])

@@ -30,6 +30,35 @@ def scaling_sentence(report: dict[str, Any]) -> str:
     )
 
 
+def idle_sentences(report: dict[str, Any]) -> list[str]:
+    """What an idle dashboard asked the API server, per data size: requests less the baseline window's."""
+    lines = []
+    for f in report["figures"]:
+        mine = f["extra"].get("dashboard_only")
+        if f["key"] != "dash_idle_lists" or mine is None:
+            continue
+        asked = ", ".join(f"{n} {what}" for what, n in mine.items()) or "nothing"
+        watches = ", ".join(f"{n} {what}" for what, n in f["extra"].get("watches_opened", {}).items()) or "none"
+        lines.append(
+            f"- {f['size']}: requests of an idle dashboard less the same window without it: {asked}; "
+            f"watches it holds open: {watches}."
+        )
+    return lines
+
+
+def server_limit_sentences(report: dict[str, Any]) -> list[str]:
+    lines = []
+    for f in report["figures"]:
+        if f["key"].startswith("server_limit_") and "tuning_seconds" in f["extra"]:
+            tried = ", ".join(f"{t} threads {s:.3f} s" for t, s in f["extra"]["tuning_seconds"].items())
+            lines.append(
+                f"API server limit: the minimal client (urllib3, bodies encoded beforehand), best of two per "
+                f"thread count: {tried}; "
+                f"the best, {f['extra']['threads']} threads, is the one measured."
+            )
+    return lines
+
+
 def render(report: dict[str, Any]) -> str:
     lines = [
         f"Machine: {describe_machine(report['machine'])}; Kubernetes {report['machine'].get('kubernetes', '')} "
@@ -54,6 +83,9 @@ def render(report: dict[str, Any]) -> str:
     sentence = scaling_sentence(report)
     if sentence:
         lines += [sentence, ""]
+    for extra in (server_limit_sentences(report), idle_sentences(report)):
+        if extra:
+            lines += [*extra, ""]
     return "\n".join(lines)
 
 

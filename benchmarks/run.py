@@ -1,4 +1,4 @@
-"""hotclone benchmarks: `.venv/bin/python -m benchmarks.run [--quick] [--sizes S,M,L] [--runs 5] [--json PATH]`.
+"""hotclone benchmarks: `.venv/bin/python -m benchmarks.run [--quick] [--sizes S,M,L,XL] [--runs 5] [--json PATH]`.
 
 A benchmark, not a test: it starts its own local control plane per data size (never
 your cluster), seeds it, measures, prints a table (median, min, max of --runs runs
@@ -20,13 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import dashboard, handmade
-from benchmarks.data import DataSet, dataset, scaling_set, seed
+from benchmarks import dashboard, handmade, rawclient
+from benchmarks.apimetrics import reader
+from benchmarks.data import DataSet, dataset, env_objects, scaling_set, seed, seed_writes
 from benchmarks.measure import Figure, machine, repeat, repeat_values, run_process, timed
+from benchmarks.rawclient import RawClient, image_changer
 from benchmarks.report import render
 from hotclone.core import api_discovery, inventory, kinds, material_policy
 from hotclone.core import diff as diff_ops
-from hotclone.core.cluster import Cluster
+from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.demo.controlplane import ADMIN_CONTEXT, ControlPlane, find_binaries, versions
 from hotclone.core.errors import Conflict, NotFound
 from hotclone.core.models import ImageSpec
@@ -129,7 +131,8 @@ def list_figures(b: Bench, size: str) -> list[Figure]:
     apps.runs = repeat(lambda: run_process(b.hotclone("apps", "--json")), b.runs)
     envs = Figure("envs", f"`hotclone envs {b.app} --json` (process)", size, goal=goal)
     kubectl = Figure("kubectl_envs", "`kubectl get namespaces -l hotclone.io/app=APP -o json`", size)
-    ratio = Figure("ratio_envs", "ratio hotclone envs / kubectl get namespaces", size, unit="x")
+    ratio_goal = 5.0 if size in ("L", "XL") else None  # issue 13: within 5x of kubectl
+    ratio = Figure("ratio_envs", "ratio hotclone envs / kubectl get namespaces", size, unit="x", goal=ratio_goal)
     kube = handmade.list_envs_argv(find_binaries() / "kubectl", b.plane.kubeconfig, ADMIN_CONTEXT, b.app)
     run_process(b.hotclone("envs", b.app, "--json"))
     run_process(kube)
@@ -142,27 +145,89 @@ def list_figures(b: Bench, size: str) -> list[Figure]:
     return [apps, envs, kubectl, ratio]
 
 
+DASHBOARD_GOALS: dict[str, dict[str, float]] = {  # issue 13's goals (RSS on L: the earlier issue's)
+    "L": {"frame": 0.3, "list": 0.8, "focus": 0.1, "external": 1.0, "rss": 200.0},
+    "XL": {"list": 1.5, "focus": 0.1, "external": 1.0, "rss": 300.0, "idle_lists": 0.0},
+}
+IDLE_SECONDS = 60.0
+CHANGE_TIMEOUT = 15.0  # longer than today's 10 s poll: a polling dashboard still shows the change
+
+
 def dashboard_figures(b: Bench, size: str) -> list[Figure]:
-    """Figures 2 and 6: first paint, focus change, peak RSS of the real dashboard in tmux."""
-    paint = Figure("dash_first_paint", "dashboard: start to environment list", size, goal=1.0 if size == "L" else None)
-    focus = Figure("dash_focus", "dashboard: focus change to workloads shown", size, goal=0.3 if size == "L" else None)
-    rss = Figure("dash_rss", "dashboard: peak RSS (VmHWM)", size, unit="MB", goal=200.0 if size == "L" else None)
+    """Figures 2 and 6: first frame, environment list, focus change, an external change on screen and
+    peak RSS of the real dashboard in tmux."""
+    goals = DASHBOARD_GOALS.get(size, {})
+    frame = Figure("dash_first_frame", "dashboard: start to first frame (header)", size, goal=goals.get("frame"))
+    paint = Figure("dash_first_paint", "dashboard: start to environment list", size, goal=goals.get("list"))
+    focus = Figure("dash_focus", "dashboard: focus change to workloads shown", size, goal=goals.get("focus"))
+    external = Figure(
+        "dash_external", "dashboard: external image PATCH to new tag on screen", size, goal=goals.get("external")
+    )
+    rss = Figure("dash_rss", "dashboard: peak RSS (VmHWM)", size, unit="MB", goal=goals.get("rss"))
+    figures = [frame, paint, focus, external, rss]
     ok, why = dashboard.available(PYTHON)
     if not ok:
-        for f in (paint, focus, rss):
+        for f in figures:
             f.available, f.note = False, why
-        return [paint, focus, rss]
+        return figures
+    raw = RawClient(b.plane.kubeconfig, ADMIN_CONTEXT, connections=2)
     try:
-        results = dashboard.measure(b.runs, HOTCLONE, b.plane.kubeconfig, ADMIN_CONTEXT, b.app)
-    except (TimeoutError, OSError, ValueError) as error:
+        results = dashboard.measure(
+            b.runs, HOTCLONE, b.plane.kubeconfig, ADMIN_CONTEXT, image_changer(raw), change_timeout=CHANGE_TIMEOUT
+        )
+    except (TimeoutError, OSError, ValueError, RuntimeError) as error:
         log(f"dashboard measurement failed: {error}")
-        for f in (paint, focus, rss):
+        for f in figures:
             f.available, f.note = False, f"n/a (failed: {str(error).splitlines()[0][:80]})"
-        return [paint, focus, rss]
-    paint.runs = [r.first_paint for r in results]
+        return figures
+    finally:
+        raw.close()
+    frame.runs = [r.first_frame for r in results]
+    paint.runs = [r.env_list for r in results]
     focus.runs = [r.focus_change for r in results]
     rss.runs = [r.peak_rss_mb for r in results]
-    return [paint, focus, rss]
+    seen = [r.external_change for r in results if r.external_change is not None]
+    # A change not on screen within the timeout counts as the timeout: the median stays honest.
+    external.runs = [r.external_change if r.external_change is not None else CHANGE_TIMEOUT for r in results]
+    if len(seen) < len(results):
+        external.note = f"{len(results) - len(seen)} of {len(results)} not on screen within {CHANGE_TIMEOUT:.0f} s"
+        external.extra["not_seen_within_s"] = CHANGE_TIMEOUT
+    return figures
+
+
+def idle_figures(b: Bench, size: str, seconds: float = IDLE_SECONDS) -> list[Figure]:
+    """API requests of an open, untouched dashboard over `seconds`, less the same window without it."""
+    goal = DASHBOARD_GOALS.get(size, {}).get("idle_lists")
+    window = f"{seconds:.0f} s"
+    lists = Figure("dash_idle_lists", f"dashboard idle {window}: LIST requests", size, unit="requests", goal=goal)
+    watches = Figure("dash_idle_watches", f"dashboard idle {window}: WATCH requests ended", size, unit="requests")
+    others = Figure("dash_idle_other", f"dashboard idle {window}: other requests", size, unit="requests")
+    opened = Figure("dash_open_watches", "dashboard idle: watches open", size, unit="watches")
+    figures = [lists, watches, others, opened]
+    ok, why = dashboard.available(PYTHON)
+    if not ok:
+        for f in figures:
+            f.available, f.note = False, why
+        return figures
+    raw = RawClient(b.plane.kubeconfig, ADMIN_CONTEXT, connections=1)
+    try:
+        found = dashboard.idle(HOTCLONE, b.plane.kubeconfig, ADMIN_CONTEXT, lambda: reader(raw), seconds)
+    finally:
+        raw.close()
+    mine = found.during.minus(found.baseline)
+    lists.runs = [float(mine.verb("LIST"))]
+    watches.runs = [float(mine.verb("WATCH"))]
+    others.runs = [float(sum(mine.ended.values()) - mine.verb("LIST") - mine.verb("WATCH"))]
+    opened.runs = [float(sum(found.watches.values()))]
+    for f in figures:
+        f.note = "one window (a count, not a timing)"
+    lists.extra.update(
+        baseline=found.baseline.as_json()["ended"],
+        with_dashboard=found.during.as_json()["ended"],
+        dashboard_only=mine.as_json()["ended"],
+        watches_opened=dict(sorted(found.watches.items())),
+    )
+    return figures
 
 
 def clone_figures(b: Bench, size: str) -> list[Figure]:
@@ -228,26 +293,86 @@ def discovery_figures(b: Bench, size: str) -> list[Figure]:
     return [cold, cached, read]
 
 
+CLONE_GOALS = {640: 1.2}  # issue 13
+SERVER_LIMIT_RATIO_GOAL = 1.5
+SERVER_LIMIT_THREADS = (4, 8, 16, 32, 64)
+
+
+def clone_in_process(b: Bench, n: int, requests: list[int]) -> float:
+    """One in-process clone of the n-object environment (connection made and warm beforehand)."""
+    session, cluster = b.counted_session()
+    name = b.fresh_name("s")
+    try:
+        session.identity  # noqa: B018 - the whoami round trip is part of a clone, counted below
+        source = session.environment("scale", f"n{n}")
+        before = cluster.request_count
+        seconds = timed(lambda: session.clone(source, name))
+        requests.append(cluster.request_count - before)
+    finally:
+        session.close()
+        b.remove_namespace(f"scale-{name}")
+    return seconds
+
+
+def raw_creates(b: Bench, raw: RawClient, objects: list[Obj], threads: int) -> float:
+    """The API server's side of a clone: a new namespace, then the same objects created `threads` at a
+    time by the minimal client, bodies encoded before the clock starts."""
+    namespace = b.fresh_name("raw-")
+    writes = seed_writes(b.cluster, [(obj, namespace) for obj in objects])
+    ns = rawclient.create(
+        kinds.NAMESPACE.collection_path(), {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+    )
+    try:
+        started = time.perf_counter()
+        statuses = [raw.send(ns), *raw.send_all(writes, threads)]
+        elapsed = time.perf_counter() - started
+    finally:
+        b.remove_namespace(namespace)
+    failed = rawclient.failures(statuses, (201,))
+    if failed:
+        raise RuntimeError(f"raw creates: {len(failed)} of {len(statuses)} failed (HTTP {sorted(set(failed))})")
+    return elapsed
+
+
+def server_limit_figures(b: Bench, n: int) -> list[Figure]:
+    """The fastest the API server accepts the creates of an n-object clone (minimal client, the thread
+    count tuned: the best of SERVER_LIMIT_THREADS), and hotclone's in-process clone as a ratio to it,
+    the two interleaved run by run."""
+    objects = env_objects(next(e for e in b.data.envs if e.exact_objects == n))
+    limit = Figure(f"server_limit_{n}", f"API server limit: {n} creates + namespace, minimal client", "scaling")
+    mine = Figure(f"clone_{n}_paired", f"clone {n} objects (in-process), paired with the limit", "scaling")
+    goal = SERVER_LIMIT_RATIO_GOAL if n == 640 else None
+    ratio = Figure(f"ratio_server_limit_{n}", "ratio hotclone clone / API server limit", "scaling", unit="x", goal=goal)
+    raw = RawClient(b.plane.kubeconfig, ADMIN_CONTEXT, connections=max(SERVER_LIMIT_THREADS))
+    try:
+        raw_creates(b, raw, objects, SERVER_LIMIT_THREADS[-1])  # warm-up
+        # Each thread count's best of two: the tuning only picks the count, the figure is measured below.
+        tuning = {t: min(raw_creates(b, raw, objects, t) for _ in range(2)) for t in SERVER_LIMIT_THREADS}
+        best = min(tuning, key=lambda t: tuning[t])
+        requests: list[int] = []
+        clone_in_process(b, n, requests)  # warm-up
+        for _ in range(b.runs):
+            h = clone_in_process(b, n, requests)
+            k = raw_creates(b, raw, objects, best)
+            mine.runs.append(h)
+            limit.runs.append(k)
+            ratio.runs.append(h / k)
+    finally:
+        raw.close()
+    limit.note = f"{best} threads"
+    limit.extra.update(threads=best, tuning_seconds={str(t): round(s, 3) for t, s in tuning.items()})
+    return [limit, mine, ratio]
+
+
 def scaling_figures(b: Bench, sizes: tuple[int, ...]) -> tuple[list[Figure], dict[str, Any]]:
     """Figure 3 (scaling): in-process clone of N-object environments, time and API requests."""
     figures, points = [], []
     for n in sizes:
-        figure = Figure(f"clone_{n}", f"clone {n} objects (in-process)", "scaling")
+        figure = Figure(f"clone_{n}", f"clone {n} objects (in-process)", "scaling", goal=CLONE_GOALS.get(n))
         requests: list[int] = []
 
         def one(n: int = n, requests: list[int] = requests) -> float:
-            session, cluster = b.counted_session()
-            name = b.fresh_name("s")
-            try:
-                session.identity  # noqa: B018 - the whoami round trip is part of a clone, counted below
-                source = session.environment("scale", f"n{n}")
-                before = cluster.request_count
-                seconds = timed(lambda: session.clone(source, name))
-                requests.append(cluster.request_count - before)
-            finally:
-                session.close()
-                b.remove_namespace(f"scale-{name}")
-            return seconds
+            return clone_in_process(b, n, requests)
 
         figure.runs = repeat_values(one, b.runs)
         requests = requests[1:]  # drop the warm-up
@@ -392,13 +517,26 @@ def bench_scaling(runs: int, scaling: tuple[int, ...], *, quick: bool, report: d
             return found
 
         figures = run_step("scaling", "clone scaling", step)
+        figures += run_step("scaling", "API server limit", lambda: server_limit_figures(b, max(scaling)))
         cluster.close()
     finally:
         plane.stop()
     return figures
 
 
-def bench_size(size: str, runs: int, *, change_figures: bool, quick: bool, report: dict[str, Any]) -> list[Figure]:
+NO_CONTROLLERS = ("XL",)  # sizes measured without the controller manager: read figures only
+
+
+def bench_size(
+    size: str,
+    runs: int,
+    *,
+    change_figures: bool,
+    quick: bool,
+    report: dict[str, Any],
+    seed_only: bool = False,
+    idle_seconds: float = IDLE_SECONDS,
+) -> list[Figure]:
     data = dataset(size)
     log(f"{size}: starting a local control plane")
     plane = ControlPlane.start(with_kwok=False)
@@ -406,8 +544,15 @@ def bench_size(size: str, runs: int, *, change_figures: bool, quick: bool, repor
     try:
         cluster = Cluster.connect(str(plane.kubeconfig), ADMIN_CONTEXT)
         b = Bench(plane, cluster, data, runs, wait_deletions=not quick)
+        if size in NO_CONTROLLERS:
+            # The controllers would write a first status into each of XL's 26,000 Deployments (and every
+            # StatefulSet, PDB and HPA) at their 20 requests/s: 20 minutes of writes under every figure.
+            plane.kill("kube-controller-manager")
+            log(f"{size}: kube-controller-manager stopped (no status writes under the figures)")
         log(f"{size}: seeding {data.total_objects()} objects ({data.description})")
-        seconds = timed(lambda: seed(cluster, data))
+        raw = RawClient(plane.kubeconfig, ADMIN_CONTEXT)
+        seconds = timed(lambda: seed(cluster, data, raw=raw))
+        raw.close()
         quiet = wait_quiet(plane)
         log(f"{size}: seeded in {seconds:.1f} s, control plane quiet after {quiet:.1f} s more")
         report["datasets"][size] = {
@@ -420,9 +565,13 @@ def bench_size(size: str, runs: int, *, change_figures: bool, quick: bool, repor
             "seed_seconds": round(seconds, 1),
             "settle_seconds": round(quiet, 1),
         }
+        if seed_only:
+            cluster.close()
+            return figures
         steps: list[tuple[str, Callable[[], list[Figure]]]] = [
             ("listing", lambda: list_figures(b, size)),
             ("dashboard", lambda: dashboard_figures(b, size)),
+            ("dashboard idle", lambda: idle_figures(b, size, idle_seconds)),
         ]
         if change_figures:
             steps += [
@@ -442,15 +591,19 @@ def bench_size(size: str, runs: int, *, change_figures: bool, quick: bool, repor
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="S only, 3 runs, scaling 10 and 40 (about a minute)")
-    parser.add_argument("--sizes", help="comma-separated data sizes: S,M,L (default: all; --quick: S)")
+    parser.add_argument("--sizes", help="comma-separated data sizes: S,M,L,XL (default: S,M,L,XL; --quick: S)")
+    parser.add_argument("--idle-seconds", type=float, default=IDLE_SECONDS, help="the idle window (default 60)")
+    parser.add_argument("--seed-only", action="store_true", help="only start, seed and time the seeding of --sizes")
     parser.add_argument("--runs", type=int, help="timed runs per figure (default 5; --quick 3)")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     args = parser.parse_args(argv)
-    sizes = [s.strip().upper() for s in (args.sizes or ("S" if args.quick else "S,M,L")).split(",") if s.strip()]
+    sizes = [s.strip().upper() for s in (args.sizes or ("S" if args.quick else "S,M,L,XL")).split(",") if s.strip()]
     runs = args.runs or (3 if args.quick else 5)
     scaling = SCALING_SIZES[:2] if args.quick else SCALING_SIZES
     # Clone, diff and promote run on M (the issue's 160-object environments), else on the largest size given.
-    change_size = "M" if "M" in sizes else sizes[-1]
+    # Never on XL, whose control plane runs without controllers (namespaces are never deleted there).
+    writable = [s for s in sizes if s not in NO_CONTROLLERS]
+    change_size = "M" if "M" in writable else (writable[-1] if writable else "")
 
     report: dict[str, Any] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -463,10 +616,19 @@ def main(argv: list[str] | None = None) -> int:
     }
     figures: list[Figure] = []
     for size in sizes:
-        figures += bench_size(size, runs, change_figures=size == change_size, quick=args.quick, report=report)
+        change = size == change_size
+        figures += bench_size(
+            size,
+            runs,
+            change_figures=change,
+            quick=args.quick,
+            report=report,
+            seed_only=args.seed_only,
+            idle_seconds=args.idle_seconds,
+        )
         report["figures"] = [f.as_json() for f in figures]
         write(args.json, report)  # after every size: a cut-short run still leaves its figures
-    if scaling:
+    if scaling and not args.seed_only:
         figures += bench_scaling(runs, scaling, quick=args.quick, report=report)
         report["figures"] = [f.as_json() for f in figures]
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
