@@ -392,3 +392,23 @@ def test_using_a_request_is_guarded_by_the_version_read(
     monkeypatch.undo()
     marked = requests.load(gated.cluster, production, request.id)["data"]
     assert [k for k in marked if k == "applied"] == ["applied"]
+
+
+def test_policy_status_asks_the_api_server(admin: Cluster, restricted: Cluster, policy: None) -> None:
+    assert Session(admin).policy_status().enforced
+    unknown = Session(restricted).policy_status()  # may not create ConfigMaps: the question cannot be asked
+    assert not unknown.enforced and approval_policy.unknown(unknown)
+    # A binding that only warns enforces nothing, and hotclone says so.
+    binding = admin.get(approval_policy.BINDING, None, APPROVAL_POLICY)
+    binding["spec"]["validationActions"] = ["Warn"]
+    admin.replace(approval_policy.BINDING, None, binding)
+    try:
+        deadline = time.monotonic() + 20
+        while (status := approval_policy.status(admin, SYSTEM_NAMESPACE, "admin")).enforced:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert "is not enforced" in status.detail and not approval_policy.unknown(status)
+        assert f"ValidatingAdmissionPolicyBinding/{APPROVAL_POLICY} updated" in approval_policy.install(admin)
+    finally:
+        approval_policy.install(admin)  # puts Deny back
+        _wait_enforced(admin)
