@@ -11,6 +11,7 @@ from pathlib import Path
 from hotclone.core.cluster import Cluster
 from hotclone.core.demo import DEMO_APP, seed
 from hotclone.core.demo.controlplane import ADMIN_CONTEXT, ControlPlane, cache_root
+from hotclone.core.demo.seeding import seed_gates
 from hotclone.core.errors import Forbidden
 from hotclone.core.session import Session
 
@@ -57,6 +58,9 @@ def _seed(kubeconfig: str | None, context: str | None) -> None:
     cluster = Cluster.connect(kubeconfig, context)
     try:
         seed(cluster, DEMO_APP)
+        # Production needs a verification and an approval; the API server enforces the approvals.
+        for line in seed_gates(cluster, DEMO_APP):
+            print(f"approval policy: {line}", file=sys.stderr)
     finally:
         cluster.close()
 

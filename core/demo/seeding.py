@@ -20,10 +20,10 @@ import hashlib
 import time
 from pathlib import Path
 
-from hotclone.core import api_discovery, kinds, templates
+from hotclone.core import api_discovery, approval_policy, kinds, templates
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.envtypes import type_configmap
-from hotclone.core.errors import AlreadyExists, NotFound
+from hotclone.core.errors import AlreadyExists, Forbidden, NotFound
 from hotclone.core.schema import (
     LABEL_APP,
     LABEL_ENV,
@@ -193,12 +193,39 @@ def _forget_global_temporary(cluster: Cluster) -> None:
             cluster.delete(kinds.CONFIGMAP, SYSTEM_NAMESPACE, name)
 
 
+def gated_production_type(app: str = DEMO_APP) -> Obj:
+    """`app`'s own `production` type: the global one's templates, and both promotion gates (a
+    current, passed verification of the clone, and one approval by a second person)."""
+    return type_configmap(
+        "production", _read("types/production.yaml"), None, app=app, require_verification=True, approvals=1
+    )
+
+
+def seed_gates(cluster: Cluster, app: str = DEMO_APP) -> list[str]:
+    """Gate promotes into `app`'s production, and install the approval policy the API server then
+    enforces (core/approval_policy.py); returns what install wrote. Forbidden (not a cluster admin):
+    the gates stay, and a promote into production says the policy is missing (never weaker)."""
+    _create(cluster, gated_production_type(app), SYSTEM_NAMESPACE)
+    try:
+        return approval_policy.install(cluster)
+    except Forbidden as error:
+        return [f"approval policy not installed ({error}): promotes into production are refused until it is"]
+
+
 def seed(
-    cluster: Cluster, app: str = DEMO_APP, *, extra_workloads: int = 0, environments: dict[str, str] | None = None
+    cluster: Cluster,
+    app: str = DEMO_APP,
+    *,
+    extra_workloads: int = 0,
+    environments: dict[str, str] | None = None,
+    gates: bool = False,
 ) -> list[str]:
-    """Create the demo app's environments (CRDs first, then types); returns their namespaces."""
+    """Create the demo app's environments (CRDs first, then types); returns their namespaces.
+    `gates`: production also requires verification and an approval (`hotclone demo` seeds that)."""
     seed_crds(cluster)
     seed_types(cluster, app)
+    if gates:
+        seed_gates(cluster, app)
     created = []
     for env, version in (environments or VERSIONS).items():
         env_type = env if env in ("production", "qa", "development") else "development"
