@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from hotclone.cli import output
 from hotclone.cli.progress import live_progress
@@ -500,41 +498,3 @@ def cmd_install_policy(session: SessionContract, args: argparse.Namespace) -> in
     lines = session.install_policy()
     emit(output.dumps(lines) if args.json else "\n".join(lines))
     return 0
-
-
-Run = Callable[[SessionContract, argparse.Namespace], int]
-
-
-@dataclass(frozen=True)
-class Command:
-    run: Run
-    changes: bool = False  # refused in read-only mode; gets --yes
-    dry_run: bool = False  # has --dry-run, which makes it change nothing
-
-    def changes_with(self, args: argparse.Namespace) -> bool:
-        return self.changes and not (self.dry_run and getattr(args, "dry_run", False))
-
-
-COMMANDS: dict[str, Command] = {
-    "whoami": Command(cmd_whoami),
-    "apps": Command(cmd_apps),
-    "envs": Command(cmd_envs),
-    "types": Command(cmd_types),
-    "clone": Command(cmd_clone, changes=True, dry_run=True),
-    "set-image": Command(cmd_set_image, changes=True),
-    "set-config": Command(cmd_set_config, changes=True),
-    "diff": Command(cmd_diff),
-    "promote": Command(cmd_promote, changes=True, dry_run=True),
-    "rollback": Command(cmd_rollback, changes=True),
-    "history": Command(cmd_history),
-    "recover": Command(cmd_recover, changes=True),
-    "destroy": Command(cmd_destroy, changes=True),
-    "gc": Command(cmd_gc, changes=True, dry_run=True),
-    "requests": Command(cmd_requests),
-    "approve": Command(cmd_approve, changes=True),
-    "reject": Command(cmd_reject, changes=True),
-    "install-policy": Command(cmd_install_policy, changes=True),
-    # Creates check Jobs (refused in read-only mode) but changes no object of the environment,
-    # so it asks nothing: CI runs it as it is.
-    "verify": Command(cmd_verify, changes=True),
-}

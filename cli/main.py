@@ -3,26 +3,28 @@
 Read-only comes from `--read-only` or the config file (core.settings); a context the file
 marks production makes every change ask for the context's name (cli.prompts.confirm).
 
-Errors are one line on stderr and exit 2, never a traceback. Textual is imported only
-when the dashboard opens, so the headless commands start quickly.
+Errors are one line on stderr and exit 2, never a traceback. Only what the command needs
+is imported: Textual when the dashboard opens, the Kubernetes client when a session
+connects (the dashboard paints its first frame before that), a command's own modules
+when it runs.
 """
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from hotclone.cli.commands import COMMANDS
 from hotclone.cli.parser import build_parser
+from hotclone.cli.registry import COMMANDS
 from hotclone.cli.signals import say, stop_once
-from hotclone.core import display, settings
-from hotclone.core.cluster import Cluster
-from hotclone.core.errors import Forbidden, HotcloneError
-from hotclone.core.journal import Interrupted
-from hotclone.core.session import Session
+from hotclone.core import display, kubeconfig, settings
+from hotclone.core.errors import Forbidden, HotcloneError, Interrupted
 
-Connect = Callable[[], Session]
+if TYPE_CHECKING:
+    from hotclone.core.session import Session
+
+Connect = Callable[[], "Session"]
 
 
 def open_dashboard(connect: Connect) -> int:
@@ -33,7 +35,7 @@ def open_dashboard(connect: Connect) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    kubeconfig = getattr(args, "kubeconfig", None)
+    kubeconfig_path = getattr(args, "kubeconfig", None)
     context = getattr(args, "context", None)
     read_only = bool(getattr(args, "read_only", False))
     request_timeout = getattr(args, "request_timeout", None)
@@ -41,27 +43,29 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":  # its own local control plane: the config file is for real clusters
             from hotclone.cli.demo import run_demo
 
-            return run_demo(args, kubeconfig, context, read_only, open_dashboard)
+            return run_demo(args, kubeconfig_path, context, read_only, open_dashboard)
         config = settings.load()  # a bad file stops here, before any cluster is touched
         if args.command is None:
             # A kubeconfig problem will not fix itself: say so now instead of retrying in the
-            # dashboard. (Loading it makes no network call; an unreachable server is retried.)
-            Cluster.connect(kubeconfig, context).close()
-            connect = functools.partial(
-                Session.connect,
-                kubeconfig,
-                context,
-                read_only=read_only,
-                request_timeout=request_timeout,
-                settings=config,
-            )
+            # dashboard (the file alone, read without the client; the client checks the rest).
+            kubeconfig.view(kubeconfig_path, context)
+
+            def connect() -> Session:
+                from hotclone.core.session import Session
+
+                return Session.connect(
+                    kubeconfig_path, context, read_only=read_only, request_timeout=request_timeout, settings=config
+                )
+
             return open_dashboard(connect)
         command = COMMANDS[args.command]
         changes = command.changes_with(args)
         if read_only and changes:
             raise Forbidden(f"read-only mode: {args.command} is disabled")
+        from hotclone.core.session import Session
+
         session = Session.connect(
-            kubeconfig, context, read_only=read_only, request_timeout=request_timeout, settings=config
+            kubeconfig_path, context, read_only=read_only, request_timeout=request_timeout, settings=config
         )
         if session.read_only and changes:  # not the flag: the config file marks the context read-only
             refusal = f"read-only context {session.context} ({config.path}): {args.command} is disabled"

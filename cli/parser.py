@@ -6,8 +6,8 @@ import argparse
 import math
 from typing import NoReturn
 
-from hotclone.cli.commands import COMMANDS
 from hotclone.cli.completion import SHELLS, PrintScript
+from hotclone.cli.registry import COMMANDS
 
 
 def _version() -> str:

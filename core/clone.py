@@ -39,9 +39,8 @@ from hotclone.core import (
 )
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.envtypes import TypeDefinition
-from hotclone.core.errors import AlreadyExists, HotcloneError, InvalidInput, NotFound, Refused
+from hotclone.core.errors import AlreadyExists, HotcloneError, Interrupted, InvalidInput, NotFound, Refused
 from hotclone.core.inventory import Inventory
-from hotclone.core.journal import Interrupted
 from hotclone.core.material_policy import Exclusions
 from hotclone.core.models import (
     Adjustment,

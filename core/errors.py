@@ -70,3 +70,15 @@ class Expired(ServerError):
     """410 Gone: a watch asked for history the server no longer keeps (list again)."""
 
     title = "Expired"
+
+
+class Stopped(HotcloneError):
+    """A change stopped part-way; the message says what the cluster holds now (read back)."""
+
+    title = "Change stopped"
+
+
+class Interrupted(Stopped):
+    """The same, when the stop was Ctrl-C or a signal (the front end exits 130)."""
+
+    title = "Change interrupted"

@@ -32,9 +32,11 @@ from hotclone.core.errors import (
     Conflict,
     Forbidden,
     HotcloneError,
+    Interrupted,
     InvalidInput,
     NotFound,
     Refused,
+    Stopped,
     Unreachable,
 )
 from hotclone.core.models import Environment, HistoryEntry
@@ -49,16 +51,6 @@ from hotclone.core.schema import (
 _RESTORE_ATTEMPTS = 5
 
 
-class Stopped(HotcloneError):
-    """A change stopped part-way; the message says what the cluster holds now (read back)."""
-
-    title = "Change stopped"
-
-
-class Interrupted(Stopped):
-    """The same, when the stop was Ctrl-C or a signal (the front end exits 130)."""
-
-    title = "Change interrupted"
 
 
 # The server answered "no": such a write certainly did not happen. Anything else (no answer,

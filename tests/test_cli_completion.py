@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from hotclone.cli.commands import COMMANDS
+from hotclone.cli.registry import COMMANDS
 from tests.helpers import run_cli
 
 
