@@ -212,8 +212,11 @@ class HotcloneApp(App[int]):
         self.call_from_thread(self._verify_finished, run, result, "")
 
     def _verify_progressed(self, run: VerifyRun, step: ProgressStep) -> None:
-        run.progress(step)
-        self._show_run(run)
+        try:
+            run.progress(step)
+            self._show_run(run)
+        except Exception as error:  # a display bug must not stop the checks (that deletes their Jobs)
+            self.report(error)
 
     def _verify_finished(self, run: VerifyRun, result: Verification | None, error: str) -> None:
         from hotclone.tui.screens.verify import VerifyScreen

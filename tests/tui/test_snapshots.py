@@ -13,6 +13,7 @@ from hotclone.core import demo
 from hotclone.core.schema import ANNOTATION_STATE, STATE_CREATING
 from hotclone.core.settings import Settings, parse
 from hotclone.tui.app import HotcloneApp
+from tests.tui import fake_gates
 from tests.tui.conftest import SIZES, focus_container, focus_env, make_app, settle
 from tests.tui.fake_session import CONTEXT, NOW, FakeSession
 from tests.tui.secret_scan import leaks, screen_text, seeded_secrets
@@ -155,12 +156,56 @@ async def every_state(pilot: Pilot[Any]) -> None:
     await focus_env(pilot, "topicshare/demo-0301")
 
 
+def gated(pilot: Pilot[Any]) -> FakeSession:
+    app = pilot.app
+    assert isinstance(app, HotcloneApp) and isinstance(app.session, FakeSession)
+    return app.session
+
+
+async def verify_failed(pilot: Pilot[Any]) -> None:
+    """The verify screen after a run: smoke failed (its detail; the log tail is behind enter), search passed."""
+    gated(pilot).gate_store.outcomes["smoke"] = ("failed", fake_gates.MOJIBAKE, fake_gates.MOJIBAKE_LOG)
+    await at("topicshare/hotfix-ko", "t")(pilot)
+
+
+async def verified_with_requests(pilot: Pilot[Any]) -> None:
+    """hotfix-ko verified; its owner asked for approval, and alice asks for hers (waiting for this user)."""
+    fake = gated(pilot)
+    hotfix = fake.environment("topicshare", "hotfix-ko")
+    fake.verify(hotfix)
+    fake.request_promotion(fake.plan_promote(hotfix), reason="KO-118 Hangul mojibake")
+    fake.request_as("alice@example.com", reason="KO-120 search timeouts")
+    app = pilot.app
+    assert isinstance(app, HotcloneApp)
+    await settle(pilot)
+    app.main_screen.load_all()
+    await focus_env(pilot, "topicshare/hotfix-ko")
+
+
+async def requests(pilot: Pilot[Any]) -> None:
+    await verified_with_requests(pilot)
+    await _keys(pilot, "a")
+
+
+async def promote_approved(pilot: Pilot[Any]) -> None:
+    """A request for exactly this plan, approved by bob: the promote applies it."""
+    fake = gated(pilot)
+    hotfix = fake.environment("topicshare", "hotfix-ko")
+    fake.verify(hotfix)
+    made = fake.request_promotion(fake.plan_promote(hotfix), reason="KO-118 Hangul mojibake")
+    fake.decide_as("bob@example.com", made.id)
+    await at("topicshare/hotfix-ko", "p")(pilot)
+    pilot.app.screen.query_one("#reason", Input).value = "KO-118 Hangul mojibake"
+    await settle(pilot)
+
+
 READ_ONLY_CONTEXT = parse(f"contexts:\n  {CONTEXT}: {{read-only: true}}\n", "config.yaml")
 PRODUCTION_CONTEXT = parse(f"contexts:\n  {CONTEXT}: {{production: true}}\n", "config.yaml")
 BOTH_CONTEXT = parse(f"contexts:\n  {CONTEXT}: {{read-only: true, production: true}}\n", "config.yaml")
 
 
 class Options(TypedDict, total=False):
+    gates: bool
     read_only: bool
     rollout_fails: bool
     long_names: bool
@@ -201,6 +246,11 @@ CASES: dict[str, tuple[Steps, Options]] = {
     "help": (at("topicshare/production", "question_mark"), {}),
     "destroy": (at("topicshare/hotfix-ko", "x"), {}),
     "unreachable": (unreachable, {}),
+    "verify_failed": (verify_failed, {"gates": True}),
+    "main_verified_waiting": (verified_with_requests, {"gates": True}),  # the state line, the header's badge
+    "requests": (requests, {"gates": True}),
+    "promote_gates_blocked": (at("topicshare/hotfix-ko", "p"), {"gates": True}),  # never verified
+    "promote_request_approved": (promote_approved, {"gates": True}),
 }
 
 

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from hotclone.tui.app import HotcloneApp
 
 PlanLoader = Callable[["SessionContract", bool], PromotePlan]  # (session, prune) -> plan
-_WHO_WIDTH = 16  # approvers' names in the button; the status line above it names them in full
+_WHO_WIDTH = 24  # approvers' names in the button; the status line above it names them in full
+_WIDE = 120  # the app's -wide breakpoint: the dialog is 100 columns
 
 
 def gate_lines(plan: PromotePlan) -> tuple[str, str]:
@@ -250,7 +251,7 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         pending = [r for r in same if r.state(message.now) == "pending"]
         if self.approved is not None:
             who = ", ".join(self.approved.approvers)
-            self._status(f"request {self.approved.id} approved by {who}: promoting applies it (once)")
+            self._status(f"request {self.approved.id} approved by {who}: promoting applies it, once")
         elif pending:
             first = pending[0]
             self._status(
@@ -312,13 +313,19 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         production = plan is not None and plan.target.is_production
         self.query_one("#confirm").display = production and not requesting
         self.query_one("#confirm-warning").display = production and not requesting
+        if requesting:
+            self.query_one("#reason-label", Label).update("Reason (required: the approver reads it; kept in history)")
+        elif production:
+            self.query_one("#reason-label", Label).update("Reason (required for production, recorded in history)")
         if self.approved is not None:
-            who = shorten(", ".join(self.approved.approvers), _WHO_WIDTH)
-            submit.label = f"Promote (request {self.approved.id} approved by {who})"
-            self.query_one("#side-by-side", Button).label = "Side by side"
+            # The approvers in the button where there is room; at 80 columns the status line names them.
+            if self.app.size.width >= _WIDE:
+                who = shorten(", ".join(self.approved.approvers), _WHO_WIDTH)
+                submit.label = f"Promote (request {self.approved.id} approved by {who})"
+            else:
+                submit.label = f"Promote {self.approved.id} (ctrl+s)"
         elif requesting:
             submit.label = "Request approval (ctrl+s)"
-            self.query_one("#reason-label", Label).update("Reason (required: the approver reads it; kept in history)")
         elif plan is not None and plan.action == "promote" and self._skip_reason():
             submit.label = "Apply unverified (ctrl+s)"
         else:

@@ -67,7 +67,10 @@ class VerifyScreen(ReportingScreen):
 
     def show_run(self) -> None:
         """Called by the app at every step of the run, and by the clock while it runs."""
-        table = self.query_one(DataTable)
+        tables = self.query(DataTable)
+        if not tables or len(tables.first().columns) != len(COLUMNS):
+            return  # a step that arrived before on_mount made the columns: on_mount shows the run
+        table = tables.first()
         elapsed = self.run.elapsed
         for name, row in self.run.rows.items():
             cells = row.cells(elapsed)

@@ -62,12 +62,14 @@ class ContextBar(Static):
             badges.append(" "), badges.append(" READ-ONLY ", style("context-bar--read-only"))
         if info.production_context or (env is not None and env.is_production):
             badges.append(" "), badges.append(" PRODUCTION ", style("context-bar--production"))
-        if waiting:  # words, not a colour: it reads the same with NO_COLOR
-            label = f" {waiting} request{'s' if waiting > 1 else ''} waiting for you (a) "
-            badges.append(" "), badges.append(label, style("context-bar--waiting"))
         # The kubeconfig's names and the identity the server reports: any text.
         context, user, server = safe(info.context), safe(info.user), safe(info.server)
         text.append(f"ctx: {context}  user: {user}")
+        if waiting:  # words, not a colour: it reads the same with NO_COLOR; shorter when the line is full
+            label = f" {waiting} request{'s' if waiting > 1 else ''} waiting for you (a) "
+            if len(text) + len(badges) + len(label) + 1 > width:
+                label = f" {waiting} to approve (a) "
+            badges.append(" "), badges.append(label, style("context-bar--waiting"))
         if len(text) + len(badges) + len(server) + 2 <= width:
             text.append(f"  {server}", style("context-bar--muted"))
         text.append_text(badges)
