@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from hotclone.core import envtypes, fingerprint
-from hotclone.core.errors import InvalidInput, NotFound, Refused
+from hotclone.core import envtypes, fingerprint, gates, requests
+from hotclone.core.errors import NotFound, Refused
 from hotclone.core.models import (
     CheckDefinition,
     CheckOutcome,
@@ -23,11 +23,13 @@ from hotclone.core.models import (
     Decision,
     Environment,
     Gates,
+    PolicyStatus,
     PromotePlan,
     PromotionRequest,
     Verification,
     VerificationState,
 )
+from hotclone.core.schema import APPROVAL_POLICY
 from tests.tui.fake_store import Store
 
 REQUEST_TTL = timedelta(hours=4)  # as core/requests.py's default
@@ -123,28 +125,27 @@ class GateWorld:
         return CheckResult(check.name, env.name, outcome, seconds, job, f"uid-{job}", detail, tail)
 
     # -- promotion requests ------------------------------------------------------------------
-    def require_policy(self, definition: envtypes.TypeDefinition) -> None:
-        if definition.approvals and not self.policy_enforced:
-            raise Refused(
-                f"environment type {definition.name!r} requires approvals, but the API server does not enforce "
-                "hotclone's approval policy: ask a cluster admin to run `hotclone install-policy`"
-            )
+    def policy(self) -> PolicyStatus:
+        """As approval_policy.status: what the API server did with a dry-run forged request."""
+        if self.policy_enforced:
+            return PolicyStatus(True, f"the API server enforces {APPROVAL_POLICY} (a forged request was refused)")
+        return PolicyStatus(False, f"the API server accepted a forged request: {APPROVAL_POLICY} is not enforced")
 
-    def request(self, app: str, target: str, request_id: str) -> PromotionRequest:
-        found = self.requests.get(request_id)
-        if found is None or found.app != app or found.target != target:
-            raise NotFound(f"no promotion request {request_id!r} into {app}/{target}")
+    def require_policy(self, target: Environment, definition: envtypes.TypeDefinition) -> None:
+        gates.require_enforced(target, definition.approvals, self.policy)
+
+    def request(self, target: Environment, request_id: str) -> PromotionRequest:
+        """As requests.load: a request of that id in the target environment."""
+        found = self.requests.get(requests.valid_id(request_id))
+        if found is None or found.app != target.app or found.target != target.name:
+            raise NotFound(f"no promotion request {request_id} in {target.ref}")
         return found
 
-    def decide(self, found: PromotionRequest, user: str, approve: bool, now: datetime) -> PromotionRequest:
-        """As requests.decide, and what the policy refuses: one's own request, a decided one."""
-        if user == found.requester:
-            raise Refused("hotclone: nobody may approve their own promotion request")
-        state = found.state(now)
-        if state != "pending":
-            raise Refused(f"request {found.id} is {state}: nothing to decide")
-        if any(d.user == user for d in found.decisions):
-            raise Refused(f"you already decided on request {found.id}")
+    def decide(
+        self, found: PromotionRequest, target: Environment, user: str, approve: bool, now: datetime
+    ) -> PromotionRequest:
+        """As requests.decide: core's own refusals (the API server's policy refuses the first too)."""
+        requests.refuse_decision(found, target, user, now)
         decided = replace(
             found, decisions=(*found.decisions, Decision(user, "approved" if approve else "rejected", now))
         )
@@ -162,47 +163,51 @@ class GateWorld:
         skip_verification: str,
         now: datetime,
     ) -> list[str]:
-        """As gates.enforce: refuse in one line, or return the history summary's extra lines."""
-        if plan.action != "promote":
+        """As gates.enforce, with core's own refusals: one line, or the revision summary's gate lines.
+        `gates_now`: the plan's fingerprint as the store is now (the real apply's dry run sees that)."""
+        if plan.action != "promote" or plan.empty:
             return []  # a rollback restores a recorded state: never gated
-        extra: list[str] = []
-        if definition.require_verification and not gates_now.verified:
-            if not skip_verification.strip():
-                state = gates_now.verification.describe() if gates_now.verification else "not verified"
-                raise Refused(f"{definition.where} requires a current, passed verification: {state}")
-            extra.append(f"verification skipped by {user}: {skip_verification.strip()}")
-        if definition.approvals:
-            self.require_policy(definition)
+        target, required = plan.target, definition.approvals
+        found = None
+        if required or request:
+            self.require_policy(target, definition)
             if request is None:
+                raise Refused(gates.approvals_needed(plan, required))
+            found = replace(self.request(target, request), required=required)
+            requests.refuse_use(found, target, gates_now.fingerprint, now)
+            if found.source != plan.source:
+                raise Refused(f"request {request} is for {found.source}, not {plan.source}: nothing applied")
+        lines: list[str] = []
+        verification = plan.gates.verification  # of the state the plan was made from
+        if definition.require_verification and not (verification is not None and verification.holds):
+            reason = found.skipped_verification if found is not None else skip_verification.strip()
+            if found is not None and skip_verification.strip() and not reason:
                 raise Refused(
-                    f"{definition.where} requires {definition.approvals} approval(s): request one first "
-                    "(promote without a request creates it)"
+                    f"the verification override must be in the request the approvers saw ({request} has none): "
+                    "request again with --skip-verification"
                 )
-            found = self.request(plan.app, plan.target.name, request)
-            state = found.state(now)
-            if len(found.approvers) < definition.approvals and state in ("pending", "approved"):
-                raise Refused(f"request {found.id} has {len(found.approvers)}/{definition.approvals} approvals")
-            if state != "approved":
-                raise Refused(f"request {found.id} is {state}: nothing applied")
-            if found.fingerprint != gates_now.fingerprint:
-                raise Refused("the plan changed since the request was approved: nothing applied; request again")
-            self.requests[found.id] = replace(found, applied_by=user, applied_at=now)
-            extra.append(f"approved by {', '.join(found.approvers)} (request {found.id})")
-        return extra
+            if not reason:
+                raise Refused(gates.verification_needed(plan))
+            gates.check_override(reason)
+            lines.append(f"verification skipped by {found.requester if found is not None else user}: {reason}")
+        if found is not None:
+            self.requests[found.id] = replace(found, applied_by=user, applied_at=now)  # used once
+            lines.append(f"requested by {found.requester} (request {found.id})")
+            lines += [f"approved by {approver} (request {found.id})" for approver in found.approvers]
+        return lines
 
     def new_request(
         self, plan: PromotePlan, summary: list[str], *, requester: str, reason: str, skip: str, now: datetime
     ) -> PromotionRequest:
+        """As requests.create (the checks before it are gates.request's: FakeSession.request_promotion)."""
         approvals = plan.gates.approvals
-        if not reason.strip():
-            raise InvalidInput("a promotion request needs a reason: the approver is asked about it")
         made = PromotionRequest(
             self.new_id("r-"),
             plan.app,
             plan.source,
             plan.target.name,
             requester,
-            reason.strip(),
+            reason,
             plan.gates.fingerprint,
             tuple(summary),
             now,

@@ -14,9 +14,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hotclone.core import (
+    approval_policy,
     configmap_values,
     demo,
     envtypes,
+    gates,
     history,
     images,
     inventory,
@@ -171,12 +173,13 @@ class FakeSession:
     def request_as(self, requester: str, source: str = "hotfix-ko", reason: str = REASON) -> PromotionRequest:
         """Someone else asks to promote `source` into its origin (the plan as it is now)."""
         plan = self._plan_promote(core.environment(self.store, self.app, source), None, False, False)
-        summary = summary_lines(plan.diff)
+        summary = plan_apply.history_summary(plan, summary_lines(plan.diff))
         return self.gate_store.new_request(plan, summary, requester=requester, reason=reason, skip="", now=NOW)
 
     def decide_as(self, user: str, request_id: str, *, approve: bool = True) -> PromotionRequest:
         """Someone else decides on a request (the fake's own user is USER)."""
-        return self.gate_store.decide(self.gate_store.requests[request_id], user, approve, NOW)
+        found = self.gate_store.requests[request_id]
+        return self.gate_store.decide(found, core.environment(self.store, found.app, found.target), user, approve, NOW)
 
     def _record(self, name: str, *args: Any, **kwargs: Any) -> None:
         """Environments are recorded by name: what the tests assert on."""
@@ -519,7 +522,7 @@ class FakeSession:
         core.remember(
             self.store,
             target,
-            (plan.action, [f"from {plan.source}", *lines, *extra], reason),
+            (plan.action, plan_apply.history_summary(plan, lines, extra), reason),
             before,
             USER,
             self._clock,
@@ -594,22 +597,29 @@ class FakeSession:
         return sorted(found, key=lambda r: r.created, reverse=True)
 
     def request_promotion(self, plan: PromotePlan, *, reason: str, skip_verification: str = "") -> PromotionRequest:
-        """As requests.create: the target type must want approvals and the verification gate hold (or be
-        skipped with a reason); the request is recorded in the target, nothing else changes."""
+        """As gates.request: the target type must want approvals and the verification gate hold (or be
+        skipped with a reason the request carries); recorded in the target, nothing else changes."""
         self._record("request_promotion", plan.action, plan.target, reason=reason, skip_verification=skip_verification)
         self._guard(Action.PROMOTE)
-        definition = core.type_named(self.types, core.current(self.store, plan.target).type)
+        plan_apply.check_plan(plan, plan.target.name)
+        if plan.action != "promote" or plan.empty:
+            raise Refused(f"nothing to request: {plan.target.ref} already matches")
+        target = core.current(self.store, plan.target)
+        definition = core.type_named(self.types, target.type)
+        self.gate_store.require_policy(target, definition)
         if not definition.approvals:
-            raise InvalidInput(f"{definition.where} requires no approval: promote without a request")
-        self.gate_store.require_policy(definition)
-        if plan.empty:
-            raise InvalidInput(f"nothing to promote: {plan.target.ref} already matches {plan.source}")
-        if definition.require_verification and not plan.gates.verified and not skip_verification.strip():
-            state = plan.gates.verification.describe() if plan.gates.verification else "not verified"
-            raise Refused(f"{definition.where} requires a current, passed verification: {state}")
+            raise Refused(f"{target.ref} (type {target.type}) requires no approval: promote it directly")
+        if definition.require_verification and not plan.gates.verified:
+            if not skip_verification.strip():
+                raise Refused(gates.verification_needed(plan))
+            gates.check_override(skip_verification)
+        else:
+            skip_verification = ""  # nothing skipped: the request claims no override
+        history.check_reason(reason)
+        lines = summary_lines(plan.diff) + [f"{ref} deleted" for ref in plan.deletions]
         return self.gate_store.new_request(
             plan,
-            summary_lines(plan.diff),
+            plan_apply.history_summary(plan, lines),
             requester=USER,
             reason=reason,
             skip=skip_verification,
@@ -620,26 +630,19 @@ class FakeSession:
         self, environment: Environment, request_id: str, *, approve: bool, comment: str = ""
     ) -> PromotionRequest:
         self._record("decide", environment, request_id, approve=approve, comment=comment)
-        self._guard(Action.PROMOTE)
-        found = self.gate_store.request(environment.app, environment.name, request_id)
-        return self.gate_store.decide(found, USER, approve, NOW)
+        self._guard(Action.APPROVE)
+        target = core.current(self.store, environment)
+        return self.gate_store.decide(self.gate_store.request(target, request_id), target, USER, approve, NOW)
 
-    def policy_status(self) -> PolicyStatus:
-        self._record("policy_status")
-        if self.gate_store.policy_enforced:
-            return PolicyStatus(True, "the API server refused a forged approval: the policy is enforced")
-        return PolicyStatus(False, "the API server accepted a forged approval: the policy is not installed")
+    def policy_status(self, environment: Environment | None = None) -> PolicyStatus:
+        self._record("policy_status", environment)
+        return self.gate_store.policy()
 
     def install_policy(self) -> list[str]:
         self._record("install_policy")
-        if self.read_only:
-            raise Forbidden("read-only mode: install-policy is disabled")
+        self._guard(Action.INSTALL_POLICY)
         self.gate_store.policy_enforced = True
-        return [
-            "ValidatingAdmissionPolicy/hotclone-promotion-requests",
-            "ValidatingAdmissionPolicyBinding/hotclone-promotion-requests",
-            "ClusterRole/hotclone-approver",
-        ]
+        return approval_policy.describe()
 
     def destroy(self, environment: Environment) -> Environment:
         self._record("destroy", environment)

@@ -247,6 +247,8 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
             return  # prune was toggled meanwhile: another plan
         self.requests = message.requests
         self.approved = approved_request(message.plan, message.requests, message.now)
+        # Applying a request takes the override it carries, never a new one.
+        self.query_one("#skip-verification").display = not message.plan.gates.verified and self.approved is None
         same = [r for r in message.requests if r.fingerprint == message.plan.gates.fingerprint]
         pending = [r for r in same if r.state(message.now) == "pending"]
         if self.approved is not None:
@@ -274,8 +276,14 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         return self.query_one("#skip-verification-reason", Input).value.strip()
 
     def _verification_blocks(self) -> bool:
+        """The verification gate refuses: with an approved request its override is the request's (what
+        the approvers saw, core/gates.py), otherwise the one given here."""
         plan = self.plan
-        return plan is not None and plan.action == "promote" and not plan.gates.verified and not self._skip_reason()
+        if plan is None or plan.action != "promote" or plan.gates.verified:
+            return False
+        if self.approved is not None:
+            return not self.approved.skipped_verification
+        return not self._skip_reason()
 
     @on(Checkbox.Changed, "#skip-verification")
     def _skip_changed(self, event: Checkbox.Changed) -> None:
@@ -367,7 +375,8 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         self.query_one("#promote-error", Static).update("applying…")
         confirm = self.query_one("#confirm", Input).value if self.plan.target.is_production else None
         request = self.approved.id if self.approved is not None else None
-        self.apply(self.plan, confirm, self.query_one("#reason", Input).value.strip(), request, self._skip_reason())
+        skip = "" if request is not None else self._skip_reason()  # a request carries its own override
+        self.apply(self.plan, confirm, self.query_one("#reason", Input).value.strip(), request, skip)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
     def apply(self, plan: PromotePlan, confirm: str | None, reason: str, request: str | None, skip: str) -> None:
