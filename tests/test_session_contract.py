@@ -8,18 +8,20 @@ core changes a rule or a message, the row fails for whichever implementation dri
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 
-from hotclone.core import validation
+from hotclone.core import envtypes, kinds, validation
 from hotclone.core.contract import SessionContract
+from hotclone.core.demo import seeding
 from hotclone.core.diff import summary_lines
 from hotclone.core.errors import HotcloneError
 from hotclone.core.models import BlastRadius, Environment, ImageChange, ImageSpec, Restart
 from hotclone.core.permissions import Action
-from hotclone.core.schema import MAX_REASON
+from hotclone.core.schema import MAX_REASON, SYSTEM_NAMESPACE
 from tests.conftest import fresh_app
 from tests.tui.fake_session import FakeSession
 
@@ -363,6 +365,108 @@ BEHAVIOURS: dict[str, tuple[Run, Expect]] = {
 }
 
 
+# -- the gates (issue 12): verification of a clone, four-eyes approval ---------------------------------
+def _fixed_copy(session: SessionContract, app: str) -> Environment:
+    """A clone of production with the fix (web 1.9.4: the demo's smoke check passes on it)."""
+    copy = session.clone(session.environment(app, "production"), "copy").environment
+    _set_image(session, copy, f"{app}/web:1.9.4")
+    return copy
+
+
+def _verification_invalidated(session: SessionContract, app: str) -> object:
+    copy = _fixed_copy(session, app)
+    before = session.verification(copy)
+    ran = session.verify(copy)
+    held = session.verification(copy)
+    _set_image(session, copy, f"{app}/web:1.9.5")
+    after = session.verification(copy)
+    results = [(r.name, r.environment, r.outcome, bool(r.job)) for r in ran.results]
+    return (before.latest, before.checks), results, ran.passed, held.holds, (after.holds, after.why_not)
+
+
+def _anonymous(answer: object, request_id: str, user: str) -> object:
+    """Request ids are random and the user is whoever the session is: named alike in both."""
+    if isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[1], str):
+        return answer[0], answer[1].replace(request_id, "<id>").replace(user, "<me>")
+    return answer
+
+
+def _request_changes_nothing(session: SessionContract, app: str) -> object:
+    copy = _fixed_copy(session, app)
+    production = session.environment(app, "production")
+    before = (session.history(production), [w.containers for w in session.workloads(production)])
+    plan = session.plan_promote(copy)
+    gates = (plan.gates.require_verification, plan.gates.approvals, plan.gates.verified, bool(plan.gates.fingerprint))
+    unrequested = outcome(lambda s, _app: s.apply(plan, confirm="production", reason="KO-118"), session, app)
+    unverified = outcome(lambda s, _app: s.request_promotion(plan, reason="KO-118"), session, app)
+    made = session.request_promotion(plan, reason="KO-118", skip_verification="smoke is flaky on the clone")
+    listed = [(r.id, r.state(session.now())) for r in session.promotion_requests(app, "production")]
+    after = (session.history(production), [w.containers for w in session.workloads(production)])
+    request = (made.source, made.target, made.required, made.approvers, made.reason, made.skipped_verification)
+    return gates, unrequested, unverified, request, made.summary, listed == [(made.id, "pending")], after == before
+
+
+def _self_approval(session: SessionContract, app: str) -> object:
+    copy = _fixed_copy(session, app)
+    made = session.request_promotion(session.plan_promote(copy), reason="KO-118", skip_verification="flaky")
+    production = session.environment(app, "production")
+    refused = outcome(lambda s, _app: s.decide(production, made.id, approve=True), session, app)
+    rejected = outcome(lambda s, _app: s.decide(production, made.id, approve=False), session, app)
+    [after] = session.promotion_requests(app, "production")
+    waiting = [r.id for r in session.waiting_for_me() if r.id == made.id]
+    return (
+        _anonymous(refused, made.id, made.requester),
+        _anonymous(rejected, made.id, made.requester),
+        after.decisions,
+        after.state(session.now()),
+        waiting,  # one's own request never waits for oneself
+    )
+
+
+GATED: dict[str, tuple[Run, Expect]] = {
+    "promote into a type requiring approvals creates a request and changes nothing": (
+        _request_changes_nothing,
+        lambda app: (
+            (True, 1, False, True),
+            (
+                "Refused",
+                f"{app}/production (type production) requires 1 approval(s): nothing applied; run "
+                f"hotclone promote {app} copy production without --request to request one",
+            ),
+            (
+                "Refused",
+                f"{app}/production (type production) requires a passed verification of copy: {app}/copy was "
+                f"never verified; run hotclone verify {app} copy, or pass --skip-verification REASON",
+            ),
+            ("copy", "production", 1, (), "KO-118", "smoke is flaky on the clone"),
+            ("from copy", f"Deployment/web containers[web].image: {app}/web:1.9.3 -> {app}/web:1.9.4"),
+            True,
+            True,
+        ),
+    ),
+    "self-approval is refused": (
+        _self_approval,
+        lambda app: (
+            ("Refused", "nobody may approve or reject their own promotion request (<id> is <me>'s)"),
+            ("Refused", "nobody may approve or reject their own promotion request (<id> is <me>'s)"),
+            (),
+            "pending",
+            [],
+        ),
+    ),
+}
+BEHAVIOURS["verification invalidated by set-image"] = (
+    _verification_invalidated,
+    lambda app: (
+        (None, ("smoke",)),
+        [("smoke", "copy", "passed", True)],
+        True,
+        True,
+        (False, "Deployment/web changed since the verification"),
+    ),
+)
+
+
 @pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.cluster)])
 def implementation(request: pytest.FixtureRequest) -> tuple[SessionContract, str]:
     """(session, app): the fake with the demo seeded under a fresh name, or the real Session on a seeded app."""
@@ -377,4 +481,29 @@ def implementation(request: pytest.FixtureRequest) -> tuple[SessionContract, str
 def test_behaviour(behaviour: str, implementation: tuple[SessionContract, str]) -> None:
     session, app = implementation
     run, expect = BEHAVIOURS[behaviour]
+    assert outcome(run, session, app) == expect(app)
+
+
+@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.cluster)])
+def gated(request: pytest.FixtureRequest) -> Iterator[tuple[SessionContract, str]]:
+    """As `implementation`, with the app's production gated as `hotclone demo` gates it (a current,
+    passed verification and one approval; the approval policy installed)."""
+    if request.param == "fake":
+        app = fresh_app()
+        fake = FakeSession(app, story=False)
+        fake.types["production"] = envtypes.from_configmap(seeding.gated_production_type(app))
+        yield fake, app
+        return
+    seeded = request.getfixturevalue("seeded")
+    seeding.seed_gates(seeded.cluster, seeded.app)
+    yield seeded.session, seeded.app
+    name = seeding.gated_production_type(seeded.app)["metadata"]["name"]
+    with contextlib.suppress(HotcloneError):
+        seeded.cluster.delete(kinds.CONFIGMAP, SYSTEM_NAMESPACE, name)
+
+
+@pytest.mark.parametrize("behaviour", list(GATED))
+def test_gated_behaviour(behaviour: str, gated: tuple[SessionContract, str]) -> None:
+    session, app = gated
+    run, expect = GATED[behaviour]
     assert outcome(run, session, app) == expect(app)

@@ -42,6 +42,15 @@ MOJIBAKE = "smoke: Hangul renders as mojibake"
 MOJIBAKE_LOG = ("GET /topics/ko 200", "expected '한국어', got '???'", MOJIBAKE)
 
 Outcome = tuple[CheckOutcome, str, tuple[str, ...]]
+FAILED_JOB = "BackoffLimitExceeded Job has reached the specified backoff limit"  # the Job controller's words
+
+
+def demo_outcome(check: str, images: list[str]) -> Outcome:
+    """As core/demo/topicshare/kwok-stages.yaml plays the demo's smoke check: it fails where web
+    runs 1.9.3 (the incident), with the termination message as its log tail; every other passes."""
+    if check == "smoke" and any(image.endswith("/web:1.9.3") for image in images):
+        return "failed", FAILED_JOB, (MOJIBAKE,)
+    return "passed", "", ()
 
 
 def with_gates(
@@ -115,10 +124,11 @@ class GateWorld:
                 why = f"check Job {result.job} is gone"
         return VerificationState(env, verification, current=not why, why_not=why, checks=checks)
 
-    def run_check(self, check: CheckDefinition, env: Environment) -> CheckResult:
+    def run_check(self, check: CheckDefinition, env: Environment, images: list[str]) -> CheckResult:
+        """One check's Job, ended as the local control plane's fake node ends it (the test may choose)."""
         if self.hold is not None:
             self.hold.acquire(timeout=10)
-        outcome, detail, tail = self.outcomes.get(check.name, ("passed", "", ()))
+        outcome, detail, tail = self.outcomes.get(check.name) or demo_outcome(check.name, images)
         job = self.new_id(f"{check.name}-")
         self.jobs[job] = f"uid-{job}"
         seconds = self.seconds.get(check.name, 2.0)
@@ -191,10 +201,14 @@ class GateWorld:
             gates.check_override(reason)
             lines.append(f"verification skipped by {found.requester if found is not None else user}: {reason}")
         if found is not None:
-            self.requests[found.id] = replace(found, applied_by=user, applied_at=now)  # used once
             lines.append(f"requested by {found.requester} (request {found.id})")
             lines += [f"approved by {approver} (request {found.id})" for approver in found.approvers]
         return lines
+
+    def claim(self, request_id: str, user: str, now: datetime) -> None:
+        """The request is used up (once): the apply writes next."""
+        found = self.requests[request_id]
+        self.requests[request_id] = replace(found, applied_by=user, applied_at=now)
 
     def new_request(
         self, plan: PromotePlan, summary: list[str], *, requester: str, reason: str, skip: str, now: datetime

@@ -112,7 +112,7 @@ class FakeSession:
         self.unreachable = False
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.store = Store()
-        self.types = world.demo_types()
+        self.types = world.demo_types(app)
         self.gate_store = fake_gates.GateWorld()  # verification records, check Jobs, requests; the test's hooks
         if gates:
             self.set_gates(TEMPORARY, checks=fake_gates.STORY_CHECKS)
@@ -501,14 +501,16 @@ class FakeSession:
         )
         self._guard(Action.ROLLBACK if plan.action == "rollback" else Action.PROMOTE)
         report, target = progress or _ignore, plan.target
-        plan_apply.check_plan(plan, confirm)
+        plan_apply.check_plan(plan, confirm)  # a wrong confirmation is told before any gate is asked
+        extra = self._enforce(plan, request, skip_verification)
         if plan.empty:
             return []
         plan_apply.require_reason(plan, reason)
         history.check_reason(reason)
         core.check_unchanged(self.store, plan)
         core.refuse_if_unfinished(self.store, target)
-        extra = self._enforce(plan, request, skip_verification)
+        if request is not None and plan.action == "promote":
+            self.gate_store.claim(request, USER, NOW)  # used up just before the first write, as gates.claim
         before = core.snapshot(self.store, target)
         total = len(plan.writes) + len(plan.deletions)
         for done, body in enumerate(plan.writes):
@@ -575,7 +577,8 @@ class FakeSession:
             report(ProgressStep("check", 0, total, f"started {check.name}"))
         results = []
         for done, check in enumerate(checks, start=1):
-            results.append(self.gate_store.run_check(check, fresh))
+            images = [c.image for w in self._workloads(fresh) for c in w.containers]
+            results.append(self.gate_store.run_check(check, fresh, images))
             report(ProgressStep("check", done, total, f"{check.name}: {results[-1].outcome}"))
         took = timedelta(seconds=max(r.seconds for r in results))
         verification = Verification(fresh, state, USER, self._clock, self._clock + took, tuple(results))
