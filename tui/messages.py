@@ -49,6 +49,7 @@ class EnvironmentLoaded(Message):
     now: datetime
     verification: VerificationState | None = None  # None: could not be read (`verification_error` says why)
     verification_error: str = ""
+    verification_read: bool = True  # False: a quiet refresh that kept the last state
 
 
 @dataclass

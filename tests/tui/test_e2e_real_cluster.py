@@ -148,3 +148,41 @@ async def test_clone_edit_diff_promote_against_real_cluster(seeded: Seeded) -> N
     web = next(w for w in session.workloads(production) if w.name == "web")
     assert any(c.image == new_image for c in web.containers)
     assert session.environment(app_name, "hotfix-e2e").cloned_from == "production"
+
+
+async def test_verify_a_clone_against_real_cluster(seeded: Seeded) -> None:
+    """t on a clone of production: the demo's smoke check runs as a real Job, fails on web 1.9.3 with
+    the fake node's message as its log tail, and the state beside the workloads says so."""
+    from hotclone.core.models import ImageSpec
+    from hotclone.tui.screens.text import TextModal
+    from hotclone.tui.screens.verify import VerifyScreen
+
+    session, app_name = seeded.session, seeded.app
+    session.clone(session.environment(app_name, "production"), "verify-e2e")
+    app = HotcloneApp(lambda: session, refresh_interval=3600, poll_interval=0.5, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, f"{app_name}/verify-e2e")
+        await _wait_for(pilot, lambda: f"{app_name}/verify-e2e" in app.permissions)
+        await _wait_for(pilot, lambda: app.main_screen.verification is not None)
+        await pilot.press("t")
+        await _wait_for(pilot, lambda: isinstance(app.screen, VerifyScreen) and app.screen.run.finished, 300)
+        screen = app.screen
+        assert isinstance(screen, VerifyScreen)
+        assert screen.run.error == "" and screen.run.rows["smoke"].outcome == "failed"
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, TextModal)
+        assert "smoke: Hangul renders as mojibake" in screen_text(app)
+        await pilot.press("escape", "escape")
+        await _wait_for(pilot, lambda: "verification failed: smoke" in screen_text(app))
+
+        clone = session.environment(app_name, "verify-e2e")
+        specs = [ImageSpec("web", None, f"{app_name}/web:1.9.4")]
+        session.set_image(clone, specs, seen=session.plan_set_image(clone, specs)[0])
+        app.main_screen.verification_changed(clone)
+        await _wait_for(pilot, lambda: "no longer current: Deployment/web changed" in screen_text(app))
+        await pilot.press("t")
+        await _wait_for(pilot, lambda: isinstance(app.screen, VerifyScreen) and app.screen.run.finished, 300)
+        assert app.screen.run.rows["smoke"].outcome == "passed"  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await _wait_for(pilot, lambda: "verified: 1/1 checks passed, current" in screen_text(app))

@@ -284,3 +284,22 @@ async def test_a_rejection_asks_and_is_read_back() -> None:
         await settle(pilot)
         assert fake.called("decide") == [(("production", theirs.id), {"approve": False, "comment": ""})]
         assert str(app.screen.query_one(DataTable).get_row(theirs.id)[4]) == f"rejected by {USER}"
+
+
+async def test_a_quiet_refresh_reads_the_verification_again_only_when_the_workloads_changed() -> None:
+    fake = FakeSession(gates=True)
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, HOTFIX)
+        read = len(fake.called("verification"))
+        app.main_screen.quiet_refresh()
+        await settle(pilot)
+        assert len(fake.called("verification")) == read  # nothing changed: the line stays as read
+        verified(fake)  # someone verifies, and changes web afterwards
+        env = fake.environment("topicshare", "hotfix-ko")
+        specs = [fake_gates_spec()]
+        fake.set_image(env, specs, seen=fake.plan_set_image(env, specs)[0], reason="KO-119")
+        app.main_screen.quiet_refresh()
+        await settle(pilot)
+        assert len(fake.called("verification")) == read + 1
+        assert "no longer current: Deployment/web changed" in text(app, "#verification")

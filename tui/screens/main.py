@@ -70,6 +70,7 @@ ENV_COLUMNS = (
     Column("from", shrink=1, minimum=6),
     Column("versions", shrink=3, minimum=8),
 )
+VERIFICATION_EVERY = 6  # quiet refreshes (10s each) between two readings of an unchanged environment's verification
 INCOMPLETE = "! "  # before the name of an interrupted clone (history marks unfinished revisions alike)
 
 
@@ -107,6 +108,7 @@ class MainScreen(ReportingScreen):
         self.workloads: list[Workload] = []
         self.verification: VerificationState | None = None  # the focused environment's, with its workloads
         self.verification_error = ""
+        self._quiet_refreshes = 0
         self.now: datetime | None = None
         self.current_app: str | None = None
         self._pending_focus: str | None = None
@@ -200,12 +202,17 @@ class MainScreen(ReportingScreen):
             deliver(self, WaitingLoaded(session.waiting_for_me()))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="env")
-    def load_environment(self, env: Environment) -> None:
+    def load_environment(self, env: Environment, *, quiet: bool = False) -> None:
         session = self.hc.session
         if session is None:
             return
         workloads = session.workloads(env)
         preflight = session.preflight(env) if env.cloned_from else []
+        # The verification's state reads every material object (and its check Jobs): a quiet refresh
+        # asks again only when the workloads changed, or once a minute.
+        if quiet and workloads == self.workloads and self._quiet_refreshes % VERIFICATION_EVERY:
+            deliver(self, EnvironmentLoaded(env, workloads, preflight, session.now(), verification_read=False))
+            return
         verification, error = None, ""
         try:
             verification = session.verification(env)
@@ -231,7 +238,8 @@ class MainScreen(ReportingScreen):
     def quiet_refresh(self) -> None:
         """Periodic: only the focused environment, without a loading indicator."""
         if self.env is not None and self.hc.session is not None and not self.hc.unreachable:
-            self.load_environment(self.env)
+            self._quiet_refreshes += 1
+            self.load_environment(self.env, quiet=True)
 
     def on_applications_loaded(self, message: ApplicationsLoaded) -> None:
         self.hc.mark_reachable()
@@ -364,7 +372,8 @@ class MainScreen(ReportingScreen):
         )
         self.query_one("#preflight", Static).update(warnings)
         self.query_one("#preflight").display = bool(warnings)
-        self._show_verification(message.verification, message.verification_error)
+        if message.verification_read:
+            self._show_verification(message.verification, message.verification_error)
         self.refresh_bindings()
 
     def _show_verification(self, state: VerificationState | None, error: str) -> None:
