@@ -303,3 +303,37 @@ async def test_a_quiet_refresh_reads_the_verification_again_only_when_the_worklo
         await settle(pilot)
         assert len(fake.called("verification")) == read + 1
         assert "no longer current: Deployment/web changed" in text(app, "#verification")
+
+
+async def test_run_again_after_a_finished_verification() -> None:
+    fake = FakeSession(gates=True)
+    fake.gate_store.outcomes["search"] = ("timed out", "no result within 5m00s", ("waiting for opensearch",))
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, HOTFIX)
+        await pilot.press("t")
+        await settle(pilot)
+        assert row(app, "search")[1] == "✗ timed out"
+        del fake.gate_store.outcomes["search"]
+        await pilot.press("r")
+        await settle(pilot)
+        assert len(fake.called("verify")) == 2
+        assert row(app, "search")[1] == "✓ passed"
+
+
+async def test_a_request_where_the_policy_is_not_enforced_is_refused_in_one_line() -> None:
+    fake = FakeSession(gates=True)
+    fake.gate_store.policy_enforced = False
+    verified(fake)
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, HOTFIX)
+        await pilot.press("p")
+        await settle(pilot)
+        app.screen.query_one("#reason", Input).value = REASON
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = text(app, "#promote-error")
+        assert error.startswith("Failed: environment type 'production' requires approvals, but the API server")
+        assert "hotclone install-policy" in error and not fake.gate_store.requests
