@@ -142,3 +142,30 @@ async def test_error_notifications_escape_the_message() -> None:
         await pilot.press("escape", "exclamation_mark")
         await settle(pilot)
         assert r"x\u001b[2J changed" in assert_clean(app)  # the error log
+
+
+async def test_gates_screens_escape_requests_and_check_results() -> None:
+    """A request's requester, reason and summary and a check's detail and log tail are cluster text."""
+    from tests.tui.fake_gates import FAILED_JOB
+
+    fake = HostileSession(gates=True)
+    fake.gate_store.outcomes["smoke"] = ("failed", FAILED_JOB + REASON, (VALUE, "[/oops] done"))
+    fake.request_as("mallory\x1b]0;pwned\x07", reason=REASON)
+    app = make_app(fake)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await _on_hotfix(pilot, "a")
+        assert type(app.screen).__name__ == "RequestsScreen"
+        assert r"mallory\u001b]0;pwned\u0007" in assert_clean(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert r"reason: \u001b[31mred \u202eKO-118" in assert_clean(app)
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "VerifyScreen"
+        assert r"backoff limit\u001b[31mred" in assert_clean(app)
+        await pilot.press("l")
+        await settle(pilot)
+        shown = assert_clean(app)
+        assert r"x\u001b]0;pwned\u0007\u001b[2J" in shown and "[/oops] done" in shown
