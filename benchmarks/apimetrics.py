@@ -21,6 +21,16 @@ _LABEL = re.compile(r'(\w+)="([^"]*)"')
 
 Key = tuple[str, str]  # (verb, resource[/subresource])
 
+# What a dashboard can ask: reads, and the permission and identity reviews it creates. Writes, and
+# reads of what only controllers and admission read, are the controllers' catching up (status
+# updates, ReplicaSets, pods, events, the LimitRanger's lists), which a baseline window taken a
+# minute earlier cannot cancel exactly while they still work through a fresh data set.
+READ_VERBS = frozenset({"GET", "LIST", "WATCH"})
+REVIEWS = frozenset({"selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"})
+CONTROLLER_READS = frozenset(
+    {"leases", "events", "limitranges", "resourcequotas", "replicasets", "endpoints", "endpointslices"}
+)
+
 
 @dataclass
 class Counts:
@@ -36,6 +46,18 @@ class Counts:
     def minus(self, baseline: Counts) -> Counts:
         """This window's requests less a baseline window's (never below zero)."""
         return Counts(self.ended - baseline.ended)
+
+    def a_client_reads(self) -> Counts:
+        """Only the requests a read-only client such as the dashboard makes (see READ_VERBS)."""
+        kept = Counter(
+            {
+                (verb, resource): n
+                for (verb, resource), n in self.ended.items()
+                if (verb in READ_VERBS and resource.split("/")[0] not in CONTROLLER_READS)
+                or (verb == "POST" and resource in REVIEWS)
+            }
+        )
+        return Counts(kept)
 
     def verb(self, verb: str) -> int:
         return sum(v for (b, _), v in self.ended.items() if b == verb)
