@@ -126,11 +126,4 @@ def carry_back(blast: BlastRadius) -> list[str]:
 
 def classes(blast: BlastRadius) -> list[tuple[str, list[str]]]:
     """Each class with the text of its objects ([] for none), in the order a confirmation shows them."""
-    return [
-        ("restarts", [r.describe() for r in blast.restarts]),
-        ("deletions", list(blast.deletions)),
-        ("services", [t.describe() for t in blast.services]),
-        ("PVCs", [t.describe() for t in blast.pvcs]),
-        ("RBAC", [t.describe() for t in blast.rbac]),
-        ("owned by other tools", [o.describe() for o in blast.other_owners]),
-    ]
+    return blast.classes()

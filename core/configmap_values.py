@@ -10,29 +10,15 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
 
-from hotclone.core import discovery, display, history, journal, kinds
+from hotclone.core import discovery, history, journal, kinds
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import compare
 from hotclone.core.errors import Conflict, InvalidInput, NotFound, Refused
-from hotclone.core.models import EnvDiff, Environment
+from hotclone.core.models import ConfigChange, EnvDiff, Environment
 from hotclone.core.validation import validate_object_name
 
 _KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")  # fullmatch: `$` accepts a trailing newline
-
-
-@dataclass(frozen=True)
-class ConfigChange:
-    configmap: str
-    key: str
-    old: str | None  # None: the key is new
-    new: str
-
-    def describe(self) -> str:
-        # Values are cluster or user text: quoted with visible escapes when they hold control characters.
-        old = "(new)" if self.old is None else display.value(self.old)
-        return f"ConfigMap/{self.configmap} data.{self.key}: {old} -> {display.value(self.new)}"
 
 
 def parse_assignment(text: str) -> tuple[str, str]:

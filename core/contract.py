@@ -13,11 +13,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.models import (
+    Action,
     Application,
     ClonePlan,
     CloneResult,
+    ConfigChange,
     ConnectionInfo,
     EnvDiff,
     Environment,
@@ -38,7 +39,6 @@ from hotclone.core.models import (
     VersionMatrix,
     Workload,
 )
-from hotclone.core.permissions import Action
 
 Progress = Callable[[ProgressStep], None]
 

@@ -51,8 +51,6 @@ from hotclone.core.schema import (
 _RESTORE_ATTEMPTS = 5
 
 
-
-
 # The server answered "no": such a write certainly did not happen. Anything else (no answer,
 # a timeout, a 5xx, Ctrl-C mid-request) may have happened, and is restored like a done one.
 _REFUSALS = (Conflict, InvalidInput, NotFound, AlreadyExists, Refused, Forbidden)

@@ -8,12 +8,29 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any, Literal
+
+from hotclone.core import display
 
 PRODUCTION = "production"
 QA = "qa"
 TEMPORARY = "temporary"
 PROTECTED_TYPES = frozenset({PRODUCTION, QA})  # never destroyed by hotclone
+
+
+class Action(Enum):
+    """What a user may be allowed to do (core/permissions.py asks hotclone's rules, then RBAC)."""
+
+    CLONE = "clone"
+    SET_IMAGE = "set-image"
+    SET_CONFIG = "set-config"
+    PROMOTE = "promote"
+    ROLLBACK = "rollback"
+    DESTROY = "destroy"
+    VERIFY = "verify"
+    APPROVE = "approve"  # approve or reject a promotion request
+    INSTALL_POLICY = "install-policy"
 
 
 @dataclass(frozen=True)
@@ -195,6 +212,19 @@ class ImageSpec:
 
 
 @dataclass(frozen=True)
+class ConfigChange:
+    configmap: str
+    key: str
+    old: str | None  # None: the key is new
+    new: str
+
+    def describe(self) -> str:
+        # Values are cluster or user text: quoted with visible escapes when they hold control characters.
+        old = "(new)" if self.old is None else display.value(self.old)
+        return f"ConfigMap/{self.configmap} data.{self.key}: {old} -> {display.value(self.new)}"
+
+
+@dataclass(frozen=True)
 class ImageChange:
     workload: str  # "Deployment/web"
     container: str
@@ -326,6 +356,17 @@ class BlastRadius:
     def pods(self) -> int:
         """Pods that restart (those of workloads with an unknown count not included)."""
         return sum(r.pods or 0 for r in self.restarts)
+
+    def classes(self) -> list[tuple[str, list[str]]]:
+        """Each class with the text of its objects ([] for none), in the order a confirmation shows them."""
+        return [
+            ("restarts", [r.describe() for r in self.restarts]),
+            ("deletions", list(self.deletions)),
+            ("services", [t.describe() for t in self.services]),
+            ("PVCs", [t.describe() for t in self.pvcs]),
+            ("RBAC", [t.describe() for t in self.rbac]),
+            ("owned by other tools", [o.describe() for o in self.other_owners]),
+        ]
 
 
 @dataclass

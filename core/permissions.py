@@ -1,28 +1,15 @@
 """What the user may do where: hotclone's safety rules first, then the API server (RBAC).
 
 The dashboard disables actions using `check`, so nothing is offered and then failed.
+`Action` itself is a domain object (core/models.py), so that front ends name actions without
+importing this module's cluster access.
 """
 
 from __future__ import annotations
 
-from enum import Enum
-
 from hotclone.core import approval_policy, kinds
 from hotclone.core.cluster import Cluster
-from hotclone.core.models import PROTECTED_TYPES, Environment
-
-
-class Action(Enum):
-    CLONE = "clone"
-    SET_IMAGE = "set-image"
-    SET_CONFIG = "set-config"
-    PROMOTE = "promote"
-    ROLLBACK = "rollback"
-    DESTROY = "destroy"
-    VERIFY = "verify"
-    APPROVE = "approve"  # approve or reject a promotion request
-    INSTALL_POLICY = "install-policy"
-
+from hotclone.core.models import PROTECTED_TYPES, Action, Environment
 
 # The verb and kind that best stands for each action in an access review.
 _PROBES: dict[Action, tuple[str, kinds.Kind, bool]] = {

@@ -35,14 +35,15 @@ from hotclone.core import promote as promote_ops
 from hotclone.core import rollback as rollback_ops
 from hotclone.core import verify as verify_ops
 from hotclone.core.cluster import CONNECT_TIMEOUT, Cluster, Identity
-from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
 from hotclone.core.errors import Forbidden, HotcloneError, NotFound
 from hotclone.core.live import Live
 from hotclone.core.models import (
+    Action,
     Application,
     ClonePlan,
     CloneResult,
+    ConfigChange,
     ConnectionInfo,
     EnvDiff,
     Environment,
@@ -61,7 +62,6 @@ from hotclone.core.models import (
     VersionMatrix,
     Workload,
 )
-from hotclone.core.permissions import Action
 from hotclone.core.schema import SYSTEM_NAMESPACE
 from hotclone.core.settings import Settings
 

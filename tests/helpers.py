@@ -14,11 +14,10 @@ import yaml
 from hotclone.cli.main import main
 from hotclone.core import api_discovery, kinds
 from hotclone.core.cluster import Cluster, Obj
-from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.demo.controlplane import ADMIN_CONTEXT
 from hotclone.core.errors import AlreadyExists
 from hotclone.core.kinds import Kind
-from hotclone.core.models import Environment, ImageChange, ImageSpec
+from hotclone.core.models import ConfigChange, Environment, ImageChange, ImageSpec
 
 
 @dataclass

@@ -18,10 +18,10 @@ import yaml
 
 from hotclone.core import demo, kinds
 from hotclone.core.cluster import Cluster
-from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.diff import display_yaml, show
 from hotclone.core.display import safe, value
 from hotclone.core.errors import HotcloneError
+from hotclone.core.models import ConfigChange
 from hotclone.core.schema import ANNOTATION_CLONED_FROM, environment_namespace
 from tests.conftest import fresh_app
 from tests.helpers import Result, run_cli

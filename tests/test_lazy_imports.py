@@ -38,3 +38,10 @@ def test_a_bad_argument_imports_no_client() -> None:
 def test_a_listing_command_imports_the_client_but_no_diff_engine_or_dashboard(seeded: Seeded) -> None:
     assert imported("envs", seeded.app, "--json", "--kubeconfig", seeded.kubeconfig) == {"kubernetes"}
     assert imported("apps", "--kubeconfig", seeded.kubeconfig) == {"kubernetes"}
+
+
+def test_the_dashboard_imports_neither_the_client_nor_the_diff_engine() -> None:
+    # Its first frame is painted before a session connects: the client comes with the session.
+    probe = "import sys, hotclone.tui.app; print(' '.join(m for m in ('kubernetes', 'deepdiff') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == ""

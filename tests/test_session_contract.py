@@ -19,8 +19,7 @@ from hotclone.core.contract import SessionContract
 from hotclone.core.demo import seeding
 from hotclone.core.diff import summary_lines
 from hotclone.core.errors import HotcloneError
-from hotclone.core.models import BlastRadius, Environment, ImageChange, ImageSpec, Restart
-from hotclone.core.permissions import Action
+from hotclone.core.models import Action, BlastRadius, Environment, ImageChange, ImageSpec, Restart
 from hotclone.core.schema import MAX_REASON, SYSTEM_NAMESPACE
 from tests.conftest import fresh_app
 from tests.tui.fake_session import FakeSession

@@ -16,8 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from hotclone.core.display import safe
 from hotclone.core.errors import HotcloneError, Unreachable
-from hotclone.core.models import ConnectionInfo, Environment, ProgressStep, PromotionRequest, Verification
-from hotclone.core.permissions import Action
+from hotclone.core.models import Action, ConnectionInfo, Environment, ProgressStep, PromotionRequest, Verification
 from hotclone.tui.commands import HotcloneCommands
 from hotclone.tui.paths import stylesheets
 from hotclone.tui.screens.errors import ErrorLogScreen

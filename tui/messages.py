@@ -7,10 +7,11 @@ from datetime import datetime
 
 from textual.message import Message
 
-from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.models import (
+    Action,
     Application,
     CloneResult,
+    ConfigChange,
     EnvDiff,
     Environment,
     EnvironmentType,
@@ -25,7 +26,6 @@ from hotclone.core.models import (
     VersionMatrix,
     Workload,
 )
-from hotclone.core.permissions import Action
 
 
 @dataclass

@@ -28,7 +28,6 @@ from hotclone.core import (
     rollout,
 )
 from hotclone.core.cluster import Obj
-from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.contract import Progress
 from hotclone.core.destroy import refuse_protected
 from hotclone.core.diff import compare, summary_lines
@@ -38,6 +37,7 @@ from hotclone.core.models import (
     Application,
     ClonePlan,
     CloneResult,
+    ConfigChange,
     ConnectionInfo,
     EnvDiff,
     Environment,

@@ -12,9 +12,8 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, Select, Static
 
-from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.errors import AlreadyExists, InvalidInput, Refused
-from hotclone.core.models import ClonePlan, ImageChange, ImageSpec
+from hotclone.core.models import ClonePlan, ConfigChange, ImageChange, ImageSpec
 from hotclone.tui import fmt
 from hotclone.tui.screens.clone import CloneModal
 from hotclone.tui.widgets.diff_view import DiffView

@@ -8,7 +8,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
-from hotclone.core.permissions import Action
+from hotclone.core.models import Action
 from hotclone.core.settings import parse
 from hotclone.tui.screens.confirm import ConfirmModal
 from hotclone.tui.screens.typed_confirm import TypedConfirmModal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Static
 
-from hotclone.core.permissions import Action
+from hotclone.core.models import Action
 from hotclone.tui.screens.help import HelpScreen
 from hotclone.tui.widgets.context_bar import ContextBar
 from tests.tui.conftest import focus_env, make_app, settle

@@ -12,10 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from hotclone.core.configmap_values import ConfigChange
 from hotclone.core.display import safe, value
-from hotclone.core.models import EnvDiff, Environment
-from hotclone.core.permissions import Action
+from hotclone.core.models import Action, ConfigChange, EnvDiff, Environment
 from hotclone.tui.messages import ConfigApplied, ConfigMapsLoaded, ConfigPlanned
 from hotclone.tui.screens.base import report_failure
 from hotclone.tui.workers import deliver

@@ -15,8 +15,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.worker import Worker, WorkerState
 
 from hotclone.core.display import safe
-from hotclone.core.models import EnvDiff, Environment, ImageChange, ImageSpec, Workload
-from hotclone.core.permissions import Action
+from hotclone.core.models import Action, EnvDiff, Environment, ImageChange, ImageSpec, Workload
 from hotclone.tui.messages import ImageApplied, ImagePlanned, SuggestionsLoaded
 from hotclone.tui.screens.base import report_failure
 from hotclone.tui.validation import ImageReference

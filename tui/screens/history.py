@@ -14,8 +14,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
 from hotclone.core.display import safe
-from hotclone.core.models import Environment, HistoryEntry, PromotePlan
-from hotclone.core.permissions import Action
+from hotclone.core.models import Action, Environment, HistoryEntry, PromotePlan
 from hotclone.tui import fmt
 from hotclone.tui.messages import EnvironmentChanged, HistoryLoaded
 from hotclone.tui.screens.base import ReportingScreen

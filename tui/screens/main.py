@@ -17,8 +17,7 @@ from textual.widgets.data_table import CellDoesNotExist
 
 from hotclone.core.display import safe
 from hotclone.core.errors import HotcloneError, Unreachable
-from hotclone.core.models import Application, Environment, ImageSpec, VerificationState, VersionMatrix, Workload
-from hotclone.core.permissions import Action
+from hotclone.core.models import Action, Application, Environment, ImageSpec, VerificationState, VersionMatrix, Workload
 from hotclone.tui import fmt
 from hotclone.tui.columns import Column, fit, fitted_rows, shorten
 from hotclone.tui.messages import (

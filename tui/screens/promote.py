@@ -20,7 +20,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from hotclone.core import blast_radius
 from hotclone.core.display import safe
 from hotclone.core.models import Environment, PromotePlan, PromotionRequest
 from hotclone.tui.messages import GateRequestsLoaded, PlanApplied, PlanLoaded, RequestCreated
@@ -75,7 +74,7 @@ _NONE = {"owned by other tools": "objects of other tools", "services": "Services
 
 def radius_lines(plan: PromotePlan) -> list[str]:
     """The blast radius, first in the details (which scroll): a line per class it touches, one for the rest."""
-    classes = blast_radius.classes(plan.blast_radius)
+    classes = plan.blast_radius.classes()
     lines = []
     for name, items in classes:
         if len(items) == 1:

@@ -10,8 +10,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
-from hotclone.core.models import PromotePlan, RolloutStatus
-from hotclone.core.permissions import Action
+from hotclone.core.models import Action, PromotePlan, RolloutStatus
 from hotclone.tui.messages import EnvironmentChanged, PermissionsChecked, RolloutPolled
 from hotclone.tui.screens.base import ReportingScreen
 from hotclone.tui.widgets.banner import ConnectionBanner
