@@ -28,6 +28,7 @@ from hotclone.core.kinds import Kind
 EventType = Literal["ADDED", "MODIFIED", "DELETED", "RELISTED"]
 State = Literal["starting", "synced", "reconnecting", "forbidden", "stopped"]
 Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped kinds
+PAGE = 500  # objects per LIST page, as kubectl and client-go's reflector ask
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class WatchCache:
         label_selector: str | None = None,
         on_change: Listener | None = None,
         transform: Callable[[Obj], Obj] | None = None,
+        page: int = PAGE,
         watch_seconds: int = 300,
         backoff: tuple[float, float] = (0.25, 8.0),
     ) -> None:
@@ -70,6 +72,7 @@ class WatchCache:
         self.label_selector = label_selector
         self._on_change = on_change
         self._transform = transform or (lambda obj: obj)
+        self._page = page
         self._watch_seconds = watch_seconds
         self._backoff = backoff
         self._lock = threading.Lock()
@@ -150,18 +153,29 @@ class WatchCache:
         self.state = "stopped"
 
     def _list(self) -> None:
-        query = {"labelSelector": self.label_selector} if self.label_selector else None
-        payload = self.cluster.request("GET", self.kind.collection_path(self.namespace), query=query)
-        self.lists += 1
+        """LIST in pages (`page` objects each), slimming each page before the next: the peak is
+        one page of raw JSON, not the whole kind. Pages share one snapshot (the continue token);
+        if it expires mid-way (410) the run loop lists again from the start."""
         fresh: dict[str, dict[str, Obj]] = {}
-        for item in payload.get("items") or []:
-            item.setdefault("apiVersion", self.kind.api_version)
-            item.setdefault("kind", self.kind.kind)
-            namespace, name = key_of(item)
-            fresh.setdefault(namespace, {})[name] = self._transform(item)
+        token = ""
+        while True:
+            query = {"limit": str(self._page)} | ({"continue": token} if token else {})
+            if self.label_selector:
+                query["labelSelector"] = self.label_selector
+            payload = self.cluster.request("GET", self.kind.collection_path(self.namespace), query=query)
+            for item in payload.get("items") or []:
+                item.setdefault("apiVersion", self.kind.api_version)
+                item.setdefault("kind", self.kind.kind)
+                namespace, name = key_of(item)
+                fresh.setdefault(namespace, {})[name] = self._transform(item)
+            meta = payload.get("metadata") or {}
+            token = str(meta.get("continue") or "")
+            if not token:
+                break
+        self.lists += 1
         with self._lock:
             self._objects = fresh
-        self._version = str((payload.get("metadata") or {}).get("resourceVersion") or "")
+        self._version = str(meta.get("resourceVersion") or "")
         self._listed = True
         self.state, self.error = "synced", ""
         self._synced.set()

@@ -185,3 +185,17 @@ def test_stop_ends_an_open_watch_at_once(cluster: Cluster, namespace: str) -> No
     cache.stop()
     assert time.monotonic() - started < 1.0 and cache.state == "stopped"
     assert cache._thread is not None and not cache._thread.is_alive()
+
+
+def test_the_first_list_comes_in_pages_and_misses_nothing(cluster: Cluster, namespace: str) -> None:
+    for n in range(120):
+        cluster.create(kinds.CONFIGMAP, namespace, configmap(f"cm-{n:03d}"))
+    before = cluster.request_count
+    cache = WatchCache(cluster, kinds.CONFIGMAP, namespace, page=50, transform=lambda o: {**o, "slim": True}).start()
+    try:
+        assert cache.wait_synced(10)
+        assert len(values(cache)) == 120 and all(o.get("slim") for o in cache.items())
+        assert cluster.request_count - before >= 3 + 1  # three pages (50, 50, 21 with kube-root-ca), a watch
+        assert cache.lists == 1
+    finally:
+        cache.stop()
