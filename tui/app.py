@@ -16,8 +16,18 @@ from textual.worker import Worker, WorkerState
 
 from hotclone.core.display import safe
 from hotclone.core.errors import HotcloneError, Unreachable
-from hotclone.core.models import Action, ConnectionInfo, Environment, ProgressStep, PromotionRequest, Verification
+from hotclone.core.models import (
+    Action,
+    ConnectionInfo,
+    Environment,
+    LiveChange,
+    LiveState,
+    ProgressStep,
+    PromotionRequest,
+    Verification,
+)
 from hotclone.tui.commands import HotcloneCommands
+from hotclone.tui.messages import LiveChanged
 from hotclone.tui.paths import stylesheets
 from hotclone.tui.screens.errors import ErrorLogScreen
 from hotclone.tui.screens.help import HelpScreen, help_rows
@@ -25,7 +35,7 @@ from hotclone.tui.screens.main import MainScreen
 from hotclone.tui.verification import VerifyRun
 
 if TYPE_CHECKING:
-    from hotclone.core.contract import SessionContract
+    from hotclone.core.contract import LiveView, SessionContract
 
 Permissions = dict[Action, tuple[bool, str]]
 
@@ -47,6 +57,8 @@ class HotcloneApp(App[int]):
     connection: reactive[ConnectionInfo | None] = reactive(None)
     focused_env: reactive[Environment | None] = reactive(None)
     unreachable: reactive[str] = reactive("")  # why the API server cannot be reached; "" when fine
+    # The watches' state (core/live.py): "live" renders from memory; "reconnecting" keeps the last state.
+    live_state: reactive[LiveState | None] = reactive(None)
     # Pending promotion requests this user could decide: the header's "N requests waiting for you".
     waiting: reactive[tuple[PromotionRequest, ...]] = reactive(())
 
@@ -58,10 +70,13 @@ class HotcloneApp(App[int]):
         poll_interval: float = 1.0,
         retry_interval: float = 3.0,
         cursor_blink: bool = True,
+        preview: ConnectionInfo | None = None,
     ) -> None:
         super().__init__()
         self._connect = connect
+        self._preview = preview  # the kubeconfig's context and user: the header before the client connects
         self.session: SessionContract | None = None
+        self.live: LiveView | None = None
         self.refresh_interval = refresh_interval
         self.poll_interval = poll_interval
         self.retry_interval = retry_interval
@@ -72,8 +87,12 @@ class HotcloneApp(App[int]):
         self._retrying = False
 
     def on_mount(self) -> None:
+        if self._preview is not None:
+            self.connection = self._preview
         self.push_screen(MainScreen())
         self.connect()
+        # The watches report changes, not their own state: a glance at memory once a second.
+        self.set_interval(1.0, self._check_live_state)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if not self.cursor_blink and isinstance(event.widget, Input):
@@ -94,7 +113,35 @@ class HotcloneApp(App[int]):
         self.session = session
         self.connection = info
         self.unreachable = ""
+        if self.live is None:  # watches start at once; until they are synced the screens read as before
+            self.live = session.live(self._live_changed)
+            self.live_state = self.live.state
         self.main_screen.load_all()
+
+    @property
+    def live_view(self) -> LiveView | None:
+        """The live view when its reads are worth showing: current, or the last state while reconnecting."""
+        live = self.live
+        return live if live is not None and live.state in ("live", "reconnecting") else None
+
+    def _live_changed(self, change: LiveChange) -> None:
+        """Called on the watches' thread: hand it to the UI thread, never touch a widget here."""
+        self.post_message(LiveChanged(change))
+
+    def on_live_changed(self, message: LiveChanged) -> None:
+        self._check_live_state()
+        for screen in self.screen_stack:
+            follow = getattr(screen, "live_changed", None)
+            if callable(follow):
+                follow(message.change)
+
+    def _check_live_state(self) -> None:
+        if self.live is None:
+            return
+        state, before = self.live.state, self.live_state
+        self.live_state = state
+        if state == "live" and before not in ("live", "reconnecting"):
+            self.main_screen.load_all()  # the first sync: from now on the screens render from memory
 
     def mark_reachable(self) -> None:
         self.unreachable = ""
@@ -262,12 +309,15 @@ class HotcloneApp(App[int]):
         self.push_screen(ErrorLogScreen(self.errors))
 
     def on_unmount(self) -> None:
+        if self.live is not None:
+            self.live.stop()
         if self.session is not None:
             self.session.close()
 
 
-def run_dashboard(connect: Callable[[], SessionContract]) -> int:
-    """Open the dashboard; `connect` blocks (it runs in a worker) and returns the session."""
-    app = HotcloneApp(connect)
+def run_dashboard(connect: Callable[[], SessionContract], preview: ConnectionInfo | None = None) -> int:
+    """Open the dashboard; `connect` blocks (it runs in a worker) and returns the session. `preview`
+    (the kubeconfig's context and user) is the header of the first frame, before it connects."""
+    app = HotcloneApp(connect, preview=preview)
     result = app.run()
     return result if isinstance(result, int) else 0

@@ -17,6 +17,7 @@ from hotclone.core.models import (
     EnvironmentType,
     HistoryEntry,
     ImageChange,
+    LiveChange,
     ProgressStep,
     PromotePlan,
     PromotionRequest,
@@ -39,6 +40,7 @@ class VersionsLoaded(Message):
     """The version column, after the list is already on screen."""
 
     matrices: dict[str, VersionMatrix]
+    partial: bool = False  # only these applications' matrices (a watch event): the others stay
 
 
 @dataclass
@@ -50,6 +52,23 @@ class EnvironmentLoaded(Message):
     verification: VerificationState | None = None  # None: could not be read (`verification_error` says why)
     verification_error: str = ""
     verification_read: bool = True  # False: a quiet refresh that kept the last state
+
+
+@dataclass
+class DetailsLoaded(Message):
+    """What a live focus change shows after the workloads: preflight findings and the verification."""
+
+    environment: Environment
+    preflight: list[str]
+    verification: VerificationState | None
+    verification_error: str = ""
+
+
+@dataclass
+class LiveChanged(Message):
+    """The live view (watches) says what changed; posted from its thread, handled on the UI's."""
+
+    change: LiveChange
 
 
 @dataclass

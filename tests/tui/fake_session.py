@@ -10,6 +10,7 @@ are repeated over the Store in fake_core. The clock is fixed at NOW; calls are r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from hotclone.core.diff import compare, summary_lines
 from hotclone.core.errors import Forbidden, InvalidInput, NotFound, Refused, Unreachable
 from hotclone.core.models import (
     TEMPORARY,
+    Action,
     Application,
     ClonePlan,
     CloneResult,
@@ -45,6 +47,8 @@ from hotclone.core.models import (
     HistoryEntry,
     ImageChange,
     ImageSpec,
+    LiveChange,
+    LiveState,
     PolicyStatus,
     ProgressStep,
     PromotePlan,
@@ -56,12 +60,13 @@ from hotclone.core.models import (
     VersionMatrix,
     Workload,
 )
-from hotclone.core.permissions import Action, safety_refusal
+from hotclone.core.permissions import safety_refusal
 from hotclone.core.schema import ANNOTATION_PREFLIGHT, environment_namespace
 from hotclone.core.settings import Settings
 from tests.tui import fake_core as core
 from tests.tui import fake_gates
 from tests.tui import fake_world as world
+from tests.tui.fake_live import FakeLive
 from tests.tui.fake_store import Store
 from tests.tui.secret_scan import Secrets, secret_values
 
@@ -101,8 +106,13 @@ class FakeSession:
         long_names: bool = False,
         settings: Settings | None = None,
         gates: bool = False,
+        live_state: LiveState = "fallback",
     ) -> None:
         self.app = app
+        # What live() starts as: "fallback" (a user who may not watch cluster-wide: the dashboard polls,
+        # as every test written before the watches expects) or "live" (the dashboard reads memory).
+        self.live_state = live_state
+        self.live_views: list[FakeLive] = []
         chosen = (settings or Settings()).for_context(CONTEXT)  # the config file, combined as Session does
         self.read_only = read_only or chosen.read_only
         self.production_context = chosen.production
@@ -145,6 +155,33 @@ class FakeSession:
         settings = self._settings("production")
         settings["data"]["PUBLIC_URL"] = f"https://{demo.public_host(self.app, 'production')}/"
         self.store.put(environment_namespace(self.app, "production"), settings)
+
+    # -- changes made outside hotclone (kubectl, a controller): the live view hears of them ---------
+    def external_set_image(self, env: str, workload: str, image: str, *, app: str | None = None) -> None:
+        """`kubectl set image deployment/<workload> <workload>=<image>` in `env` (the container named like it)."""
+        namespace = environment_namespace(app or self.app, env)
+        ref = next(r for r in self.store.objects[namespace] if r.split("/", 1)[1] == workload)
+        obj = self.store.get(namespace, ref)
+        for container in (inventory.pod_spec(obj) or {}).get("containers", []):
+            if container["name"] == workload:
+                container["image"] = image
+        self.store.put(namespace, obj)
+        self._changed(LiveChange(namespaces=frozenset({namespace})))
+
+    def external_add_environment(self, env: str, env_type: str = "qa", *, app: str | None = None) -> None:
+        """Someone (another hotclone, Argo CD) creates an environment: a labelled namespace and its objects."""
+        name = app or self.app
+        self._add(demo.namespace_object(name, env, env_type), world.demo_objects(name, env, "2.0.0"), timedelta(0))
+        self._changed(LiveChange(environments=True, namespaces=frozenset({environment_namespace(name, env)})))
+
+    def external_rollout_step(self, env: Environment, ref: str) -> None:
+        """The controller makes one step of `ref`'s rollout (as each rollout_status poll does, unasked)."""
+        self.store.advance(env.namespace, ref)
+        self._changed(LiveChange(namespaces=frozenset({env.namespace})))
+
+    def _changed(self, change: LiveChange) -> None:
+        for view in self.live_views:
+            view.changed(change)
 
     def _settings(self, env: str) -> Obj:
         return self.store.get(environment_namespace(self.app, env), "ConfigMap/app-settings")
@@ -323,6 +360,19 @@ class FakeSession:
             right_name=right.ref,
             include_env_scoped=include_env_scoped,
         )
+
+    def live(self, on_change: Callable[[LiveChange], None]) -> FakeLive:
+        """As Session.live: returns at once; its reads are recorded nowhere (the real one reads memory)."""
+        self._record("live")
+        view = FakeLive(self.store, self._namespace_workloads, on_change, self.live_state)
+        self.live_views.append(view)
+        if self.live_state == "live":
+            view.changed(LiveChange(everything=True))  # the first sync, as the caches' RELISTED
+        return view
+
+    def _namespace_workloads(self, namespace: str) -> list[Workload]:
+        objects = self.store.workload_objects(namespace)
+        return [inventory.to_workload(o) for o in objects if not o["metadata"].get("ownerReferences")]
 
     def expired(self) -> list[Environment]:
         self._record("expired")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import suppress
 from datetime import datetime
 from functools import partial
@@ -14,14 +15,25 @@ from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
+from textual.worker import get_current_worker
 
 from hotclone.core.display import safe
 from hotclone.core.errors import HotcloneError, Unreachable
-from hotclone.core.models import Action, Application, Environment, ImageSpec, VerificationState, VersionMatrix, Workload
+from hotclone.core.models import (
+    Action,
+    Application,
+    Environment,
+    ImageSpec,
+    LiveChange,
+    VerificationState,
+    VersionMatrix,
+    Workload,
+)
 from hotclone.tui import fmt
 from hotclone.tui.columns import Column, fit, fitted_rows, shorten
 from hotclone.tui.messages import (
     ApplicationsLoaded,
+    DetailsLoaded,
     EnvironmentChanged,
     EnvironmentLoaded,
     PermissionsChecked,
@@ -69,6 +81,7 @@ ENV_COLUMNS = (
     Column("from", shrink=1, minimum=6),
     Column("versions", shrink=3, minimum=8),
 )
+DETAILS_DELAY = 0.15  # seconds a live focus rests before its verification is read: holding j reads once
 VERIFICATION_EVERY = 6  # quiet refreshes (10s each) between two readings of an unchanged environment's verification
 INCOMPLETE = "! "  # before the name of an interrupted clone (history marks unfinished revisions alike)
 
@@ -116,6 +129,9 @@ class MainScreen(ReportingScreen):
         self._shortened: set[str] = set()  # row keys with a shortened cell
         self._env_widths: list[int] = []
         self._measured: dict[str, Size] = {}  # table id -> the size its columns were measured for
+        # Preflight findings per environment ref: an annotation a clone writes once, read once per
+        # environment while live (the live view keeps namespaces slim, not their findings' meaning).
+        self._preflight: dict[str, list[str]] = {}
 
     @property
     def hc(self) -> HotcloneApp:
@@ -134,7 +150,7 @@ class MainScreen(ReportingScreen):
                 yield VimTable(id="envs")
             with Vertical(id="right"):
                 # markup=False: these show annotations and the server's words, not markup
-                yield Static("Connecting…", id="env-title", markup=False)
+                yield Static("loading environments…", id="env-title", markup=False)
                 yield VimTable(id="workloads")
                 yield Static("", id="workload-detail", markup=False)  # the full row when a cell is shortened
                 yield Static("", id="verification", markup=False)  # the verification gate's state, in words
@@ -184,13 +200,22 @@ class MainScreen(ReportingScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="apps")
     def load_all(self) -> None:
-        session = self.hc.session
+        session, live = self.hc.session, self.hc.live_view
         if session is None:
             return
-        apps = session.applications()  # one LIST: paint the list now, versions follow
+        # Live: memory, no request (a thread still: the matrices of 1,000 environments take a while).
+        apps = live.applications() if live else session.applications()  # one LIST: the list now, versions follow
         deliver(self, ApplicationsLoaded(apps, session.now()))
         self.load_waiting()
-        deliver(self, VersionsLoaded(session.version_matrices(apps)))
+        deliver(self, VersionsLoaded((live or session).version_matrices(apps)))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="versions")
+    def load_versions(self, namespaces: frozenset[str]) -> None:
+        """The version cells of the applications holding these namespaces, from the live view."""
+        live = self.hc.live_view
+        apps = [a for a in self.applications if any(e.namespace in namespaces for e in a.environments)]
+        if live is not None and apps:
+            deliver(self, VersionsLoaded(live.version_matrices(apps), partial=True))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="waiting")
     def load_waiting(self) -> None:
@@ -199,6 +224,40 @@ class MainScreen(ReportingScreen):
         session = self.hc.session
         if session is not None:
             deliver(self, WaitingLoaded(session.waiting_for_me()))
+
+    def show_environment(self, env: Environment) -> None:
+        """The focused environment's workloads: from memory at once when live, else read in a worker."""
+        live = self.hc.live_view
+        if live is None or self.hc.session is None:
+            self.load_environment(env)
+            return
+        preflight = self._preflight.get(env.ref, [])
+        self._environment_loaded(
+            EnvironmentLoaded(
+                env, live.workloads(env.namespace), preflight, self.hc.session.now(), verification_read=False
+            )
+        )
+        self.load_details(env)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="details")
+    def load_details(self, env: Environment) -> None:
+        """After a live focus change: the verification (it reads the environment) and, once per
+        environment, its preflight findings. Exclusive and delayed, so moving on cancels it unread."""
+        session = self.hc.session
+        time.sleep(DETAILS_DELAY)
+        if session is None or get_current_worker().is_cancelled:
+            return
+        preflight = self._preflight.get(env.ref)
+        if preflight is None:
+            preflight = session.preflight(env) if env.cloned_from else []
+        verification, error = None, ""
+        try:
+            verification = session.verification(env)
+        except Unreachable:
+            raise
+        except HotcloneError as failure:
+            error = str(failure)
+        deliver(self, DetailsLoaded(env, preflight, verification, error))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="env")
     def load_environment(self, env: Environment, *, quiet: bool = False) -> None:
@@ -224,7 +283,35 @@ class MainScreen(ReportingScreen):
     def verification_changed(self, env: Environment) -> None:
         """A verification of `env` ended: its state line (and the promote gate) follow."""
         if self.env is not None and self.env.ref == env.ref:
-            self.load_environment(env)
+            if self.hc.live_view is not None:
+                self.load_details(env)
+            else:
+                self.load_environment(env)
+
+    def live_changed(self, change: LiveChange) -> None:
+        """The watches saw a change: repaint what it touched, from memory (no request)."""
+        if self.hc.live_view is None:
+            return  # not synced yet, or fallback: the polling path shows the cluster
+        if change.everything or change.environments:
+            self.load_all()  # the list and every version cell
+        elif change.namespaces:
+            self.load_versions(change.namespaces)
+        env = self.env
+        if env is not None and (change.everything or env.namespace in change.namespaces):
+            self._live_workloads(env)
+
+    def _live_workloads(self, env: Environment) -> None:
+        """Repaint the focused environment's workloads; its verification is read again only when
+        what it verifies changed (images, workloads), not for every readiness step of a rollout."""
+        live, session = self.hc.live_view, self.hc.session
+        if live is None or session is None:
+            return
+        before = [(w.ref, w.containers) for w in self.workloads]
+        workloads = live.workloads(env.namespace)
+        preflight = self._preflight.get(env.ref, [])
+        self._environment_loaded(EnvironmentLoaded(env, workloads, preflight, session.now(), verification_read=False))
+        if [(w.ref, w.containers) for w in workloads] != before:
+            self.load_details(env)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="perms")
     def check_permissions(self, env: Environment) -> None:
@@ -235,7 +322,9 @@ class MainScreen(ReportingScreen):
         deliver(self, PermissionsChecked(env, answers))
 
     def quiet_refresh(self) -> None:
-        """Periodic: only the focused environment, without a loading indicator."""
+        """Periodic: only the focused environment, without a loading indicator; never while live."""
+        if self.hc.live_view is not None:
+            return  # the watches bring every change
         if self.env is not None and self.hc.session is not None and not self.hc.unreachable:
             self._quiet_refreshes += 1
             self.load_environment(self.env, quiet=True)
@@ -248,7 +337,7 @@ class MainScreen(ReportingScreen):
         self._fill_envs()
 
     def on_versions_loaded(self, message: VersionsLoaded) -> None:
-        self.matrices = message.matrices
+        self.matrices = {**self.matrices, **message.matrices} if message.partial else message.matrices
         rows = self._env_rows()
         table = self.query_one("#envs", DataTable)
         if fit(ENV_COLUMNS, [cells for _key, cells in rows], self._room(table, len(rows))) != self._env_widths:
@@ -329,7 +418,7 @@ class MainScreen(ReportingScreen):
             self.query_one("#env-title", Static).update(self._title(env))
             self.query_one("#workloads", DataTable).loading = True
             self._show_verification(None, "")  # another environment's state must not show as this one's
-            self.load_environment(env)
+            self.show_environment(env)
         if env is not None and env.ref not in self.hc.permissions and self._checking != env.ref:
             self._checking = env.ref  # one access review per environment, even when the cursor settles twice
             self.check_permissions(env)
@@ -360,20 +449,33 @@ class MainScreen(ReportingScreen):
 
     def on_environment_loaded(self, message: EnvironmentLoaded) -> None:
         self.hc.mark_reachable()
+        self._environment_loaded(message)
+
+    def _environment_loaded(self, message: EnvironmentLoaded) -> None:
         if self.env is None or message.environment.ref != self.env.ref:
             return  # the user moved on
         self.workloads = message.workloads
         self.query_one("#workloads", DataTable).loading = False
         self._fill_workloads()
-        # Rewritten references are information; the rest still point at the source.
-        warnings = "\n".join(
-            ("↻ " if line.endswith("(rewritten)") else "⚠ ") + safe(line) for line in message.preflight
-        )
-        self.query_one("#preflight", Static).update(warnings)
-        self.query_one("#preflight").display = bool(warnings)
+        self._show_preflight(message.preflight)
         if message.verification_read:
             self._show_verification(message.verification, message.verification_error)
         self.refresh_bindings()
+
+    def on_details_loaded(self, message: DetailsLoaded) -> None:
+        self.hc.mark_reachable()
+        self._preflight[message.environment.ref] = message.preflight
+        if self.env is None or message.environment.ref != self.env.ref:
+            return
+        self._show_preflight(message.preflight)
+        self._show_verification(message.verification, message.verification_error)
+        self.refresh_bindings()
+
+    def _show_preflight(self, findings: list[str]) -> None:
+        # Rewritten references are information; the rest still point at the source.
+        warnings = "\n".join(("↻ " if line.endswith("(rewritten)") else "⚠ ") + safe(line) for line in findings)
+        self.query_one("#preflight", Static).update(warnings)
+        self.query_one("#preflight").display = bool(warnings)
 
     def _show_verification(self, state: VerificationState | None, error: str) -> None:
         self.verification, self.verification_error = state, error
@@ -439,7 +541,7 @@ class MainScreen(ReportingScreen):
         self.workloads = []
         self.load_all()
         if self.env is not None:
-            self.load_environment(self.env)
+            self.show_environment(self.env)
             self._checking = self.env.ref
             self.check_permissions(self.env)  # answers may change with the environment (e.g. now cloned)
 

@@ -1,4 +1,8 @@
-"""After promote/rollback: poll each restarting workload until it is ready or has failed."""
+"""After promote/rollback: follow each restarting workload until it is ready or has failed.
+
+With the live view the statuses come from the watches on each change in the target's
+namespace (the first one is read, so it is never older than the apply); without it, a poll.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
-from hotclone.core.models import Action, PromotePlan, RolloutStatus
+from hotclone.core.models import Action, LiveChange, PromotePlan, RolloutStatus
 from hotclone.tui.messages import EnvironmentChanged, PermissionsChecked, RolloutPolled
 from hotclone.tui.screens.base import ReportingScreen
 from hotclone.tui.widgets.banner import ConnectionBanner
@@ -68,8 +72,15 @@ class RolloutScreen(ReportingScreen):
         self.elapsed += self.hc.poll_interval
         if self.elapsed >= self.timeout:
             self._finish("failure", f"Timed out after {int(self.timeout)}s. Press r to roll back.")
-        elif self.state == "running":
-            self.poll()
+        elif self.state == "running" and self.hc.live_view is None:
+            self.poll()  # no watch to follow (fallback, or not synced yet)
+
+    def live_changed(self, change: LiveChange) -> None:
+        live = self.hc.live_view
+        if live is None or self.state != "running":
+            return
+        if change.everything or self.plan.target.namespace in change.namespaces:
+            self.on_rollout_polled(RolloutPolled(live.rollout_status(self.plan.target, list(self.plan.restarts))))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rollout")
     def poll(self) -> None:

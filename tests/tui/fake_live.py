@@ -1,0 +1,69 @@
+"""The fake's live view: core/live.py's reads over the fake's Store, and changes by others.
+
+Reads are what `FakeSession` answers (same rows, same core functions) but recorded nowhere:
+the real view reads memory, so a test counting the session's calls sees none. A change made
+"outside hotclone" (`external_*` on FakeSession) updates the Store and reaches `on_change`
+from another thread, as the watches' own thread would call it, so tests exercise the hop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hotclone.core import matrix, rollout
+from hotclone.core.models import Application, Environment, LiveChange, LiveState, RolloutStatus, VersionMatrix, Workload
+from tests.tui import fake_core as core
+from tests.tui.fake_store import Store
+
+WATCH_DELAY = 0.02  # seconds between the Store's change and on_change: a watch event's trip
+
+
+@dataclass
+class FakeLive:
+    store: Store
+    workloads_of: Callable[[str], list[Workload]]  # namespace -> rows, as the fake's workloads() builds them
+    on_change: Callable[[LiveChange], None]
+    state: LiveState = "live"
+    error: str = ""
+    stopped: bool = False
+    timers: list[threading.Timer] = field(default_factory=list)
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.state = "stopped"
+        for timer in self.timers:
+            timer.cancel()
+
+    def applications(self) -> list[Application]:
+        apps = sorted({e.app for e in core.all_environments(self.store)})
+        return [Application(app, tuple(core.environments(self.store, app))) for app in apps]
+
+    def workloads(self, namespace: str) -> list[Workload]:
+        return self.workloads_of(namespace)
+
+    def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]:
+        return {
+            a.name: matrix.build(list(a.environments), [self.workloads(e.namespace) for e in a.environments])
+            for a in apps
+        }
+
+    def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
+        """As Live.rollout_status: the objects as last seen, no controller step (a watch only reads)."""
+        stored = self.store.objects.get(environment.namespace, {})
+        return [
+            rollout.status_of(ref, self.store.get(environment.namespace, ref))
+            if ref in stored
+            else RolloutStatus(ref, 0, 0, 0, False, "not found", True)
+            for ref in workloads
+        ]
+
+    def changed(self, change: LiveChange) -> None:
+        """Tell the dashboard from another thread, a moment later, as a watch event would."""
+        if self.stopped or self.state in ("fallback", "stopped"):
+            return  # a view that does not watch sees nothing
+        timer = threading.Timer(WATCH_DELAY, self.on_change, (change,))
+        timer.daemon = True
+        self.timers.append(timer)
+        timer.start()
