@@ -20,6 +20,7 @@ from hotclone.cli.registry import COMMANDS
 from hotclone.cli.signals import say, stop_once
 from hotclone.core import display, kubeconfig, settings
 from hotclone.core.errors import Forbidden, HotcloneError, Interrupted
+from hotclone.core.models import ConnectionInfo
 
 if TYPE_CHECKING:
     from hotclone.core.session import Session
@@ -27,10 +28,10 @@ if TYPE_CHECKING:
 Connect = Callable[[], "Session"]
 
 
-def open_dashboard(connect: Connect) -> int:
+def open_dashboard(connect: Connect, preview: ConnectionInfo | None = None) -> int:
     from hotclone.tui.app import run_dashboard
 
-    return run_dashboard(connect)
+    return run_dashboard(connect, preview)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             # A kubeconfig problem will not fix itself: say so now instead of retrying in the
             # dashboard (the file alone, read without the client; the client checks the rest).
-            kubeconfig.view(kubeconfig_path, context)
+            # The same reading is the first frame's header (context, server, the kubeconfig's user).
+            seen = kubeconfig.view(kubeconfig_path, context)
+            chosen = config.for_context(seen.context)
+            preview = ConnectionInfo(
+                seen.context, seen.server, seen.user, read_only or chosen.read_only, chosen.production
+            )
 
             def connect() -> Session:
                 from hotclone.core.session import Session
@@ -57,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                     kubeconfig_path, context, read_only=read_only, request_timeout=request_timeout, settings=config
                 )
 
-            return open_dashboard(connect)
+            return open_dashboard(connect, preview)
         command = COMMANDS[args.command]
         changes = command.changes_with(args)
         if read_only and changes:
