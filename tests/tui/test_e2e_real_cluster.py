@@ -186,3 +186,23 @@ async def test_verify_a_clone_against_real_cluster(seeded: Seeded) -> None:
         assert app.screen.run.rows["smoke"].outcome == "passed"  # type: ignore[attr-defined]
         await pilot.press("escape")
         await _wait_for(pilot, lambda: "verified: 1/1 checks passed, current" in screen_text(app))
+
+
+async def test_a_patch_by_someone_else_shows_without_a_key_press(seeded: Seeded) -> None:
+    """The watches on the real API server: an admin's PATCH of qa's web image reaches the screen by itself."""
+    import time
+
+    app_name = seeded.app
+    app = HotcloneApp(lambda: seeded.session, refresh_interval=3600, poll_interval=0.5, cursor_blink=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await focus_env(pilot, f"{app_name}/qa")
+        await _wait_for(pilot, lambda: app.live_state == "live")
+        table = app.main_screen.query_one("#workloads", DataTable)
+        image = f"{app_name}/web:9.9.9-e2e"
+        patch = {"spec": {"template": {"spec": {"containers": [{"name": "web", "image": image}]}}}}
+        seeded.cluster.patch(kinds.DEPLOYMENT, seeded.namespace("qa"), "web", patch)
+        written = time.monotonic()
+        while image not in [str(c) for key in table.rows for c in table.get_row(key)]:
+            assert time.monotonic() - written < 5.0, f"not on screen: errors {app.errors}"
+            await pilot.pause(0.02)
+        assert time.monotonic() - written < 5.0
