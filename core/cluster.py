@@ -395,6 +395,7 @@ class WatchStream:
     def __init__(self, response: urllib3.BaseHTTPResponse, server: str) -> None:
         self._response = response
         self._server = server
+        self._closing = False
 
     def __iter__(self) -> Iterator[Obj]:
         pending = b""
@@ -405,12 +406,13 @@ class WatchStream:
                 for line in lines:
                     if line.strip():
                         yield json.loads(line)
-        except (urllib3.exceptions.HTTPError, OSError, ValueError) as error:
-            if self._response.closed:
+        except Exception as error:  # urllib3 may raise anything (even AttributeError) on a socket closed under it
+            if self._closing or self._response.closed:
                 return  # closed by close(): a clean stop
-            raise Unreachable(f"the watch on {self._server} broke off ({error})") from None
+            raise Unreachable(f"the watch on {self._server} broke off ({type(error).__name__}: {error})") from None
 
     def close(self) -> None:
+        self._closing = True
         with contextlib.suppress(Exception):  # closing a dead socket may raise anything
             self._response.shutdown()  # unblocks a read waiting in another thread
             self._response.close()
