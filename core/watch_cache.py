@@ -144,10 +144,11 @@ class WatchCache:
                 self.state, self.error = "forbidden", str(error)
                 self._synced.set()
                 return
-            except HotcloneError as error:
+            except Exception as error:  # any failure: a cache that stopped quietly would show a stale state as live
                 if self._stop.is_set():
                     break
-                self.state, self.error = "reconnecting", str(error)
+                detail = str(error) if isinstance(error, HotcloneError) else f"{type(error).__name__}: {error}"
+                self.state, self.error = "reconnecting", detail
                 self._stop.wait(delay)
                 delay = min(delay * 2, self._backoff[1])
         self.state = "stopped"
