@@ -142,6 +142,14 @@ class HotcloneApp(App[int]):
         self.live_state = state
         if state == "live" and before not in ("live", "reconnecting"):
             self.main_screen.load_all()  # the first sync: from now on the screens render from memory
+        elif state == "fallback" and before != "fallback":
+            self.main_screen.load_all()  # no watches for this user: the versions are read, as before
+
+    @property
+    def live_starting(self) -> bool:
+        """The watches are making their first LIST: the versions will come from them (reading them
+        through the session too would decode every workload twice while the user waits)."""
+        return self.live is not None and self.live.state == "starting"
 
     def mark_reachable(self) -> None:
         self.unreachable = ""

@@ -207,6 +207,8 @@ class MainScreen(ReportingScreen):
         apps = live.applications() if live else session.applications()  # one LIST: the list now, versions follow
         deliver(self, ApplicationsLoaded(apps, session.now()))
         self.load_waiting()
+        if live is None and self.hc.live_starting:
+            return  # the versions follow the watches' first sync (the app reloads then)
         deliver(self, VersionsLoaded((live or session).version_matrices(apps)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="versions")
