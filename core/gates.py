@@ -34,23 +34,24 @@ from hotclone.core.schema import MAX_REASON, REQUEST_REQUESTER_KEY, SYSTEM_NAMES
 def definition(cluster: Cluster, environment: Environment) -> TypeDefinition | None:
     """The environment's type as it applies to its app now; None when no such type is defined
     (a long-lived environment labelled by hand with a type nobody described: it has no gates), or
-    when the user may not read the types (the plan says so: unreadable_types)."""
-    try:
-        return envtypes.load(cluster, environment.type, environment.app)
-    except (NotFound, Forbidden):
-        return None
+    when the user may not read the types (the plan says so: `target_type`)."""
+    return target_type(cluster, environment)[0]
 
 
-def unreadable_types(cluster: Cluster, environment: Environment) -> str | None:
-    """The plan's line when the user may not read the environment types: their gates are not known."""
+def target_type(cluster: Cluster, environment: Environment) -> tuple[TypeDefinition | None, str | None]:
+    """The environment's type (as `definition`), read with one LIST, and the plan's line when the
+    user may not read the environment types: their gates are then not known."""
     try:
-        envtypes.configmaps(cluster)
+        maps = envtypes.configmaps(cluster)
     except Forbidden:
-        return (
+        return None, (
             f"the gates of type {environment.type!r} (verification, approvals): the environment types in "
             f"{SYSTEM_NAMESPACE} could not be read (not allowed to list ConfigMaps there); not checked"
         )
-    return None
+    try:
+        return envtypes.named(maps, environment.type, environment.app), None
+    except NotFound:
+        return None, None
 
 
 def _verification(cluster: Cluster, origin: Environment, source_state: str) -> VerificationState:
@@ -68,9 +69,11 @@ def for_promote(
     ours: dict[str, Obj],
     theirs: dict[str, Obj],
     plan: PromotePlan,
+    kind: TypeDefinition | None,
 ) -> Gates:
     """The gates of promoting `origin` (its material objects `ours`) onto `destination` (`theirs`)
-    with `plan`: the target type's requirements, the source's verification, the plan's fingerprint."""
+    with `plan`: the target type's requirements (`kind`, from `target_type`), the source's
+    verification, the plan's fingerprint."""
     source_state = fingerprint.environment(ours.values(), origin.namespace)
     plan_fingerprint = fingerprint.plan(
         plan.action,
@@ -81,7 +84,6 @@ def for_promote(
         plan.deletions,
         theirs,
     )
-    kind = definition(cluster, destination)
     if kind is None:
         return Gates(fingerprint=plan_fingerprint)
     state = _verification(cluster, origin, source_state) if kind.require_verification else None

@@ -69,10 +69,10 @@ def plan(
     result = dataclasses.replace(result, skipped=(*result.skipped, *skipped))
     result = with_rbac(result, rbac, include_rbac=include_rbac)
     # The target type's gates, bound to exactly this plan (core/gates.py); never dropped silently.
-    unknown = gates.unreadable_types(cluster, destination)
+    kind, unknown = gates.target_type(cluster, destination)
     return dataclasses.replace(
         result,
-        gates=gates.for_promote(cluster, origin, destination, ours_read.objects, theirs_read.objects, result),
+        gates=gates.for_promote(cluster, origin, destination, ours_read.objects, theirs_read.objects, result, kind),
         skipped=(*result.skipped, unknown) if unknown else result.skipped,
     )
 
