@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from hotclone.core import api_discovery, blast_radius, history, inventory, journal, kinds, normalize, waves
+from hotclone.core import api_discovery, blast_radius, history, inventory, journal, kinds, normalize
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.diff import compare, summary_lines
 from hotclone.core.errors import Conflict, HotcloneError, InvalidInput, NotFound, Refused
@@ -266,39 +266,24 @@ def apply(
     def write(writes: journal.Writes) -> None:
         if before_write is not None:
             before_write()
-        completed = 0
-
-        def one_done(ref: str) -> None:
-            nonlocal completed
-            completed += 1
-            report(ProgressStep("apply", completed, total, ref))
-
-        def put(body: Obj) -> None:
+        # One at a time: a signal (Ctrl-C, SIGHUP) raised into a thread pool's wait could leave its
+        # locks held and hang the restore (seen once in CI with core/waves.py); clone uses waves.
+        for done, body in enumerate(plan.writes):
             ref = inventory.ref(body)
+            kind = kinds_of[ref]
+            report(ProgressStep("apply", done, total, ref))
             with writes.writing(ref):
                 if ref in plan.preconditions:
-                    kind = kinds_of[ref]
                     _patch_unchanged(cluster, kind, target.namespace, body, current[ref], plan.preconditions[ref])
                 else:
-                    cluster.create(kinds_of[ref], target.namespace, body)
-
-        def delete(ref: str) -> None:
+                    cluster.create(kind, target.namespace, body)
+        for done, ref in enumerate(plan.deletions, start=len(plan.writes)):
+            name = ref.split("/", 1)[1]
+            report(ProgressStep("apply", done, total, f"delete {ref}"))
             version = current[ref]["metadata"]["resourceVersion"]
             with writes.writing(ref):
-                cluster.delete(kinds_of[ref], target.namespace, ref.split("/", 1)[1], resource_version=version)
-
-        report(ProgressStep("apply", 0, total))
-        # Concurrently, a kind at a time in creation order (core/waves.py); deletions after, in reverse.
-        ordered = sorted(plan.writes, key=lambda w: kinds.creation_rank(inventory.kind_of_ref(inventory.ref(w))))
-        waves.write_in_waves(
-            waves.grouped(ordered, lambda w: inventory.kind_of_ref(inventory.ref(w))),
-            put,
-            done=lambda w: one_done(inventory.ref(w)),
-        )
-        deleting = sorted(plan.deletions, key=lambda r: kinds.creation_rank(inventory.kind_of_ref(r)), reverse=True)
-        waves.write_in_waves(
-            waves.grouped(deleting, inventory.kind_of_ref), delete, done=lambda ref: one_done(f"delete {ref}")
-        )
+                cluster.delete(kinds_of[ref], target.namespace, name, resource_version=version)
+        report(ProgressStep("apply", total, total))
 
     report(ProgressStep("history", 0, 1, "recording the revision before writing"))
     journal.run(
