@@ -13,7 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hotclone.core import matrix, rollout
-from hotclone.core.models import Application, Environment, LiveChange, LiveState, RolloutStatus, VersionMatrix, Workload
+from hotclone.core.models import (
+    Application,
+    ClusterStatus,
+    Environment,
+    LiveChange,
+    LiveState,
+    RolloutStatus,
+    VersionMatrix,
+    Workload,
+)
 from tests.tui import fake_core as core
 from tests.tui.fake_store import Store
 
@@ -23,11 +32,12 @@ WATCH_DELAY = 0.02  # seconds between the Store's change and on_change: a watch 
 @dataclass
 class FakeLive:
     store: Store
-    workloads_of: Callable[[str], list[Workload]]  # namespace -> rows, as the fake's workloads() builds them
+    workloads_of: Callable[[Environment], list[Workload]]  # rows, as the fake's workloads() builds them
     on_change: Callable[[LiveChange], None]
     state: LiveState = "live"
     error: str = ""
     stopped: bool = False
+    clusters_of: Callable[[], list[ClusterStatus]] = list  # the session's contexts as they are now
     timers: list[threading.Timer] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -40,14 +50,15 @@ class FakeLive:
         apps = sorted({e.app for e in core.all_environments(self.store)})
         return [Application(app, tuple(core.environments(self.store, app))) for app in apps]
 
-    def workloads(self, namespace: str) -> list[Workload]:
-        return self.workloads_of(namespace)
+    @property
+    def clusters(self) -> list[ClusterStatus]:
+        return self.clusters_of()
+
+    def workloads(self, environment: Environment) -> list[Workload]:
+        return self.workloads_of(environment)
 
     def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]:
-        return {
-            a.name: matrix.build(list(a.environments), [self.workloads(e.namespace) for e in a.environments])
-            for a in apps
-        }
+        return {a.name: matrix.build(list(a.environments), [self.workloads(e) for e in a.environments]) for a in apps}
 
     def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
         """As Live.rollout_status: the objects as last seen, no controller step (a watch only reads)."""

@@ -39,6 +39,7 @@ from hotclone.core.models import (
     Application,
     ClonePlan,
     CloneResult,
+    ClusterStatus,
     ConfigChange,
     ConnectionInfo,
     EnvDiff,
@@ -266,6 +267,11 @@ class FakeSession:
         self._record("connection_info")
         return ConnectionInfo(CONTEXT, SERVER, USER, self.read_only, self.production_context)
 
+    def clusters(self) -> list[ClusterStatus]:
+        """Every context, this one first: one, reachable, in the single-cluster world."""
+        self._record("clusters")
+        return [ClusterStatus(CONTEXT, SERVER, USER, "ok")]
+
     def now(self) -> datetime:
         return NOW
 
@@ -364,15 +370,11 @@ class FakeSession:
     def live(self, on_change: Callable[[LiveChange], None]) -> FakeLive:
         """As Session.live: returns at once; its reads are recorded nowhere (the real one reads memory)."""
         self._record("live")
-        view = FakeLive(self.store, self._namespace_workloads, on_change, self.live_state)
+        view = FakeLive(self.store, self._workloads, on_change, self.live_state)
         self.live_views.append(view)
         if self.live_state == "live":
             view.changed(LiveChange(everything=True))  # the first sync, as the caches' RELISTED
         return view
-
-    def _namespace_workloads(self, namespace: str) -> list[Workload]:
-        objects = self.store.workload_objects(namespace)
-        return [inventory.to_workload(o) for o in objects if not o["metadata"].get("ownerReferences")]
 
     def expired(self) -> list[Environment]:
         self._record("expired")

@@ -235,9 +235,7 @@ class MainScreen(ReportingScreen):
             return
         preflight = self._preflight.get(env.ref, [])
         self._environment_loaded(
-            EnvironmentLoaded(
-                env, live.workloads(env.namespace), preflight, self.hc.session.now(), verification_read=False
-            )
+            EnvironmentLoaded(env, live.workloads(env), preflight, self.hc.session.now(), verification_read=False)
         )
         self.load_details(env)
 
@@ -309,7 +307,7 @@ class MainScreen(ReportingScreen):
         if live is None or session is None:
             return
         before = [(w.ref, w.containers) for w in self.workloads]
-        workloads = live.workloads(env.namespace)
+        workloads = live.workloads(env)
         preflight = self._preflight.get(env.ref, [])
         self._environment_loaded(EnvironmentLoaded(env, workloads, preflight, session.now(), verification_read=False))
         if [(w.ref, w.containers) for w in workloads] != before:
