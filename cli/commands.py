@@ -22,7 +22,7 @@ from hotclone.core.diff import summary_lines
 from hotclone.core.difflines import SIDE_BY_SIDE_MIN_WIDTH, side_by_side, unified
 from hotclone.core.errors import HotcloneError, InvalidInput, NotFound, Refused
 from hotclone.core.images import parse_spec
-from hotclone.core.models import CheckResult, PromotePlan, Verification
+from hotclone.core.models import CheckResult, Environment, PromotePlan, Verification
 from hotclone.core.validation import validate_environment_name
 
 
@@ -41,39 +41,69 @@ def cmd_whoami(session: SessionContract, args: argparse.Namespace) -> int:
     info = session.connection_info()
     context, server, user = (display.safe(text) for text in (info.context, info.server, info.user))
     emit(output.dumps(info) if args.json else f"context {context}\nserver  {server}\nuser    {user}")
+    if info.clusters and not args.json:
+        others = [c for c in info.clusters if c.context != info.context]
+        emit(output.table(["also", "server"], [[c.context, c.server] for c in others]))
     return 0
+
+
+def _several(session: SessionContract) -> bool:
+    """More than one cluster in this session: listings name each environment's context."""
+    return len(session.clusters()) > 1
+
+
+def _warn_unreachable(session: SessionContract) -> None:
+    """A cluster that could not be read is said on stderr; the others are listed all the same."""
+    for status in session.clusters():
+        if status.state in ("unreachable", "forbidden"):
+            print(f"hotclone: warning: {display.safe(status.error)} (its environments are not listed)", file=sys.stderr)
+
+
+def _cloned_from(e: Environment) -> str:
+    if not e.cloned_from:
+        return "-"
+    return f"{e.cloned_from}@{e.cloned_from_context}" if e.cloned_from_context else e.cloned_from
 
 
 def cmd_apps(session: SessionContract, args: argparse.Namespace) -> int:
     apps = session.applications()
+    several = _several(session)
     if args.json:
         emit(output.dumps(apps))
     else:
-        rows = [[a.name, str(len(a.environments)), ", ".join(e.name for e in a.environments)] for a in apps]
+        rows = [
+            [a.name, str(len(a.environments)), ", ".join(e.address if several else e.name for e in a.environments)]
+            for a in apps
+        ]
         emit(output.table(["app", "envs", "environments"], rows))
+    _warn_unreachable(session)
     return 0
 
 
 def cmd_envs(session: SessionContract, args: argparse.Namespace) -> int:
     envs = session.environments(args.app)
+    _warn_unreachable(session)
     if not envs:
         raise NotFound(f"unknown application {args.app!r}")
     if args.json:
         emit(output.dumps(envs))
         return 0
     now = session.now()
+    several = _several(session)
     rows = [
         [
             e.name,
+            *([e.cluster] if several else []),
             e.type + (" (incomplete)" if e.incomplete else ""),
             e.namespace,
             output.age(e.created, now),
             output.ttl(e, now),
-            e.cloned_from or "-",
+            _cloned_from(e),
         ]
         for e in envs
     ]
-    emit(output.table(["env", "type", "namespace", "age", "ttl", "cloned-from"], rows))
+    header = ["env", *(["context"] if several else []), "type", "namespace", "age", "ttl", "cloned-from"]
+    emit(output.table(header, rows))
     return 0
 
 
@@ -112,7 +142,11 @@ def cmd_clone(session: SessionContract, args: argparse.Namespace) -> int:
             emit("dry run: nothing created")
         return 0
     lifetime = args.ttl or "the type's default"
-    confirm(args, f"Clone {args.app}/{args.source} into {args.app}-{args.new} (type {args.env_type}, ttl {lifetime})?")
+    where = _placed(session, args.app, args.env_type)
+    confirm(
+        args,
+        f"Clone {args.app}/{args.source} into {args.app}-{args.new}{where} (type {args.env_type}, ttl {lifetime})?",
+    )
     with live_progress(args, "clone") as progress:
         result = session.clone(
             source,
@@ -134,6 +168,16 @@ def cmd_clone(session: SessionContract, args: argparse.Namespace) -> int:
         lines += output.clone_counts(result.plan)
     emit("\n".join(lines))
     return 0
+
+
+def _placed(session: SessionContract, app: str, type_name: str) -> str:
+    """ " in context B" when the type puts its environments in another cluster (asked so the
+    question says where; the clone itself reads the type again)."""
+    try:
+        found = next((t for t in session.environment_types(app) if t.name == type_name), None)
+    except HotcloneError:
+        return ""  # the clone says what is wrong with the type, or that it may not be read
+    return f" in context {display.safe(found.cluster)}" if found is not None and found.cluster else ""
 
 
 def cmd_set_image(session: SessionContract, args: argparse.Namespace) -> int:
@@ -181,13 +225,20 @@ def cmd_diff(session: SessionContract, args: argparse.Namespace) -> int:
     return 0 if diff.same else 1
 
 
+def _in(context: str, plan: PromotePlan) -> str:
+    """ "@context" for each side of a promote across clusters; nothing within one."""
+    across = plan.source_cluster and plan.target.cluster and plan.source_cluster != plan.target.cluster
+    return f"@{context}" if across else ""
+
+
 def _describe_plan(plan: PromotePlan) -> str:
     counts = plan.diff.counts()
     lines = [
         (
             f"rollback {plan.target.ref} to the state before {plan.source}"
             if plan.action == "rollback"
-            else f"promote {plan.app}/{plan.source} -> {plan.target.ref}"
+            else f"promote {plan.app}/{plan.source}{_in(plan.source_cluster, plan)} -> {plan.target.ref}"
+            f"{_in(plan.target.cluster, plan)}"
         )
         + (" (PRODUCTION)" if plan.target.is_production else ""),
         f"  objects: {counts['changed']} changed, {counts['added']} added, {len(plan.deletions)} deleted;"

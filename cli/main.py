@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from hotclone.cli.parser import build_parser
+from hotclone.cli.parser import build_parser, contexts_of
 from hotclone.cli.registry import COMMANDS
 from hotclone.cli.signals import say, stop_once
 from hotclone.core import display, kubeconfig, settings
@@ -37,7 +37,8 @@ def open_dashboard(connect: Connect, preview: ConnectionInfo | None = None) -> i
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     kubeconfig_path = getattr(args, "kubeconfig", None)
-    context = getattr(args, "context", None)
+    contexts = contexts_of(args)
+    context = contexts[0] if contexts else None
     read_only = bool(getattr(args, "read_only", False))
     request_timeout = getattr(args, "request_timeout", None)
     try:
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_demo(args, kubeconfig_path, context, read_only, open_dashboard)
         config = settings.load()  # a bad file stops here, before any cluster is touched
+        if not contexts:  # the file may name the clusters to show together
+            contexts = list(config.default_contexts)
+            context = contexts[0] if contexts else None
         if args.command is None:
             # A kubeconfig problem will not fix itself: say so now instead of retrying in the
             # dashboard (the file alone, read without the client; the client checks the rest).
@@ -60,7 +64,12 @@ def main(argv: list[str] | None = None) -> int:
                 from hotclone.core.session import Session
 
                 return Session.connect(
-                    kubeconfig_path, context, read_only=read_only, request_timeout=request_timeout, settings=config
+                    kubeconfig_path,
+                    context,
+                    read_only=read_only,
+                    request_timeout=request_timeout,
+                    settings=config,
+                    contexts=contexts,
                 )
 
             return open_dashboard(connect, preview)
@@ -71,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         from hotclone.core.session import Session
 
         session = Session.connect(
-            kubeconfig_path, context, read_only=read_only, request_timeout=request_timeout, settings=config
+            kubeconfig_path,
+            context,
+            read_only=read_only,
+            request_timeout=request_timeout,
+            settings=config,
+            contexts=contexts,
         )
         if session.read_only and changes:  # not the flag: the config file marks the context read-only
             refusal = f"read-only context {session.context} ({config.path}): {args.command} is disabled"

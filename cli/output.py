@@ -153,6 +153,9 @@ def clone_plan_lines(plan: ClonePlan) -> list[str]:
     """Everything the plan holds, one fact a line (cluster text escaped)."""
     safe = display.safe
     lines = [f"plan: clone {plan.app}/{plan.source} -> {plan.app}/{plan.new} (namespace {plan.namespace})"]
+    if plan.cross_cluster:
+        lines.append(f"  into context {safe(plan.cluster)} (the source is in context {safe(plan.source_cluster)})")
+    lines += [f"  refused: {safe(k.object)} {safe(k.reason)}" for k in plan.missing_kinds]
     lines += [f"  {safe(_copies(plan))}", f"  {safe(_generated(plan))}"]
     lines += [f"  {safe(line)}" for line in _preflight(plan)]
     lines += [f"  adjust {safe(a.describe())}" for a in plan.adjustments]

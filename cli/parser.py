@@ -47,11 +47,21 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _common() -> _Parser:
-    """Options accepted before or after the subcommand."""
+def _common(contexts: str) -> _Parser:
+    """Options accepted before or after the subcommand. `--context` may be given more than once
+    (one dashboard, one listing across clusters); those before and after the subcommand are kept
+    apart (`contexts`: the attribute each side appends to; argparse lets a subcommand's values
+    replace the top level's) and joined by `contexts_of`."""
     common = _Parser(add_help=False)
     s = argparse.SUPPRESS
-    common.add_argument("--context", default=s, help="kube context (default: the kubeconfig's current context)")
+    common.add_argument(
+        "--context",
+        action="append",
+        dest=contexts,
+        default=s,
+        metavar="CTX",
+        help="kube context (default: the kubeconfig's current one); repeat it to show several clusters",
+    )
     common.add_argument("--kubeconfig", default=s, help="kubeconfig path (default: $KUBECONFIG or ~/.kube/config)")
     common.add_argument("--read-only", action="store_true", default=s, help="disable every change")
     common.add_argument(
@@ -64,11 +74,17 @@ def _common() -> _Parser:
     return common
 
 
+def contexts_of(args: argparse.Namespace) -> list[str]:
+    """Every --context given, before and after the subcommand, in order, each once."""
+    given = [*getattr(args, "contexts_before", []), *getattr(args, "contexts_after", [])]
+    return list(dict.fromkeys(given))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = _common()
+    common = _common("contexts_after")
     parser = _Parser(
         prog="hotclone",
-        parents=[common],
+        parents=[_common("contexts_before")],
         description="Clone production into a temporary environment, fix it, diff it, promote it back.",
     )
     parser.add_argument("--version", action=_Version)

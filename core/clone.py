@@ -53,6 +53,8 @@ from hotclone.core.models import (
 )
 from hotclone.core.schema import (
     ANNOTATION_CLONED_FROM,
+    ANNOTATION_CLONED_FROM_CONTEXT,
+    ANNOTATION_CLONED_FROM_SERVER,
     ANNOTATION_CREATED_BY,
     ANNOTATION_EXPIRES_AT,
     ANNOTATION_PREFLIGHT,
@@ -94,8 +96,13 @@ def plan_from(
     definition: TypeDefinition,
     *,
     allow_prod_references: bool = False,
+    source_server: str = "",
 ) -> PlannedClone:
     """The plan of cloning `origin` into `new`, from the source's inventory as read. Pure.
+
+    `source_server`: the source cluster's API server when the clone goes to another cluster; a
+    value naming it still points at the source, and Services of the source's other namespaces
+    (which the other cluster's DNS does not reach) are warned about.
 
     `read` is `inventory.read(cluster, origin.namespace, exclusions(definition))` (or an
     Inventory built the same way in memory); `definition` is the environment type. The
@@ -126,7 +133,10 @@ def plan_from(
         )
     copies = copy.deepcopy(base)
     findings = preflight.rewrite_namespace(copies, origin.namespace, namespace)
-    findings += preflight.remaining_references(copies, preflight.endpoints(read.objects))
+    known = preflight.endpoints(read.objects)
+    if source_server:
+        known += preflight.server_endpoints(source_server)
+    findings += preflight.remaining_references(copies, known)
 
     skipped = list(read.skipped)
     warnings: list[str] = []
@@ -139,6 +149,8 @@ def plan_from(
             skipped.append(Skipped(ref, f"environment-scoped in {origin.name}, and {missing}"))
             warnings.append(f"{ref} is environment-scoped in {origin.name} and {missing}")
     warnings += [f"{k.object} could not be read, so it is not copied: {k.reason}" for k in read.unreadable]
+    if source_server:
+        warnings += preflight.other_namespace_services(copies, namespace)
 
     plan = ClonePlan(
         app=app,
@@ -166,6 +178,12 @@ def exclusions(definition: TypeDefinition) -> Exclusions:
 
 def refusal(plan: ClonePlan) -> str:
     """The one-line reason a refused plan is not carried out."""
+    if plan.missing_kinds:
+        listed = ", ".join(k.object for k in plan.missing_kinds)
+        return (
+            f"clone refused: context {plan.cluster} does not serve {len(plan.missing_kinds)} kind(s) that "
+            f"{plan.source} has: {listed} (install them there, or leave them out with the type's exclude key)"
+        )
     remaining = plan.still_pointing
     listed = "; ".join(f.describe() for f in remaining)
     return (
@@ -237,6 +255,9 @@ def _adjust_service(spec: Obj, definition: TypeDefinition) -> list[str]:
 
 
 # -- on a cluster ----------------------------------------------------------------------------------
+Connect = Callable[[str], Cluster]  # a kubeconfig context name -> a connection to it (the session's)
+
+
 def plan(
     cluster: Cluster,
     origin: Environment,
@@ -244,37 +265,94 @@ def plan(
     *,
     env_type: str = "temporary",
     allow_prod_references: bool = False,
+    into: Connect | None = None,
 ) -> ClonePlan:
-    """What `clone` would do, after every check it makes before creating anything. Changes nothing."""
-    return _prepare(cluster, origin, new, env_type, allow_prod_references, lambda step: None)[2].plan
+    """What `clone` would do, after every check it makes before creating anything. Changes nothing.
+
+    `into` connects to the context an environment type names (a clone into another cluster)."""
+    return _prepare(cluster, origin, new, env_type, allow_prod_references, lambda step: None, into)[3].plan
+
+
+def target_cluster(cluster: Cluster, definition: TypeDefinition, into: Connect | None) -> Cluster:
+    """Where a clone of type `definition` goes: the context it names (one line if that cannot be
+    reached through the user's own kubeconfig), else the source's own cluster."""
+    if not definition.cluster or definition.cluster == cluster.context:
+        return cluster
+    if into is None:
+        raise InvalidInput(f"{definition.where} places environments in context {definition.cluster!r}: not here")
+    try:
+        target = into(definition.cluster)
+    except HotcloneError as error:
+        where = f"{definition.where} places environments in context {definition.cluster!r}"
+        raise type(error)(f"{where}: {error}") from None
+    return cluster if target.server == cluster.server else target
 
 
 def _prepare(
-    cluster: Cluster, origin: Environment, new: str, env_type: str, allow_prod_references: bool, report: Report
-) -> tuple[Environment, TypeDefinition, PlannedClone]:
+    cluster: Cluster,
+    origin: Environment,
+    new: str,
+    env_type: str,
+    allow_prod_references: bool,
+    report: Report,
+    into: Connect | None,
+) -> tuple[Environment, TypeDefinition, Cluster, PlannedClone]:
     """The checks, in order (the cheap ones first), then the read and the plan."""
     app = origin.app
     validate_environment_name(app, new)  # before any request
     definition = envtypes.load(cluster, env_type, app=app)
+    target = target_cluster(cluster, definition, into)
+    across = target is not cluster
     origin = discovery.current(cluster, origin)
     if origin.incomplete:
         raise Refused(f"{origin.ref} is incomplete (an interrupted clone); destroy it or wait")
-    existing = {e.name for e in discovery.environments(cluster, app)}
-    if new in existing:
-        raise AlreadyExists(f"environment {new!r} of {app!r} already exists")
+    for where in (cluster, target) if across else (cluster,):
+        found = next((e for e in discovery.environments(where, app) if e.name == new), None)
+        if found is not None:
+            place = f" in context {where.context}" if across else ""
+            raise AlreadyExists(f"environment {new!r} of {app!r} already exists{place}")
     namespace = environment_namespace(app, new)
     try:
-        cluster.get(kinds.NAMESPACE, None, namespace)
-        raise AlreadyExists(f"namespace {namespace} already exists (not a hotclone environment of {app})")
+        target.get(kinds.NAMESPACE, None, namespace)
+        place = f" in context {target.context}" if across else ""
+        raise AlreadyExists(f"namespace {namespace} already exists{place} (not a hotclone environment of {app})")
     except NotFound:
         pass
     report(ProgressStep("read", 0, 1, f"reading {origin.namespace}"))
     read = inventory.read(cluster, origin.namespace, exclusions(definition))
     report(ProgressStep("preflight", 0, 1, "checking references to the source"))
-    planned = plan_from(origin, new, read, definition, allow_prod_references=allow_prod_references)
+    planned = plan_from(
+        origin,
+        new,
+        read,
+        definition,
+        allow_prod_references=allow_prod_references,
+        source_server=cluster.server if across else "",
+    )
+    if across:
+        missing = missing_kinds(target, planned.copies)
+        placed = dataclasses.replace(
+            planned.plan, cluster=target.context, source_cluster=cluster.context, missing_kinds=tuple(missing)
+        )
+        planned = dataclasses.replace(planned, plan=placed)
     for obj in planned.generated:
-        _check_servable(cluster, definition, obj)
-    return origin, definition, planned
+        _check_servable(target, definition, obj)
+    return origin, definition, target, planned
+
+
+def missing_kinds(target: Cluster, copies: list[Obj]) -> list[Skipped]:
+    """The kinds among `copies` that `target` does not serve (a CRD not installed there), one entry
+    per kind naming its objects: a clone into that cluster is refused before anything is created."""
+    by_kind: dict[str, list[str]] = {}
+    for obj in copies:
+        try:
+            api_discovery.kind_of(target, obj)
+        except NotFound:
+            by_kind.setdefault(f"{obj.get('apiVersion')} {obj.get('kind')}", []).append(inventory.ref(obj))
+    return [
+        Skipped(kind, f"not served by context {target.context} ({', '.join(refs[:3])}{' …' if len(refs) > 3 else ''})")
+        for kind, refs in sorted(by_kind.items())
+    ]
 
 
 def _check_servable(cluster: Cluster, definition: TypeDefinition, obj: Obj) -> None:
@@ -300,14 +378,23 @@ def clone(
     user: str = "unknown",
     progress: Callable[[ProgressStep], None] | None = None,
     now: datetime | None = None,
+    into: Connect | None = None,
+    identify: Callable[[Cluster], str] | None = None,
 ) -> CloneResult:
-    """Carry out the plan `plan` shows (the same function makes it), all or nothing."""
+    """Carry out the plan `plan` shows (the same function makes it), all or nothing.
+
+    Into another cluster (the type names a context) everything is written there and nothing in
+    the source's cluster: a failed clone removes the one namespace it made, and both clusters are
+    as they were. `user`, or `identify(target)`: who the target's API server says we are."""
     started = time.monotonic()
     report = progress or (lambda step: None)
     # Everything that can be checked without changing the cluster is checked first.
     validate_environment_name(origin.app, new)
     lifetime = durations.parse(ttl) if ttl else None
-    origin, definition, planned = _prepare(cluster, origin, new, env_type, allow_prod_references, report)
+    origin, definition, target, planned = _prepare(cluster, origin, new, env_type, allow_prod_references, report, into)
+    source_cluster, cluster = cluster, target  # from here on everything is written in the target cluster
+    if identify is not None:
+        user = identify(cluster)  # the history records who the target's API server says we are
     plan = planned.plan
     if plan.refused:
         raise Refused(refusal(plan))
@@ -318,8 +405,9 @@ def clone(
     if lifetime or definition.ttl:
         expires = (now or datetime.now(UTC)) + (lifetime or definition.ttl)  # type: ignore[operator]
     namespace = plan.namespace
+    source = source_cluster if source_cluster is not cluster else None
     environment = _create_namespace(
-        cluster, origin.app, new, namespace, plan.env_type, origin, user, expires, list(plan.findings)
+        cluster, origin.app, new, namespace, plan.env_type, origin, user, expires, list(plan.findings), source
     )
     report(ProgressStep("namespace", 1, 1, namespace))
     try:
@@ -331,7 +419,10 @@ def clone(
             namespace,
             action="clone",
             user=user,
-            summary=[f"cloned from {origin.name} ({len(plan.copies)} objects, {len(plan.generated)} from templates)"],
+            summary=[
+                f"cloned from {origin.name}{f' in context {source.context}' if source else ''} "
+                f"({len(plan.copies)} objects, {len(plan.generated)} from templates)"
+            ],
             before=[],
             touched=[inventory.ref(o) for o in ordered],
         )
@@ -369,6 +460,7 @@ def _create_namespace(
     user: str,
     expires: datetime | None,
     findings: list[PreflightFinding],
+    source: Cluster | None,
 ) -> Environment:
     annotations = {
         ANNOTATION_CLONED_FROM: origin.name,
@@ -376,6 +468,9 @@ def _create_namespace(
         ANNOTATION_STATE: STATE_CREATING,
         ANNOTATION_PREFLIGHT: "\n".join(f.describe() for f in findings)[:PREFLIGHT_MAX_CHARS],
     }
+    if source is not None:  # made in another cluster: where its source is, for promote and diff
+        annotations[ANNOTATION_CLONED_FROM_CONTEXT] = source.context
+        annotations[ANNOTATION_CLONED_FROM_SERVER] = source.server
     if expires:
         annotations[ANNOTATION_EXPIRES_AT] = expires.strftime(TIME_FORMAT)
     body = {
@@ -387,7 +482,7 @@ def _create_namespace(
             "annotations": annotations,
         },
     }
-    created = discovery.from_namespace(cluster.create(kinds.NAMESPACE, None, body))
+    created = discovery.from_namespace(cluster.create(kinds.NAMESPACE, None, body), cluster.context)
     return dataclasses.replace(created, incomplete=False)  # as it will be once complete
 
 

@@ -39,14 +39,22 @@ HIDDEN_CHANGED = "<hidden, differs>"
 _POD_SPEC_PREFIXES = ("spec.jobTemplate.spec.template.spec.", "spec.template.spec.")
 
 
-def diff_environments(cluster: Cluster, a: Environment, b: Environment, *, include_env_scoped: bool = False) -> EnvDiff:
+def diff_environments(
+    cluster: Cluster,
+    a: Environment,
+    b: Environment,
+    *,
+    include_env_scoped: bool = False,
+    right: Cluster | None = None,
+) -> EnvDiff:
+    """`a` as `cluster` holds it against `b` as `right` (another cluster's environment) or `cluster` holds it."""
     return compare(
         inventory.load(cluster, a.namespace),
-        inventory.load(cluster, b.namespace),
+        inventory.load(right or cluster, b.namespace),
         left_namespace=a.namespace,
         right_namespace=b.namespace,
-        left_name=a.ref,
-        right_name=b.ref,
+        left_name=a.ref if a.cluster == b.cluster else f"{a.ref}@{a.cluster}",
+        right_name=b.ref if a.cluster == b.cluster else f"{b.ref}@{b.cluster}",
         include_env_scoped=include_env_scoped,
     )
 

@@ -8,10 +8,12 @@ from datetime import datetime
 
 from hotclone.core import kinds
 from hotclone.core.cluster import Cluster, Obj
-from hotclone.core.errors import NotFound
+from hotclone.core.errors import InvalidInput, NotFound
 from hotclone.core.models import Application, Environment
 from hotclone.core.schema import (
     ANNOTATION_CLONED_FROM,
+    ANNOTATION_CLONED_FROM_CONTEXT,
+    ANNOTATION_CLONED_FROM_SERVER,
     ANNOTATION_CREATED_BY,
     ANNOTATION_EXPIRES_AT,
     ANNOTATION_STATE,
@@ -34,7 +36,8 @@ def parse_time(value: str | None) -> datetime | None:
         return None
 
 
-def from_namespace(namespace: Obj) -> Environment:
+def from_namespace(namespace: Obj, context: str = "") -> Environment:
+    """The environment a labelled namespace is; `context`: the kubeconfig context it was read through."""
     meta = namespace.get("metadata", {})
     labels = meta.get("labels") or {}
     annotations = meta.get("annotations") or {}
@@ -48,6 +51,9 @@ def from_namespace(namespace: Obj) -> Environment:
         cloned_from=annotations.get(ANNOTATION_CLONED_FROM) or None,
         created_by=annotations.get(ANNOTATION_CREATED_BY) or None,
         incomplete=annotations.get(ANNOTATION_STATE) == STATE_CREATING or bool(meta.get("deletionTimestamp")),
+        cluster=context,
+        cloned_from_context=annotations.get(ANNOTATION_CLONED_FROM_CONTEXT) or None,
+        cloned_from_server=annotations.get(ANNOTATION_CLONED_FROM_SERVER) or None,
     )
 
 
@@ -56,14 +62,14 @@ def sort_key(environment: Environment) -> tuple[int, str]:
 
 
 def applications(cluster: Cluster) -> list[Application]:
-    return applications_of(cluster.list(kinds.NAMESPACE, label_selector=LABEL_APP))
+    return applications_of(cluster.list(kinds.NAMESPACE, label_selector=LABEL_APP), cluster.context)
 
 
-def applications_of(namespaces: Iterable[Obj]) -> list[Application]:
+def applications_of(namespaces: Iterable[Obj], context: str = "") -> list[Application]:
     """Pure: the applications the labelled namespaces make up, each with its environments in order."""
     by_app: dict[str, list[Environment]] = defaultdict(list)
     for namespace in namespaces:
-        environment = from_namespace(namespace)
+        environment = from_namespace(namespace, context)
         if environment.app:
             by_app[environment.app].append(environment)
     return [Application(app, tuple(sorted(envs, key=sort_key))) for app, envs in sorted(by_app.items())]
@@ -71,7 +77,8 @@ def applications_of(namespaces: Iterable[Obj]) -> list[Application]:
 
 def environments(cluster: Cluster, app: str) -> list[Environment]:
     validate_label(app, "application name")
-    found = [from_namespace(ns) for ns in cluster.list(kinds.NAMESPACE, label_selector=f"{LABEL_APP}={app}")]
+    selector = f"{LABEL_APP}={app}"
+    found = [from_namespace(ns, cluster.context) for ns in cluster.list(kinds.NAMESPACE, label_selector=selector)]
     return sorted(found, key=sort_key)
 
 
@@ -81,30 +88,38 @@ def current(cluster: Cluster, environment: Environment) -> Environment:
         namespace: Obj | None = cluster.get(kinds.NAMESPACE, None, environment.namespace)
     except NotFound:
         namespace = None
-    return still(environment, namespace)
+    return still(environment, namespace, cluster.context)
 
 
-def still(environment: Environment, namespace: Obj | None) -> Environment:
+def still(environment: Environment, namespace: Obj | None, context: str | None = None) -> Environment:
     """Pure: `environment` as `namespace` (read just now, None if gone) labels it, or NotFound."""
     if namespace is None:
         raise NotFound(f"{environment.ref} no longer exists (namespace {environment.namespace})")
-    fresh = from_namespace(namespace)
+    fresh = from_namespace(namespace, environment.cluster if context is None else context)
     if (fresh.app, fresh.name) != (environment.app, environment.name):
         raise NotFound(f"namespace {environment.namespace} is no longer {environment.ref} (now {fresh.ref})")
     return fresh
 
 
 def environment(cluster: Cluster, app: str, env: str) -> Environment:
-    validate_label(env, "environment name")
+    validate_label(env.partition("@")[0], "environment name")
     return pick(app, env, environments(cluster, app))
 
 
 def pick(app: str, env: str, known: list[Environment]) -> Environment:
-    """Pure: environment `env` among the app's `known` environments, or NotFound naming them."""
+    """Pure: environment `env` among the app's `known` environments, or NotFound naming them.
+
+    With several clusters `env` may name the context too, `production@eu-1` (an `@` is never in
+    a label value); a bare name found in more than one cluster is refused as ambiguous."""
     if not known:
         raise NotFound(f"unknown application {app!r}: no namespace is labelled {LABEL_APP}={app}")
-    for candidate in known:
-        if candidate.name == env:
-            return candidate
-    names = ", ".join(e.name for e in known)
+    name, _, context = env.partition("@")
+    found = [c for c in known if c.name == name and (not context or c.cluster == context)]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        places = ", ".join(e.address for e in found)
+        raise InvalidInput(f"environment {name!r} of {app!r} is in more than one cluster: name one ({places})")
+    several = len({e.cluster for e in known}) > 1
+    names = ", ".join(e.address if several else e.name for e in known)
     raise NotFound(f"unknown environment {env!r} of application {app!r} (known: {names})")

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from hotclone.core import durations, kinds, templates
+from hotclone.core import display, durations, kinds, templates
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.errors import InvalidInput, NotFound
 from hotclone.core.models import TEMPORARY, CheckDefinition, EnvironmentType
@@ -43,6 +43,7 @@ from hotclone.core.schema import (
     TYPE_APPROVALS_KEY,
     TYPE_CHECK_TIMEOUT_KEY,
     TYPE_CHECKS_KEY,
+    TYPE_CLUSTER_KEY,
     TYPE_EXCLUDE_KEY,
     TYPE_REQUIRE_VERIFICATION_KEY,
     TYPE_SERVICE_TYPES_KEY,
@@ -67,6 +68,9 @@ class TypeDefinition:
     checks: tuple[CheckDefinition, ...] = ()  # Job templates `hotclone verify` runs in the environment
     require_verification: bool = False  # a promote into this type needs a current, passed verification
     approvals: int = 0  # people other than the requester who must approve a promote into this type
+    # The kubeconfig context its new environments go to (a context name in the user's own
+    # kubeconfig, never credentials stored in the cluster); "" = the source's own cluster.
+    cluster: str = ""
 
     @property
     def scope(self) -> str:
@@ -90,6 +94,7 @@ class TypeDefinition:
             checks=tuple(c.name for c in self.checks),
             require_verification=self.require_verification,
             approvals=self.approvals,
+            cluster=self.cluster,
         )
 
     def render_check(self, check: CheckDefinition, app: str, env: str, namespace: str) -> Obj:
@@ -233,6 +238,15 @@ def parse_approvals(text: str, where: str) -> int:
     return int(value)
 
 
+def parse_cluster(text: str, where: str) -> str:
+    """A kubeconfig context name: printable, no spaces, at most 253 characters (kubectl's own
+    names are free-form, so only what could never be one is refused)."""
+    value = text.strip()
+    if len(value) > 253 or any(not c.isprintable() or c.isspace() for c in value):
+        raise InvalidInput(f"{where}: {TYPE_CLUSTER_KEY} {display.value(value[:80])} is not a kubeconfig context name")
+    return value
+
+
 def from_configmap(configmap: Obj) -> TypeDefinition:
     name, app = _name_of(configmap), _app_of(configmap)
     where = _where(name, app)
@@ -259,6 +273,7 @@ def from_configmap(configmap: Obj) -> TypeDefinition:
             data.get(TYPE_REQUIRE_VERIFICATION_KEY) or "", TYPE_REQUIRE_VERIFICATION_KEY, where
         ),
         approvals=parse_approvals(data.get(TYPE_APPROVALS_KEY) or "", where),
+        cluster=parse_cluster(data.get(TYPE_CLUSTER_KEY) or "", where),
     )
 
 
@@ -359,6 +374,7 @@ def type_configmap(
     check_timeout: str | None = None,
     require_verification: bool = False,
     approvals: int = 0,
+    cluster: str = "",
 ) -> Obj:
     """The ConfigMap that defines a type, global or (with `app`) one application's (the demo seed, tests)."""
     data = {TYPE_TEMPLATES_KEY: templates}
@@ -376,6 +392,8 @@ def type_configmap(
         data[TYPE_REQUIRE_VERIFICATION_KEY] = "true"
     if approvals:
         data[TYPE_APPROVALS_KEY] = str(approvals)
+    if cluster:
+        data[TYPE_CLUSTER_KEY] = cluster
     labels = {LABEL_ENVIRONMENT_TYPE: name} | ({LABEL_APP: app} if app else {})
     return {
         "apiVersion": "v1",

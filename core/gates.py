@@ -299,13 +299,13 @@ def request(
         check_override(skip_verification)
     else:
         skip_verification = ""  # nothing skipped: the request claims no override
-    source = discovery.environment(cluster, plan.app, plan.source)
+    source_namespace = plan.source_namespace or discovery.environment(cluster, plan.app, plan.source).namespace
     lines = summary_lines(plan.diff) + [f"{ref} deleted" for ref in plan.deletions]
     return requests.create(
         cluster,
         plan,
         requester=user,
-        source_namespace=source.namespace,
+        source_namespace=source_namespace,
         reason=reason,
         summary=plan_apply.history_summary(plan, lines),
         skip_verification=skip_verification.strip(),

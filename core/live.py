@@ -17,7 +17,16 @@ from collections.abc import Callable
 
 from hotclone.core import discovery, inventory, kinds, matrix, rollout
 from hotclone.core.cluster import Cluster, Obj
-from hotclone.core.models import Application, Environment, LiveChange, LiveState, RolloutStatus, VersionMatrix, Workload
+from hotclone.core.models import (
+    Application,
+    ClusterStatus,
+    Environment,
+    LiveChange,
+    LiveState,
+    RolloutStatus,
+    VersionMatrix,
+    Workload,
+)
 from hotclone.core.schema import LABEL_APP
 from hotclone.core.watch_cache import Coalescer, WatchCache, WatchEvent
 
@@ -63,6 +72,7 @@ class Live:
     """Namespaces and workloads, cluster-wide, from watches. Reads are memory only."""
 
     def __init__(self, cluster: Cluster, on_change: Callable[[LiveChange], None]) -> None:
+        self._context, self._server = cluster.context, cluster.server
         self._on_change = on_change
         self._coalescer = Coalescer(self._deliver)
         self._namespaces = WatchCache(
@@ -110,22 +120,27 @@ class Live:
     # -- reads: memory only --------------------------------------------------------------
 
     def applications(self) -> list[Application]:
-        return discovery.applications_of(self._namespaces.items())
+        return discovery.applications_of(self._namespaces.items(), self._context)
 
     def environments(self, app: str) -> list[Environment]:
         found = next((a for a in self.applications() if a.name == app), None)
         return list(found.environments) if found else []
 
-    def workloads(self, namespace: str) -> list[Workload]:
+    def workloads(self, environment: Environment) -> list[Workload]:
+        namespace = environment.namespace
         return inventory.to_workloads(
             self._workloads[kind.kind].in_namespace(namespace) for kind in kinds.WORKLOAD_KINDS
         )
 
     def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]:
         return {
-            app.name: matrix.build(list(app.environments), [self.workloads(e.namespace) for e in app.environments])
+            app.name: matrix.build(list(app.environments), [self.workloads(e) for e in app.environments])
             for app in apps
         }
+
+    @property
+    def clusters(self) -> list[ClusterStatus]:
+        return [cluster_status(self._context, self._server, self)]
 
     def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
         """Like core.rollout.rollout_status, from the caches: the rollout screen follows the watch."""
@@ -153,3 +168,83 @@ class Live:
             else:
                 namespaces.add(event.key[0])
         self._on_change(LiveChange(environments, frozenset(namespaces), everything))
+
+
+def merged_applications(per_cluster: list[list[Application]]) -> list[Application]:
+    """Pure: one application per name, its environments from every cluster (in the order given)."""
+    by_app: dict[str, list[Environment]] = {}
+    for apps in per_cluster:
+        for app in apps:
+            by_app.setdefault(app.name, []).extend(app.environments)
+    return [Application(name, tuple(sorted(envs, key=discovery.sort_key))) for name, envs in sorted(by_app.items())]
+
+
+def cluster_status(context: str, server: str, live: Live) -> ClusterStatus:
+    """A cluster as its watches see it: live, starting, unreachable (reconnecting) or forbidden."""
+    state = live.state
+    if state == "live":
+        return ClusterStatus(context, server, state="ok")
+    if state == "reconnecting":
+        return ClusterStatus(context, server, state="unreachable", error=live.error)
+    if state == "fallback":
+        return ClusterStatus(context, server, state="forbidden", error=live.error)
+    return ClusterStatus(context, server, state="unknown", error=live.error)
+
+
+class LiveAcross:
+    """One Live per kubeconfig context, read as one: an application's environments from every
+    cluster, each marked with its context. A cluster that is down keeps its last known state (none,
+    if it never answered) and says so in `clusters`; it never holds the others back."""
+
+    def __init__(self, lives: dict[str, tuple[str, Live]]) -> None:
+        self._lives = lives  # context -> (server, its Live)
+
+    def start(self) -> LiveAcross:
+        for _server, live in self._lives.values():
+            live.start()
+        return self
+
+    def stop(self) -> None:
+        for _server, live in self._lives.values():
+            live.stop()
+
+    def wait_ready(self, timeout: float) -> bool:
+        return all(live.wait_ready(timeout) for _server, live in self._lives.values())
+
+    @property
+    def clusters(self) -> list[ClusterStatus]:
+        return [cluster_status(context, server, live) for context, (server, live) in self._lives.items()]
+
+    @property
+    def state(self) -> LiveState:
+        states = {live.state for _server, live in self._lives.values()}
+        order: tuple[LiveState, ...] = ("fallback", "starting", "live", "reconnecting")
+        return next((state for state in order if state in states), "stopped")
+
+    @property
+    def error(self) -> str:
+        return next((f"context {c}: {live.error}" for c, (_s, live) in self._lives.items() if live.error), "")
+
+    def applications(self) -> list[Application]:
+        return merged_applications([live.applications() for _server, live in self._lives.values()])
+
+    def _live(self, environment: Environment) -> Live | None:
+        found = self._lives.get(environment.cluster)
+        return found[1] if found else None
+
+    def workloads(self, environment: Environment) -> list[Workload]:
+        live = self._live(environment)
+        return live.workloads(environment) if live else []
+
+    def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]:
+        return {
+            app.name: matrix.build(list(app.environments), [self.workloads(e) for e in app.environments])
+            for app in apps
+        }
+
+    def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
+        live = self._live(environment)
+        if live is None:
+            unwatched = f"context {environment.cluster} not watched"
+            return [RolloutStatus(ref, 0, 0, 0, False, unwatched, True) for ref in workloads]
+        return live.rollout_status(environment, workloads)

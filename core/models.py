@@ -44,6 +44,14 @@ class Environment:
     cloned_from: str | None = None
     created_by: str | None = None
     incomplete: bool = False  # a clone that was interrupted before it finished
+    # The kubeconfig context this environment was read through (core/discovery.py sets it): with
+    # several contexts (issue 14) every call about it goes to that cluster.
+    cluster: str = ""
+    # A clone made across clusters records where its source lives: the source's context name as the
+    # cloning user called it, and its API server (the stable part; context names are per kubeconfig).
+    # Both None for a clone within one cluster.
+    cloned_from_context: str | None = None
+    cloned_from_server: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -52,6 +60,11 @@ class Environment:
     @property
     def ref(self) -> str:
         return f"{self.app}/{self.name}"
+
+    @property
+    def address(self) -> str:
+        """The name as a command line takes it when it is in more than one cluster: `production@eu-1`."""
+        return f"{self.name}@{self.cluster}" if self.cluster else self.name
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at
@@ -109,6 +122,7 @@ class EnvironmentType:
     checks: tuple[str, ...] = ()  # names of the checks `hotclone verify` runs
     require_verification: bool = False  # promote into it needs a current, passed verification
     approvals: int = 0  # people other than the requester who must approve a promote into it
+    cluster: str = ""  # the kubeconfig context its new environments go to; "" = the source's own cluster
 
 
 @dataclass(frozen=True)
@@ -175,6 +189,15 @@ class ClonePlan:
     adjustments: tuple[Adjustment, ...] = ()  # Service types, own volumes, other tools' ownership marks
     warnings: tuple[str, ...] = ()
     allow_prod_references: bool = False
+    # Across clusters (an environment type naming a context): where the clone goes, and the source's
+    # kinds that cluster does not serve (a CRD not installed there): those refuse the clone.
+    cluster: str = ""  # the target context; "" = the source's own cluster
+    source_cluster: str = ""
+    missing_kinds: tuple[Skipped, ...] = ()
+
+    @property
+    def cross_cluster(self) -> bool:
+        return bool(self.cluster) and self.cluster != self.source_cluster
 
     @property
     def still_pointing(self) -> tuple[PreflightFinding, ...]:
@@ -182,8 +205,9 @@ class ClonePlan:
 
     @property
     def refused(self) -> bool:
-        """The clone will refuse: values still name the source and that was not allowed."""
-        return bool(self.still_pointing) and not self.allow_prod_references
+        """The clone will refuse: kinds the target does not serve, or values still naming the source
+        that were not allowed."""
+        return bool(self.missing_kinds) or (bool(self.still_pointing) and not self.allow_prod_references)
 
     def copies_by_kind(self) -> list[tuple[str, int]]:
         """(kind, count) in creation order."""
@@ -389,6 +413,8 @@ class PromotePlan:
     writes: list[dict[str, Any]] = field(default_factory=list, repr=False)
     preconditions: dict[str, str] = field(default_factory=dict, repr=False)
     gates: Gates = field(default_factory=lambda: Gates())  # promote only: the target type's gates
+    source_cluster: str = ""  # the context the source environment was read through (target.cluster: the target's)
+    source_namespace: str = ""  # the source environment's namespace (promote only)
 
     @property
     def empty(self) -> bool:
@@ -446,6 +472,23 @@ class ConnectionInfo:
     user: str
     read_only: bool
     production_context: bool = False  # the config file marks the context production: every change typed
+    # With several contexts (issue 14): every connected cluster, this one first.
+    clusters: tuple[ClusterStatus, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClusterStatus:
+    """One kubeconfig context of the session, as last read: reachable, or why not."""
+
+    context: str
+    server: str
+    user: str = ""  # who that cluster's API server says we are ("" until asked)
+    state: Literal["ok", "unreachable", "forbidden", "unknown"] = "unknown"
+    error: str = ""  # one line, when not ok
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "ok"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import base64
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from hotclone.core.cluster import Obj
 from hotclone.core.inventory import is_environment_scoped, ref
@@ -60,6 +61,35 @@ def endpoints(source: list[Obj]) -> list[Endpoint]:
                 for host in _HOST.findall(value):
                     add(host, f"a host from {ref(obj)} key {key} of the source")
     return list(found.values())
+
+
+def server_endpoints(server: str) -> list[Endpoint]:
+    """The source cluster's API server, when a clone goes to another cluster: a value naming it
+    (a kubeconfig in a ConfigMap, a controller's --master) would drive the source from the clone."""
+    host = urlsplit(server).hostname or ""
+    if not host or host in _IGNORED_HOSTS:
+        return []  # a loopback server (a local control plane) is named by nothing in particular
+    return [Endpoint(host.lower(), f"the API server {host} of the source's cluster")]
+
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_SERVICE_DNS = re.compile(rf"(?<![A-Za-z0-9-])({_LABEL})\.({_LABEL})\.svc\b")
+
+
+def other_namespace_services(objects: list[Obj], namespace: str) -> list[str]:
+    """Warnings for Service names of other namespaces (`kafka.shared.svc`) in a clone going to
+    another cluster: its DNS reaches that cluster's namespace of the name, not the source's."""
+    seen: dict[tuple[str, str], str] = {}
+    for obj in objects:
+        for path, text in _strings(obj):
+            for service, other in _SERVICE_DNS.findall(text.lower()):
+                if other != namespace:
+                    seen.setdefault((service, other), f"{ref(obj)} {path}")
+    return [
+        f"{where} names Service {service} in namespace {other}: in the other cluster that name reaches its own "
+        f"{other}, if there is one, not the source cluster's"
+        for (service, other), where in sorted(seen.items())
+    ]
 
 
 def _walk(node: Any, path: str) -> list[tuple[str, str]]:

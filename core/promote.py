@@ -28,27 +28,32 @@ def plan(
     *,
     prune: bool = False,
     include_rbac: bool = False,
+    into: Cluster | None = None,
 ) -> PromotePlan:
     """Promote `origin` onto `destination` (default: the environment it was cloned from).
 
+    `cluster` holds `origin`; `into` holds `destination` when it is in another cluster (a clone
+    made across clusters promoted back): the source is read there, the target read, dry-run and
+    later written here, and the base recorded at clone time still makes it three-way.
     RBAC objects are left out (and listed as skipped) unless `include_rbac`: see
     core.inventory.RBAC_KINDS for the rule.
     """
+    target_cluster = into or cluster
     origin = discovery.current(cluster, origin)
     if destination is None:
         if not origin.cloned_from:
             raise InvalidInput(
                 f"{origin.ref} was not cloned from another environment: name the target (promote APP FROM TO)"
             )
-        destination = discovery.environment(cluster, origin.app, origin.cloned_from)
+        destination = discovery.environment(target_cluster, origin.app, origin.cloned_from)
     else:
-        destination = discovery.current(cluster, destination)
-    if destination.namespace == origin.namespace:
+        destination = discovery.current(target_cluster, destination)
+    if destination.namespace == origin.namespace and target_cluster.server == cluster.server:
         raise InvalidInput(f"cannot promote {origin.ref} onto itself")
     for environment in (origin, destination):
         if environment.incomplete:
             raise Refused(f"{environment.ref} is incomplete (an interrupted clone)")
-    ours_read, theirs_read = plan_apply.read(cluster, origin), plan_apply.read(cluster, destination)
+    ours_read, theirs_read = plan_apply.read(cluster, origin), plan_apply.read(target_cluster, destination)
     # A kind unreadable on either side is left as it is on both: otherwise a prune would delete what
     # the clone could not show, or a create would collide with what the target could not.
     unreadable = {k.object for k in (*ours_read.unreadable, *theirs_read.unreadable)}
@@ -56,7 +61,7 @@ def plan(
     theirs = plan_apply.without_kinds(theirs_read.objects, unreadable)
     base: dict[str, Obj] | None = None
     base_namespace = destination.namespace
-    if origin.cloned_from == destination.name:
+    if cloned_from(origin, destination, cluster.server, target_cluster.server):
         try:
             base_namespace, base_objects = history.load_base(cluster, origin.namespace)
             base = {inventory.ref(o): o for o in base_objects}
@@ -64,17 +69,31 @@ def plan(
             base = None  # not made by hotclone clone: a two-way promote (the clone wins)
     merged = merge_plan(origin, destination, ours, theirs, base, base_namespace, prune=prune, include_rbac=include_rbac)
     rbac = rbac_touched(origin, destination, ours, theirs, base, base_namespace, prune=prune)
-    result = plan_apply.dry_run(cluster, "promote", origin.name, destination, theirs, *merged)
+    result = plan_apply.dry_run(target_cluster, "promote", origin.name, destination, theirs, *merged)
     skipped = plan_apply.unreadable_lines([(origin, ours_read), (destination, theirs_read)])
-    result = dataclasses.replace(result, skipped=(*result.skipped, *skipped))
+    result = dataclasses.replace(
+        result,
+        skipped=(*result.skipped, *skipped),
+        source_cluster=origin.cluster,
+        source_namespace=origin.namespace,
+    )
     result = with_rbac(result, rbac, include_rbac=include_rbac)
     # The target type's gates, bound to exactly this plan (core/gates.py); never dropped silently.
-    kind, unknown = gates.target_type(cluster, destination)
+    kind, unknown = gates.target_type(target_cluster, destination)
+    found = gates.for_promote(cluster, origin, destination, ours_read.objects, theirs_read.objects, result, kind)
     return dataclasses.replace(
         result,
-        gates=gates.for_promote(cluster, origin, destination, ours_read.objects, theirs_read.objects, result, kind),
+        gates=found,
         skipped=(*result.skipped, unknown) if unknown else result.skipped,
     )
+
+
+def cloned_from(origin: Environment, destination: Environment, origin_server: str, destination_server: str) -> bool:
+    """Pure: was `origin` cloned from `destination`? By name, and by cluster: a clone made across
+    clusters names its source's API server; one made within a cluster names none."""
+    if origin.cloned_from != destination.name:
+        return False
+    return (origin.cloned_from_server or origin_server) == destination_server
 
 
 def merge_plan(

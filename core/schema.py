@@ -23,6 +23,11 @@ LABEL_ENV_TYPE = "hotclone.io/env-type"  # environment type name (production, te
 
 # Annotations `hotclone clone` writes on the namespace of a new environment.
 ANNOTATION_CLONED_FROM = "hotclone.io/cloned-from"  # the source environment's name
+# Only on a clone made across clusters (an environment type naming a context): the source's
+# context name as the cloning user's kubeconfig calls it, and its API server URL (what finds it
+# again in another user's kubeconfig, where the context may be named otherwise).
+ANNOTATION_CLONED_FROM_CONTEXT = "hotclone.io/cloned-from-context"
+ANNOTATION_CLONED_FROM_SERVER = "hotclone.io/cloned-from-server"
 ANNOTATION_CREATED_BY = "hotclone.io/created-by"  # the user who ran the clone
 ANNOTATION_EXPIRES_AT = "hotclone.io/expires-at"  # TIME_FORMAT; absent for no TTL; gc reads it
 ANNOTATION_PREFLIGHT = "hotclone.io/preflight"  # the clone's preflight findings, one a line
@@ -61,6 +66,8 @@ SERVICE_TYPES_CLUSTERIP = "clusterip"  # clones make them ClusterIP (no public l
 TYPE_CHECKS_KEY = "checks"  # data key: multi-document YAML, one Job template per check (same placeholders)
 TYPE_CHECK_TIMEOUT_KEY = "checkTimeout"  # data key: how long a check may run (durations.parse; default 5m)
 TYPE_REQUIRE_VERIFICATION_KEY = "requireVerification"  # data key: "true": promote needs a current, passed verification
+# data key: the kubeconfig context new environments of the type go to (resolved in the user's own kubeconfig)
+TYPE_CLUSTER_KEY = "cluster"
 TYPE_APPROVALS_KEY = "approvals"  # data key: number of people other than the requester who must approve
 # On a check's Job template: "true" = it only reads, so it may also run in production (verify --compare).
 ANNOTATION_CHECK_READ_ONLY = "hotclone.io/check-read-only"

@@ -1,16 +1,25 @@
 """The one entry point front ends use: a connected, permission-aware hotclone session.
 
 The CLI and the dashboard both drive core through this class only, typed against
-core.contract.SessionContract; the cluster connection stays private to it. Every method
+core.contract.SessionContract; the cluster connections stay private to it. Every method
 blocks on the network (the dashboard calls them from thread workers) and raises
 only core.errors.HotcloneError subclasses.
+
+Several kubeconfig contexts (issue 14): the first is home (environment types for `types`,
+the dashboard's header); every Environment names the context it was read through, and each
+call about it goes to that cluster, as the user's own identity there. Lists ask every cluster
+at once and merge; one that cannot be reached is reported (`clusters()`), never blocking the
+others. A context an environment type names is connected when first needed.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from hotclone.core import (
     approval_policy,
@@ -36,13 +45,14 @@ from hotclone.core import rollback as rollback_ops
 from hotclone.core import verify as verify_ops
 from hotclone.core.cluster import CONNECT_TIMEOUT, Cluster, Identity
 from hotclone.core.contract import Progress
-from hotclone.core.errors import Forbidden, HotcloneError, NotFound
-from hotclone.core.live import Live
+from hotclone.core.errors import Forbidden, HotcloneError, InvalidInput, NotFound
+from hotclone.core.live import Live, LiveAcross, merged_applications
 from hotclone.core.models import (
     Action,
     Application,
     ClonePlan,
     CloneResult,
+    ClusterStatus,
     ConfigChange,
     ConnectionInfo,
     EnvDiff,
@@ -66,17 +76,38 @@ from hotclone.core.schema import SYSTEM_NAMESPACE
 from hotclone.core.settings import Settings
 
 _POLICY_CACHE_SECONDS = 30.0  # the approval policy's status, asked with a dry-run forgery, per namespace
+_T = TypeVar("_T")
 
 
 class Session:
     """The real implementation of `core.contract.SessionContract`, over one cluster connection."""
 
-    def __init__(self, cluster: Cluster, *, read_only: bool = False, production_context: bool = False) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        *,
+        read_only: bool = False,
+        production_context: bool = False,
+        others: Sequence[Cluster] = (),
+        connect: Callable[[str], Cluster] | None = None,
+        read_only_contexts: frozenset[str] = frozenset(),
+    ) -> None:
+        """`cluster` is home; `others` the other contexts asked for; `connect` opens another context
+        of the same kubeconfig (one an environment type or a clone's record names);
+        `read_only_contexts`: contexts the config file makes read-only."""
         self._cluster = cluster
+        self._clusters: dict[str, Cluster] = {cluster.context: cluster}
+        for other in others:
+            _check_distinct(self._clusters, other)
+            self._clusters[other.context] = other
+        self._connect = connect
+        self._read_only_contexts = read_only_contexts
         self.read_only = read_only
         self.production_context = production_context  # marked production in the config file
-        self._identity: Identity | None = None
-        self._policy_cache: dict[str, tuple[float, PolicyStatus]] = {}
+        self._identities: dict[str, Identity] = {}
+        self._status: dict[str, ClusterStatus] = {}
+        self._lock = threading.Lock()  # workers connect contexts and record statuses concurrently
+        self._policy_cache: dict[tuple[str, str], tuple[float, PolicyStatus]] = {}
         self.request_lifetime = requests.DEFAULT_LIFETIME  # how long a new promotion request stays valid
 
     @classmethod
@@ -88,33 +119,167 @@ class Session:
         read_only: bool = False,
         request_timeout: float | None = None,
         settings: Settings | None = None,
+        contexts: Sequence[str] = (),
     ) -> Session:
-        """`settings` (the config file) may make the context read-only or production; read-only
-        from either the flag or the file holds."""
+        """`settings` (the config file) may make a context read-only or production; read-only
+        from either the flag or the file holds. `contexts` (or `context`, or the file's
+        default-contexts, or the kubeconfig's current context) are the clusters to show."""
         timeout = (min(CONNECT_TIMEOUT, request_timeout), request_timeout) if request_timeout else None
-        cluster = Cluster.connect(kubeconfig, context, timeout=timeout)
-        chosen = (settings or Settings()).for_context(cluster.context)
-        return cls(cluster, read_only=read_only or chosen.read_only, production_context=chosen.production)
+        chosen_settings = settings or Settings()
+        names = list(dict.fromkeys(contexts)) or ([context] if context else list(chosen_settings.default_contexts))
+
+        def open_context(name: str | None) -> Cluster:
+            return Cluster.connect(kubeconfig, name, timeout=timeout)
+
+        opened = [open_context(name) for name in names] or [open_context(None)]
+        home = chosen_settings.for_context(opened[0].context)
+        read_only_contexts = frozenset(c.context for c in opened if chosen_settings.for_context(c.context).read_only)
+
+        def connect_more(name: str) -> Cluster:
+            cluster = open_context(name)
+            if chosen_settings.for_context(name).read_only:
+                session._read_only_contexts = session._read_only_contexts | {name}
+            return cluster
+
+        session = cls(
+            opened[0],
+            # One context marked read-only makes the session so; among several, only that context.
+            read_only=read_only or (home.read_only and len(opened) == 1),
+            production_context=home.production,
+            others=opened[1:],
+            connect=connect_more,
+            read_only_contexts=read_only_contexts,
+        )
+        return session
 
     @property
     def context(self) -> str:
-        """The kubeconfig context in use (the current one unless --context named another)."""
+        """The home kubeconfig context (the first --context, else the kubeconfig's current one)."""
         return self._cluster.context
 
+    @property
+    def contexts(self) -> list[str]:
+        return list(self._clusters)
+
     def close(self) -> None:
-        self._cluster.close()
+        for cluster in self._clusters.values():
+            cluster.close()
+
+    # -- which cluster -----------------------------------------------------------------------
+
+    def _on(self, environment: Environment | None) -> Cluster:
+        """The cluster `environment` was read through (home for none)."""
+        if environment is None or not environment.cluster:
+            return self._cluster
+        return self._context(environment.cluster)
+
+    def _context(self, name: str) -> Cluster:
+        """A connected context, or the kubeconfig's context of that name, connected now."""
+        with self._lock:
+            found = self._clusters.get(name)
+            if found is not None:
+                return found
+            if self._connect is None:
+                raise NotFound(f"context {name!r} is not connected in this session")
+            opened = self._connect(name)
+            if any(c.server == opened.server for c in self._clusters.values()):
+                return opened  # another identity on a cluster already shown: used, not listed twice
+            self._clusters[name] = opened
+            return opened
+
+    def _origin_cluster(self, environment: Environment) -> Cluster:
+        """The cluster a clone's source is in: its own, unless it was cloned across clusters; then
+        the connected context with the recorded API server, else the recorded context name."""
+        here = self._on(environment)
+        server = environment.cloned_from_server
+        if not server or server == here.server:
+            return here
+        for cluster in list(self._clusters.values()):
+            if cluster.server == server:
+                return cluster
+        recorded = environment.cloned_from_context or ""
+        where = f"{environment.ref} was cloned from {environment.cloned_from} in cluster {server}"
+        try:
+            named = self._context(recorded) if recorded else None
+        except HotcloneError as error:
+            raise NotFound(f"{where} (context {recorded!r}): {error}; pass --context for it") from None
+        if named is None or named.server != server:
+            raise NotFound(f"{where}, which no context of this session reaches: pass --context for it")
+        return named
+
+    def _across(self, read: Callable[[Cluster], _T]) -> list[tuple[Cluster, _T]]:
+        """`read` in every cluster at once; one that fails is recorded (`clusters()`) and left out.
+        Only if every cluster fails is the first error raised (one cluster: exactly as before)."""
+        clusters = list(self._clusters.values())
+        if len(clusters) == 1:
+            value = read(clusters[0])
+            self._record(clusters[0], None)
+            return [(clusters[0], value)]
+        results: list[tuple[Cluster, _T]] = []
+        errors: list[HotcloneError] = []
+        with ThreadPoolExecutor(max_workers=len(clusters), thread_name_prefix="hotclone-cluster") as pool:
+            futures = [(cluster, pool.submit(read, cluster)) for cluster in clusters]
+            for cluster, future in futures:
+                try:
+                    results.append((cluster, future.result()))
+                    self._record(cluster, None)
+                except HotcloneError as error:
+                    errors.append(error)
+                    self._record(cluster, error)
+        if not results:
+            raise errors[0]
+        return results
+
+    def _record(self, cluster: Cluster, error: HotcloneError | None) -> None:
+        known = self._identities.get(cluster.context)
+        user = known.username if known else ""
+        if error is None:
+            status = ClusterStatus(cluster.context, cluster.server, user, "ok")
+        else:
+            line = f"context {cluster.context}: {error}"
+            if isinstance(error, Forbidden):
+                status = ClusterStatus(cluster.context, cluster.server, user, "forbidden", line)
+            else:
+                status = ClusterStatus(cluster.context, cluster.server, user, "unreachable", line)
+        with self._lock:
+            self._status[cluster.context] = status
+
+    def clusters(self) -> list[ClusterStatus]:
+        """Every context of the session, home first, as the last read found it."""
+        with self._lock:
+            return [
+                self._status.get(name) or ClusterStatus(name, cluster.server)
+                for name, cluster in self._clusters.items()
+            ]
+
+    def _read_only_in(self, cluster: Cluster) -> bool:
+        return self.read_only or cluster.context in self._read_only_contexts
 
     # -- who and where ---------------------------------------------------------------
 
     @property
     def identity(self) -> Identity:
-        if self._identity is None:
-            self._identity = self._cluster.whoami()
-        return self._identity
+        """Who the home cluster's API server says we are."""
+        return self._identity_in(self._cluster)
+
+    def _identity_in(self, cluster: Cluster) -> Identity:
+        found = self._identities.get(cluster.context)
+        if found is None:
+            found = self._identities[cluster.context] = cluster.whoami()
+        return found
+
+    def _user(self, cluster: Cluster) -> str:
+        """The user each cluster's own API server reports: what its history records."""
+        return self._identity_in(cluster).username
 
     def connection_info(self) -> ConnectionInfo:
         return ConnectionInfo(
-            self._cluster.context, self._cluster.server, self.identity.username, self.read_only, self.production_context
+            self._cluster.context,
+            self._cluster.server,
+            self.identity.username,
+            self.read_only,
+            self.production_context,
+            clusters=tuple(self.clusters()) if len(self._clusters) > 1 else (),
         )
 
     def now(self) -> datetime:
@@ -123,52 +288,77 @@ class Session:
     # -- reading -------------------------------------------------------------------------
 
     def applications(self) -> list[Application]:
-        """All applications and their environments: one LIST of namespaces."""
-        return discovery.applications(self._cluster)
+        """All applications and their environments: one LIST of namespaces per cluster, at once."""
+        return merged_applications([apps for _c, apps in self._across(discovery.applications)])
 
     def environments(self, app: str) -> list[Environment]:
-        return discovery.environments(self._cluster, app)
+        found = self._across(lambda cluster: discovery.environments(cluster, app))
+        return sorted((e for _c, envs in found for e in envs), key=discovery.sort_key)
 
     def environment(self, app: str, env: str) -> Environment:
-        return discovery.environment(self._cluster, app, env)
+        """`env` may name its context (`production@eu-1`): then only that cluster is asked."""
+        name, _, context = env.partition("@")
+        if context:
+            return discovery.environment(self._context(context), app, name)
+        if len(self._clusters) == 1:
+            return discovery.environment(self._cluster, app, env)
+        return discovery.pick(app, env, self.environments(app))
 
     def workloads(self, environment: Environment) -> list[Workload]:
         """Workloads of one environment with ready/desired: one LIST per workload kind."""
-        return inventory.workloads(self._cluster, environment.namespace)
+        return inventory.workloads(self._on(environment), environment.namespace)
 
     def environment_types(self, app: str | None = None) -> list[EnvironmentType]:
-        """With `app`: the types that apply to it (its own win over global ones); without: every type."""
+        """With `app`: the types that apply to it (its own win over global ones); without: every type.
+        The home cluster's (a clone reads its source cluster's types)."""
         return envtypes.summaries(envtypes.configmaps(self._cluster), app)
 
     def version_matrix(self, app: str) -> VersionMatrix:
         return self.version_matrices([Application(app, tuple(self.environments(app)))])[app]
 
+    def _workloads_of(self, environments: list[Environment]) -> dict[tuple[str, str], list[Workload]]:
+        """Workloads per (context, namespace): one cluster-wide LIST per workload kind and cluster."""
+        by_cluster: dict[str, list[str]] = {}
+        for e in environments:
+            by_cluster.setdefault(self._on(e).context, []).append(e.namespace)
+        loaded: dict[tuple[str, str], list[Workload]] = {}
+        for context, namespaces in by_cluster.items():
+            found = inventory.workloads_by_namespace(self._context(context), namespaces)
+            loaded |= {(context, namespace): workloads for namespace, workloads in found.items()}
+        return loaded
+
     def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]:
-        """One matrix per application, from one cluster-wide LIST per workload kind."""
-        namespaces = [e.namespace for a in apps for e in a.environments]
-        loaded = inventory.workloads_by_namespace(self._cluster, namespaces)
-        return {a.name: matrix.build(list(a.environments), [loaded[e.namespace] for e in a.environments]) for a in apps}
+        """One matrix per application, from one cluster-wide LIST per workload kind (and cluster)."""
+        loaded = self._workloads_of([e for a in apps for e in a.environments])
+        return {
+            a.name: matrix.build(
+                list(a.environments), [loaded[(self._on(e).context, e.namespace)] for e in a.environments]
+            )
+            for a in apps
+        }
 
     def image_suggestions(self, app: str) -> dict[str, list[str]]:
         """Images seen per container name across the app's environments, newest first."""
-        envs = self.environments(app)
-        loaded = inventory.workloads_by_namespace(self._cluster, [e.namespace for e in envs])
+        loaded = self._workloads_of(self.environments(app))
         return matrix.image_suggestions([w for ws in loaded.values() for w in ws])
 
     def preflight(self, environment: Environment) -> list[str]:
         """Preflight findings recorded on a clone (shown beside its workloads)."""
-        return clone_ops.recorded_findings(self._cluster, environment)
+        return clone_ops.recorded_findings(self._on(environment), environment)
 
     def allowed(self, action: Action, environment: Environment | None) -> tuple[bool, str]:
-        """May this user do `action` here? Asks the API server; read-only and safety rules first."""
-        return permissions.check(self._cluster, action, environment, read_only=self.read_only)
+        """May this user do `action` here? Asks that cluster's API server; read-only and safety rules first."""
+        cluster = self._on(environment)
+        return permissions.check(cluster, action, environment, read_only=self._read_only_in(cluster))
 
     # -- changing --------------------------------------------------------------------------
 
-    def _guard(self, action: Action) -> None:
-        """Read-only mode refuses every change here, whichever front end asked."""
+    def _guard(self, action: Action, cluster: Cluster | None = None) -> None:
+        """Read-only mode (the flag, or the config file for that context) refuses every change here."""
         if self.read_only:
             raise Forbidden(f"read-only mode: {action.value} is disabled")
+        if cluster is not None and cluster.context in self._read_only_contexts:
+            raise Forbidden(f"read-only context {cluster.context}: {action.value} is disabled")
 
     def plan_clone(
         self,
@@ -178,9 +368,15 @@ class Session:
         env_type: str = "temporary",
         allow_prod_references: bool = False,
     ) -> ClonePlan:
-        """What `clone` would copy, generate, rewrite, adjust and skip; creates nothing (read-only mode too)."""
+        """What `clone` would copy, generate, rewrite, adjust and skip; creates nothing (read-only mode too).
+        The type may place the clone in another context (connected now, with the user's kubeconfig)."""
         return clone_ops.plan(
-            self._cluster, source, new, env_type=env_type, allow_prod_references=allow_prod_references
+            self._on(source),
+            source,
+            new,
+            env_type=env_type,
+            allow_prod_references=allow_prod_references,
+            into=self._context,
         )
 
     def clone(
@@ -194,35 +390,47 @@ class Session:
         progress: Progress | None = None,
     ) -> CloneResult:
         self._guard(Action.CLONE)
-        return clone_ops.clone(
-            self._cluster,
+
+        def into(context: str) -> Cluster:
+            target = self._context(context)
+            self._guard(Action.CLONE, target)
+            self._user(target)  # who that cluster says we are, asked before anything is created there
+            return target
+
+        cluster = self._on(source)
+        result = clone_ops.clone(
+            cluster,
             source,
             new,
             env_type=env_type,
             ttl=ttl,
             allow_prod_references=allow_prod_references,
-            user=self.identity.username,
+            user=self._user(cluster),
             progress=progress,
+            into=into,
+            identify=self._user,
         )
+        return result
 
     def plan_set_image(self, environment: Environment, specs: list[ImageSpec]) -> tuple[list[ImageChange], EnvDiff]:
         """Validate and compute the change (and its diff) without applying it."""
-        return images.plan(self._cluster, environment, specs)
+        return images.plan(self._on(environment), environment, specs)
 
     def set_image(
         self, environment: Environment, specs: list[ImageSpec], *, seen: list[ImageChange], reason: str = ""
     ) -> list[ImageChange]:
-        self._guard(Action.SET_IMAGE)
-        user = self.identity.username
-        return images.apply(self._cluster, environment, specs, seen=seen, user=user, reason=reason)
+        cluster = self._on(environment)
+        self._guard(Action.SET_IMAGE, cluster)
+        user = self._user(cluster)
+        return images.apply(cluster, environment, specs, seen=seen, user=user, reason=reason)
 
     def configmaps(self, environment: Environment) -> dict[str, dict[str, str]]:
-        return config_ops.configmaps(self._cluster, environment)
+        return config_ops.configmaps(self._on(environment), environment)
 
     def plan_set_config(
         self, environment: Environment, configmap: str, values: dict[str, str]
     ) -> tuple[list[ConfigChange], EnvDiff]:
-        return config_ops.plan(self._cluster, environment, configmap, values)
+        return config_ops.plan(self._on(environment), environment, configmap, values)
 
     def set_config(
         self,
@@ -233,27 +441,32 @@ class Session:
         seen: list[ConfigChange],
         reason: str = "",
     ) -> list[ConfigChange]:
-        self._guard(Action.SET_CONFIG)
-        user = self.identity.username
-        return config_ops.apply(self._cluster, environment, configmap, values, seen=seen, user=user, reason=reason)
+        cluster = self._on(environment)
+        self._guard(Action.SET_CONFIG, cluster)
+        user = self._user(cluster)
+        return config_ops.apply(cluster, environment, configmap, values, seen=seen, user=user, reason=reason)
 
     def recover(self, environment: Environment) -> list[HistoryEntry]:
         """Restore the before-state of every unfinished (interrupted) revision; read back."""
-        self._guard(Action.ROLLBACK)
-        return journal.recover(
-            self._cluster, discovery.current(self._cluster, environment), user=self.identity.username
-        )
+        cluster = self._on(environment)
+        self._guard(Action.ROLLBACK, cluster)
+        return journal.recover(cluster, discovery.current(cluster, environment), user=self._user(cluster))
 
     def diff(self, left: Environment, right: Environment, *, include_env_scoped: bool = False) -> EnvDiff:
-        return diff_ops.diff_environments(self._cluster, left, right, include_env_scoped=include_env_scoped)
+        """Across clusters too: each side read from its own."""
+        return diff_ops.diff_environments(
+            self._on(left), left, right, include_env_scoped=include_env_scoped, right=self._on(right)
+        )
 
     def plan_promote(
         self, source: Environment, target: Environment | None = None, *, prune: bool = False, include_rbac: bool = False
     ) -> PromotePlan:
-        return promote_ops.plan(self._cluster, source, target, prune=prune, include_rbac=include_rbac)
+        """Default target: the environment `source` was cloned from, in whichever cluster that is."""
+        into = self._on(target) if target is not None else self._origin_cluster(source)
+        return promote_ops.plan(self._on(source), source, target, prune=prune, include_rbac=include_rbac, into=into)
 
     def plan_rollback(self, environment: Environment, revision: int | None = None) -> PromotePlan:
-        return rollback_ops.plan(self._cluster, environment, revision)
+        return rollback_ops.plan(self._on(environment), environment, revision)
 
     def apply(
         self,
@@ -265,22 +478,24 @@ class Session:
         request: str | None = None,
         skip_verification: str = "",
     ) -> list[str]:
-        """Apply a promote or rollback plan; production targets need confirm == target name. A promote
-        passes its target type's gates first (core/gates.py); `request` is used up by this apply."""
-        self._guard(Action.ROLLBACK if plan.action == "rollback" else Action.PROMOTE)
-        user = self.identity.username
+        """Apply a promote or rollback plan in its target's cluster; production targets need confirm ==
+        target name. A promote passes its target type's gates first (core/gates.py); `request` is used
+        up by this apply."""
+        cluster = self._on(plan.target)
+        self._guard(Action.ROLLBACK if plan.action == "rollback" else Action.PROMOTE, cluster)
+        user = self._user(cluster)
         plan_apply.check_plan(plan, confirm)  # a wrong confirmation is told before any gate is asked
         extra = gates.enforce(
-            self._cluster,
+            cluster,
             plan,
             user=user,
             request=request,
             skip_verification=skip_verification,
         )
-        claim = gates.claim(self._cluster, plan, user=user, request=request)
+        claim = gates.claim(cluster, plan, user=user, request=request)
         try:
             return plan_apply.apply(
-                self._cluster,
+                cluster,
                 plan,
                 confirm=confirm,
                 reason=reason,
@@ -300,30 +515,38 @@ class Session:
         """Does the API server enforce the approval policy? Asked (a dry-run forgery) in `environment`'s
         namespace, else in hotclone's system namespace; remembered for a moment, for the dashboard.
         Every request, decision and gated apply asks again itself."""
+        cluster = self._on(environment)
         namespace = environment.namespace if environment else SYSTEM_NAMESPACE
+        key = (cluster.context, namespace)
         now = time.monotonic()
-        cached = self._policy_cache.get(namespace)
+        cached = self._policy_cache.get(key)
         if cached is not None and now - cached[0] < _POLICY_CACHE_SECONDS:
             return cached[1]
-        status = approval_policy.status(self._cluster, namespace, self.identity.username)
-        self._policy_cache[namespace] = (now, status)
+        status = approval_policy.status(cluster, namespace, self._user(cluster))
+        self._policy_cache[key] = (now, status)
         return status
 
     def install_policy(self) -> list[str]:
+        """In every connected cluster (each line names its context when there are several)."""
         self._guard(Action.INSTALL_POLICY)
-        lines = approval_policy.install(self._cluster)
+        lines: list[str] = []
+        clusters = list(self._clusters.values())
+        for cluster in clusters:
+            self._guard(Action.INSTALL_POLICY, cluster)
+            done = approval_policy.install(cluster)
+            lines += [f"{cluster.context}: {line}" for line in done] if len(clusters) > 1 else done
         self._policy_cache.clear()
         return lines
 
     def request_promotion(self, plan: PromotePlan, *, reason: str, skip_verification: str = "") -> PromotionRequest:
         """Record a request for `plan` in its target; the verification gate must hold, or be skipped
         with a reason (recorded in the request, so the approvers see it)."""
-        self._guard(Action.PROMOTE)
-        user = self.identity.username
+        cluster = self._on(plan.target)
+        self._guard(Action.PROMOTE, cluster)
         return gates.request(
-            self._cluster,
+            cluster,
             plan,
-            user=user,
+            user=self._user(cluster),
             reason=reason,
             skip_verification=skip_verification,
             lifetime=self.request_lifetime,
@@ -334,58 +557,94 @@ class Session:
         targets = [self.environment(app, env)] if env else self.environments(app)
         if not targets:
             raise NotFound(f"unknown application {app!r}")
-        return gates.listed(self._cluster, targets)
+        found = [r for cluster, group in self._by_cluster(targets) for r in gates.listed(cluster, group)]
+        return sorted(found, key=lambda r: r.created, reverse=True) if len(self._clusters) > 1 else found
+
+    def _by_cluster(self, environments: list[Environment]) -> list[tuple[Cluster, list[Environment]]]:
+        grouped: dict[str, list[Environment]] = {}
+        for e in environments:
+            grouped.setdefault(self._on(e).context, []).append(e)
+        return [(self._context(context), group) for context, group in grouped.items()]
 
     def waiting_for_me(self) -> list[PromotionRequest]:
-        """Pending requests across applications that this user has not decided and did not make."""
+        """Pending requests across applications that this user has not decided and did not make
+        (in each cluster as the user that cluster knows)."""
         environments = [e for a in self.applications() for e in a.environments]
-        return gates.waiting(self._cluster, environments, self.identity.username, self.now())
+        return [
+            r
+            for cluster, group in self._by_cluster(environments)
+            for r in gates.waiting(cluster, group, self._user(cluster), self.now())
+        ]
 
     def decide(
         self, environment: Environment, request_id: str, *, approve: bool, comment: str = ""
     ) -> PromotionRequest:
         """Approve or reject a request into `environment` as this user (never their own); read back."""
-        self._guard(Action.APPROVE)
-        user = self.identity.username
-        return gates.decide(self._cluster, environment, request_id, user=user, approve=approve, comment=comment)
+        cluster = self._on(environment)
+        self._guard(Action.APPROVE, cluster)
+        user = self._user(cluster)
+        return gates.decide(cluster, environment, request_id, user=user, approve=approve, comment=comment)
 
     def verification(self, environment: Environment) -> VerificationState:
         """The latest verification, re-checked: the fingerprint matches now and each passed Job still says so."""
-        return verify_ops.state(self._cluster, environment)
+        return verify_ops.state(self._on(environment), environment)
 
     def verify(
         self, environment: Environment, *, compare: bool = False, progress: Progress | None = None
     ) -> Verification:
         """Run the type's checks as Jobs (read-only ones only in production), wait, record, return."""
-        self._guard(Action.VERIFY)
-        fresh = discovery.current(self._cluster, environment)  # the type and production label as they are now
-        return verify_ops.run(self._cluster, fresh, user=self.identity.username, compare=compare, progress=progress)
+        cluster = self._on(environment)
+        self._guard(Action.VERIFY, cluster)
+        fresh = discovery.current(cluster, environment)  # the type and production label as they are now
+        if compare and self._origin_cluster(fresh) is not cluster:
+            raise InvalidInput(
+                f"--compare runs the checks in {fresh.ref}'s source too, which is in another cluster "
+                f"(context {fresh.cloned_from_context}): verify each environment on its own"
+            )
+        return verify_ops.run(cluster, fresh, user=self._user(cluster), compare=compare, progress=progress)
 
     def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
-        return rollout.rollout_status(self._cluster, environment, workloads)
+        return rollout.rollout_status(self._on(environment), environment, workloads)
 
     def wait_for_rollout(
         self, environment: Environment, workloads: list[str], *, timeout: float = 180.0
     ) -> list[RolloutStatus]:
-        return rollout.wait_for_rollout(self._cluster, environment, workloads, timeout=timeout)
+        return rollout.wait_for_rollout(self._on(environment), environment, workloads, timeout=timeout)
 
     def history(self, environment: Environment) -> list[HistoryEntry]:
-        return history_ops.entries(self._cluster, environment)
+        return history_ops.entries(self._on(environment), environment)
 
     def history_patch(self, environment: Environment, revision: int) -> RevisionPatch:
-        return history_ops.recorded_patch(self._cluster, environment, revision)
+        return history_ops.recorded_patch(self._on(environment), environment, revision)
 
     def destroy(self, environment: Environment) -> Environment:
-        self._guard(Action.DESTROY)
-        return destroy_ops.destroy(self._cluster, environment)
+        cluster = self._on(environment)
+        self._guard(Action.DESTROY, cluster)
+        return destroy_ops.destroy(cluster, environment)
 
-    def live(self, on_change: Callable[[LiveChange], None]) -> Live:
-        """Watch namespaces and workloads cluster-wide; reads from memory (core/live.py)."""
-        return Live(self._cluster, on_change).start()
+    def live(self, on_change: Callable[[LiveChange], None]) -> Live | LiveAcross:
+        """Watch namespaces and workloads cluster-wide, in every cluster; reads from memory (core/live.py)."""
+        if len(self._clusters) == 1:
+            return Live(self._cluster, on_change).start()
+        lives = {name: (c.server, Live(c, on_change)) for name, c in self._clusters.items()}
+        return LiveAcross(lives).start()
 
     def expired(self) -> list[Environment]:
-        return destroy_ops.expired(self._cluster, self.now())
+        return [e for _c, found in self._across(lambda c: destroy_ops.expired(c, self.now())) for e in found]
 
     def gc(self) -> list[Environment]:
         self._guard(Action.DESTROY)
-        return destroy_ops.gc(self._cluster, self.now())
+        removed: list[Environment] = []
+        for cluster in list(self._clusters.values()):
+            if cluster.context not in self._read_only_contexts:
+                removed += destroy_ops.gc(cluster, self.now())
+        return removed
+
+
+def _check_distinct(clusters: dict[str, Cluster], other: Cluster) -> None:
+    """Two contexts of one API server would list every environment twice: refused in one line."""
+    for name, cluster in clusters.items():
+        if cluster.server == other.server and name != other.context:
+            raise InvalidInput(
+                f"contexts {name!r} and {other.context!r} both reach {other.server}: name one context per cluster"
+            )

@@ -6,7 +6,7 @@
     contexts:
       prod-eu-1: {read-only: true}     # every change refused, as with --read-only
       prod-us-1: {production: true}    # every change asks for the typed context name
-    default-contexts: [prod-eu-1, staging]   # reserved for multi-cluster (issue 14)
+    default-contexts: [prod-eu-1, staging]   # shown together when no --context is given
 
 Parsing is pure (`parse`); a bad file is one `InvalidInput` line naming the file and the
 key. Unknown keys are refused rather than ignored: a misspelt `read-only` must not leave
@@ -39,7 +39,7 @@ class ContextSettings:
 class Settings:
     path: str = ""  # the file they were read from; "" when there is none
     contexts: Mapping[str, ContextSettings] = field(default_factory=dict)
-    default_contexts: tuple[str, ...] = ()  # parsed and checked; used by multi-cluster (issue 14)
+    default_contexts: tuple[str, ...] = ()  # the contexts shown together when no --context is given
 
     def for_context(self, name: str) -> ContextSettings:
         return self.contexts.get(name, ContextSettings())

@@ -57,7 +57,7 @@ def test_reads_match_the_requests_they_replace_and_make_none(seeded: Seeded, liv
     before = seeded.cluster.request_count
     found = next(a for a in view.applications() if a.name == seeded.app)
     assert [e.name for e in found.environments] == expected_envs
-    assert view.workloads(production.namespace) == expected
+    assert view.workloads(production) == expected
     assert view.version_matrices([found])[seeded.app] == expected_matrix
     statuses = view.rollout_status(production, [w.ref for w in expected])
     assert [s.workload for s in statuses] == [w.ref for w in expected]
@@ -69,13 +69,14 @@ def test_an_image_changed_outside_hotclone_is_reported_within_a_second(
 ) -> None:
     view, changes = live
     namespace = seeded.namespace("qa")
-    workload = next(w for w in view.workloads(namespace) if w.kind == "Deployment")
+    qa = seeded.session.environment(seeded.app, "qa")
+    workload = next(w for w in view.workloads(qa) if w.kind == "Deployment")
     container = workload.containers[0].name
     patch = {"spec": {"template": {"spec": {"containers": [{"name": container, "image": "example/web:9.9.9"}]}}}}
     seeded.cluster.patch(kinds.DEPLOYMENT, namespace, workload.name, patch)  # as `kubectl set image` would
     written = time.monotonic()
     changes.wait_for(lambda c: namespace in c.namespaces)
-    shown = next(w for w in view.workloads(namespace) if w.name == workload.name)
+    shown = next(w for w in view.workloads(qa) if w.name == workload.name)
     assert shown.containers[0].image == "example/web:9.9.9"
     assert time.monotonic() - written < 1.0
 
