@@ -9,6 +9,7 @@ holds the two copies together: the same behaviours, run against FakeSession and 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from hotclone.core import clone as clone_ops
@@ -36,10 +37,13 @@ from hotclone.core.models import (
     HistoryEntry,
     ProgressStep,
     PromotePlan,
+    Skipped,
 )
 from hotclone.core.normalize import for_copy
 from hotclone.core.schema import (
     ANNOTATION_CLONED_FROM,
+    ANNOTATION_CLONED_FROM_CONTEXT,
+    ANNOTATION_CLONED_FROM_SERVER,
     ANNOTATION_CREATED_BY,
     ANNOTATION_EXPIRES_AT,
     ANNOTATION_PREFLIGHT,
@@ -55,7 +59,7 @@ from tests.tui.fake_store import Store
 # -- environments (discovery) ------------------------------------------------------------------------
 def all_environments(store: Store) -> list[Environment]:
     labelled = (ns for ns in store.namespaces.values() if (ns["metadata"].get("labels") or {}).get(LABEL_APP))
-    return [discovery.from_namespace(ns) for ns in labelled]
+    return [discovery.from_namespace(ns, store.context) for ns in labelled]
 
 
 def environments(store: Store, app: str) -> list[Environment]:
@@ -136,24 +140,53 @@ def prepare(
     env_type: str,
     allow_refs: bool,
     report: Progress,
-) -> tuple[Environment, envtypes.TypeDefinition, clone_ops.PlannedClone]:
-    """clone._prepare's checks (in its order), the read, then core's own plan (clone.plan_from)."""
+    into: Store | None = None,
+) -> tuple[Environment, envtypes.TypeDefinition, Store, clone_ops.PlannedClone]:
+    """clone._prepare's checks (in its order), the read, then core's own plan (clone.plan_from).
+    `into`: the store of the context the type names (a clone into another cluster)."""
     app = source.app
     validate_environment_name(app, new)
     definition = type_named(types, env_type)
+    target = into if into is not None and into is not store else store
+    across = target is not store
     origin = current(store, source)
     if origin.incomplete:
         raise Refused(f"{origin.ref} is incomplete (an interrupted clone); destroy it or wait")
-    if new in {e.name for e in environments(store, app)}:
-        raise AlreadyExists(f"environment {new!r} of {app!r} already exists")
+    for where in (store, target) if across else (store,):
+        if new in {e.name for e in environments(where, app)}:
+            place = f" in context {where.context}" if across else ""
+            raise AlreadyExists(f"environment {new!r} of {app!r} already exists{place}")
     namespace = environment_namespace(app, new)
-    if namespace in store.namespaces:
-        raise AlreadyExists(f"namespace {namespace} already exists (not a hotclone environment of {app})")
+    if namespace in target.namespaces:
+        place = f" in context {target.context}" if across else ""
+        raise AlreadyExists(f"namespace {namespace} already exists{place} (not a hotclone environment of {app})")
     report(ProgressStep("read", 0, 1, f"reading {origin.namespace}"))
     read = store.read(origin.namespace, clone_ops.exclusions(definition))
     report(ProgressStep("preflight", 0, 1, "checking references to the source"))
-    planned = clone_ops.plan_from(origin, new, read, definition, allow_prod_references=allow_refs)
-    return origin, definition, planned
+    planned = clone_ops.plan_from(
+        origin, new, read, definition, allow_prod_references=allow_refs, source_server=store.server if across else ""
+    )
+    if across:
+        placed = dataclasses.replace(
+            planned.plan,
+            cluster=target.context,
+            source_cluster=store.context,
+            missing_kinds=tuple(missing_kinds(target, planned.copies)),
+        )
+        planned = dataclasses.replace(planned, plan=placed)
+    return origin, definition, target, planned
+
+
+def missing_kinds(target: Store, copies: list[Obj]) -> list[Skipped]:
+    """As clone.missing_kinds: one entry per kind the target does not serve, naming its objects."""
+    by_kind: dict[str, list[str]] = {}
+    for obj in copies:
+        if obj["kind"] in target.unserved:
+            by_kind.setdefault(f"{obj.get('apiVersion')} {obj.get('kind')}", []).append(inventory.ref(obj))
+    return [
+        Skipped(kind, f"not served by context {target.context} ({', '.join(refs[:3])}{' …' if len(refs) > 3 else ''})")
+        for kind, refs in sorted(by_kind.items())
+    ]
 
 
 def clone(
@@ -168,12 +201,14 @@ def clone(
     report: Progress,
     user: str,
     now: datetime,
+    into: Store | None = None,
 ) -> CloneResult:
     """clone.clone's steps, from the checks (in its order) to the history entry: the plan, carried out."""
     validate_environment_name(source.app, new)
     lifetime = durations.parse(ttl) if ttl else None
-    prepared = prepare(store, types, source, new, env_type=env_type, allow_refs=allow_refs, report=report)
-    origin, definition, planned = prepared
+    prepared = prepare(store, types, source, new, env_type=env_type, allow_refs=allow_refs, report=report, into=into)
+    origin, definition, target, planned = prepared
+    source_store, store = store, target  # from here on everything is written in the target cluster
     plan = planned.plan
     if plan.refused:
         raise Refused(clone_ops.refusal(plan))
@@ -184,12 +219,16 @@ def clone(
         ANNOTATION_CREATED_BY: user,
         ANNOTATION_PREFLIGHT: "\n".join(f.describe() for f in plan.findings)[:PREFLIGHT_MAX_CHARS],
     }
+    across = store is not source_store
+    if across:  # made in another cluster: where its source is, for promote and diff
+        annotations[ANNOTATION_CLONED_FROM_CONTEXT] = source_store.context
+        annotations[ANNOTATION_CLONED_FROM_SERVER] = source_store.server
     lifetime = lifetime or definition.ttl
     if lifetime:
         annotations[ANNOTATION_EXPIRES_AT] = (now + lifetime).strftime(TIME_FORMAT)
     body = demo.namespace_object(origin.app, new, definition.name)
     body["metadata"]["annotations"] = annotations
-    created = discovery.from_namespace(store.create_namespace(body, now))
+    created = discovery.from_namespace(store.create_namespace(body, now), store.context)
     report(ProgressStep("namespace", 1, 1, plan.namespace))
     ordered = inventory.in_creation_order(planned.copies + planned.generated)
     for done, obj in enumerate(ordered, start=1):
@@ -198,7 +237,8 @@ def clone(
             report(ProgressStep("objects", done, len(ordered), obj["kind"]))
     report(ProgressStep("templates", len(planned.generated), len(planned.generated), ", ".join(plan.generated)))
     store.bases[plan.namespace] = (origin.namespace, planned.base)
-    summary = f"cloned from {origin.name} ({len(plan.copies)} objects, {len(plan.generated)} from templates)"
+    where = f" in context {source_store.context}" if across else ""
+    summary = f"cloned from {origin.name}{where} ({len(plan.copies)} objects, {len(plan.generated)} from templates)"
     remember(store, created, ("clone", [summary], ""), [], user, now)
     report(ProgressStep("history", 1, 1, "revision 1 recorded"))
     return CloneResult(created, plan.copies, tuple(sorted(plan.generated)), plan.warnings, plan.findings, plan=plan)
@@ -206,24 +246,34 @@ def clone(
 
 # -- promote and rollback ------------------------------------------------------------------------------
 def promote_plan(
-    store: Store, source: Environment, target: Environment | None, prune: bool, *, include_rbac: bool = False
+    store: Store,
+    source: Environment,
+    target: Environment | None,
+    prune: bool,
+    *,
+    include_rbac: bool = False,
+    stores: dict[str, Store] | None = None,
 ) -> PromotePlan:
-    """promote.plan's inputs read from the store, merge_plan's answer previewed (no server to dry-run it)."""
+    """promote.plan's inputs read from the store, merge_plan's answer previewed (no server to dry-run it).
+    `stores`: every cluster's, by context: the target may be in another (a clone made across clusters)."""
     origin = current(store, source)
+    found = stores or {}
     if target is None:
         if not origin.cloned_from:
             raise InvalidInput(
                 f"{origin.ref} was not cloned from another environment: name the target (promote APP FROM TO)"
             )
-        destination = environment(store, origin.app, origin.cloned_from)
+        there = found.get(origin.cloned_from_context or "", store)
+        destination = environment(there, origin.app, origin.cloned_from)
     else:
-        destination = current(store, target)
-    if destination.namespace == origin.namespace:
+        there = found.get(target.cluster, store)
+        destination = current(there, target)
+    if destination.namespace == origin.namespace and there is store:
         raise InvalidInput(f"cannot promote {origin.ref} onto itself")
     for env in (origin, destination):
         if env.incomplete:
             raise Refused(f"{env.ref} is incomplete (an interrupted clone)")
-    ours, theirs = store.material(origin.namespace), store.material(destination.namespace)
+    ours, theirs = store.material(origin.namespace), there.material(destination.namespace)
     base, base_namespace = None, destination.namespace
     if origin.cloned_from == destination.name and origin.namespace in store.bases:
         base_namespace, base_objects = store.bases[origin.namespace]
@@ -233,7 +283,9 @@ def promote_plan(
     )
     rbac = promote.rbac_touched(origin, destination, ours, theirs, base, base_namespace, prune=prune)
     result = plan_apply.preview("promote", origin.name, destination, theirs, desired, desired, deletions, conflicts)
-    return promote.with_rbac(result, rbac, include_rbac=include_rbac)
+    plan = promote.with_rbac(result, rbac, include_rbac=include_rbac)
+    plan.source_cluster, plan.source_namespace = origin.cluster, origin.namespace
+    return plan
 
 
 def rollback_plan(store: Store, env: Environment, revision: int | None) -> PromotePlan:

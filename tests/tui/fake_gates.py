@@ -234,9 +234,15 @@ class GateWorld:
 
 
 def gates_for(
-    store: Store, plan: PromotePlan, origin: Environment, definition: envtypes.TypeDefinition, state: VerificationState
+    store: Store,
+    plan: PromotePlan,
+    origin: Environment,
+    definition: envtypes.TypeDefinition,
+    state: VerificationState,
+    target_store: Store | None = None,
 ) -> Gates:
-    """As gates.for_promote: the target type's gates, the source's verification, the plan's fingerprint."""
+    """As gates.for_promote: the target type's gates, the source's verification, the plan's fingerprint.
+    `target_store`: the target's cluster, when it is not the source's."""
     source_state, _ = state_digests(store, origin)
     target = plan.target
     bound = fingerprint.plan(
@@ -246,7 +252,7 @@ def gates_for(
         target.namespace,
         plan.writes,
         plan.deletions,
-        store.material(target.namespace),
+        (target_store or store).material(target.namespace),
     )
     return Gates(
         require_verification=definition.require_verification,

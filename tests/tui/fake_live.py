@@ -38,6 +38,9 @@ class FakeLive:
     error: str = ""
     stopped: bool = False
     clusters_of: Callable[[], list[ClusterStatus]] = list  # the session's contexts as they are now
+    # With several clusters: the merged applications of those that answer, and each environment's store.
+    applications_of: Callable[[], list[Application]] | None = None
+    store_of: Callable[[Environment], Store] | None = None
     timers: list[threading.Timer] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -47,6 +50,8 @@ class FakeLive:
             timer.cancel()
 
     def applications(self) -> list[Application]:
+        if self.applications_of is not None:
+            return self.applications_of()
         apps = sorted({e.app for e in core.all_environments(self.store)})
         return [Application(app, tuple(core.environments(self.store, app))) for app in apps]
 
@@ -62,9 +67,10 @@ class FakeLive:
 
     def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
         """As Live.rollout_status: the objects as last seen, no controller step (a watch only reads)."""
-        stored = self.store.objects.get(environment.namespace, {})
+        store = self.store_of(environment) if self.store_of else self.store
+        stored = store.objects.get(environment.namespace, {})
         return [
-            rollout.status_of(ref, self.store.get(environment.namespace, ref))
+            rollout.status_of(ref, store.get(environment.namespace, ref))
             if ref in stored
             else RolloutStatus(ref, 0, 0, 0, False, "not found", True)
             for ref in workloads

@@ -18,6 +18,7 @@ from hotclone.core import (
     approval_policy,
     configmap_values,
     demo,
+    discovery,
     envtypes,
     gates,
     history,
@@ -33,6 +34,7 @@ from hotclone.core.contract import Progress
 from hotclone.core.destroy import refuse_protected
 from hotclone.core.diff import compare, summary_lines
 from hotclone.core.errors import Forbidden, InvalidInput, NotFound, Refused, Unreachable
+from hotclone.core.live import merged_applications
 from hotclone.core.models import (
     TEMPORARY,
     Action,
@@ -78,6 +80,9 @@ NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 USER = "oncall@example.com"
 CONTEXT, SERVER = "kind-topicshare", "https://127.0.0.1:6443"
 UNREACHABLE = f"cannot reach {SERVER}: connection refused"
+# FakeSession(clusters=2): a second context, where staging and throwaway environments live.
+CONTEXT_B, SERVER_B = "kind-staging", "https://127.0.0.1:6444"
+UNREACHABLE_B = f"cannot reach {SERVER_B}: dial tcp 127.0.0.1:6444: connect: connection refused"
 STALLED = 'ReplicaSet "web-7d9c5" has timed out progressing.'
 REASON = "KO-118 Hangul mojibake"
 _DAY = timedelta(days=1)
@@ -108,6 +113,8 @@ class FakeSession:
         settings: Settings | None = None,
         gates: bool = False,
         live_state: LiveState = "fallback",
+        clusters: int = 1,
+        down: bool = False,
     ) -> None:
         self.app = app
         # What live() starts as: "fallback" (a user who may not watch cluster-wide: the dashboard polls,
@@ -122,8 +129,16 @@ class FakeSession:
         self.fail = fail or {}  # method name -> error it raises
         self.unreachable = False
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
-        self.store = Store()
+        # One Store per cluster. With one (the default) its environments carry no context, as before
+        # issue 14; with two, each carries the context it was read through.
+        several = clusters > 1
+        self.store = Store(context=CONTEXT if several else "", server=SERVER)
+        self.stores: dict[str, Store] = {CONTEXT: self.store}
+        self.down: dict[str, str] = {}  # context -> why it cannot be reached (cluster_down)
         self.types = world.demo_types(app)
+        if several:
+            self.stores[CONTEXT_B] = Store(context=CONTEXT_B, server=SERVER_B, unserved=world.SECOND_UNSERVED)
+            self.types.update(world.remote_types(self.types[TEMPORARY], CONTEXT_B))
         self.gate_store = fake_gates.GateWorld()  # verification records, check Jobs, requests; the test's hooks
         if gates:
             self.set_gates(TEMPORARY, checks=fake_gates.STORY_CHECKS)
@@ -133,11 +148,47 @@ class FakeSession:
         self._seed()
         if story:
             self._replay_story()
+        if down:
+            self.cluster_down()
         self.calls.clear()
 
     # -- test hooks ------------------------------------------------------------------------
     def called(self, name: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
         return [(a, k) for n, a, k in self.calls if n == name]
+
+    def cluster_down(self, context: str = CONTEXT_B, error: str = UNREACHABLE_B) -> None:
+        """That cluster stops answering: its environments are no longer listed, every call about one fails."""
+        self.down[context] = error
+
+    def _store(self, env: Environment) -> Store:
+        """The store of the cluster `env` was read through (the home one when it names none)."""
+        return self.stores.get(env.cluster, self.store)
+
+    def _at(self, env: Environment) -> Store:
+        """As Session._on: the environment's cluster, which must answer."""
+        store = self._store(env)
+        self._reachable(store)
+        return store
+
+    def _reachable(self, store: Store) -> None:
+        context = store.context or CONTEXT
+        if context in self.down:
+            raise Unreachable(f"context {context}: {self.down[context]}")
+
+    def _up(self) -> list[Store]:
+        """The stores that answer, home first; none answering is the home cluster's error (as Session._across)."""
+        found = [s for c, s in self.stores.items() if c not in self.down]
+        if not found:
+            self._reachable(self.store)
+        return found
+
+    def _cluster_statuses(self) -> list[ClusterStatus]:
+        return [
+            ClusterStatus(c, s.server, "", "unreachable", f"context {c}: {self.down[c]}")
+            if c in self.down
+            else ClusterStatus(c, s.server, USER, "ok")
+            for c, s in self.stores.items()
+        ]
 
     @property
     def conflicting(self) -> bool:
@@ -177,7 +228,7 @@ class FakeSession:
 
     def external_rollout_step(self, env: Environment, ref: str) -> None:
         """The controller makes one step of `ref`'s rollout (as each rollout_status poll does, unasked)."""
-        self.store.advance(env.namespace, ref)
+        self._store(env).advance(env.namespace, ref)
         self._changed(LiveChange(namespaces=frozenset({env.namespace})))
 
     def _changed(self, change: LiveChange) -> None:
@@ -191,8 +242,9 @@ class FakeSession:
         """Every sensitive Secret value the fake holds (seeded and generated), for leak scans."""
         return {
             label: value
-            for namespace in self.store.objects
-            for label, value in secret_values(self.store.stored(namespace), namespace).items()
+            for store in self.stores.values()
+            for namespace in store.objects
+            for label, value in secret_values(store.stored(namespace), namespace).items()
         }
 
     def set_gates(
@@ -241,11 +293,18 @@ class FakeSession:
             self._add(demo.namespace_object(world.OTHER_APP, env, env_type), world.ledger_objects(), 90 * _DAY)
         for env, env_type in world.LONG_ENVIRONMENTS.items() if self.long_names else ():
             self._add(demo.namespace_object(world.LONG_APP, env, env_type), world.long_named_objects(), 30 * _DAY)
+        second = self.stores.get(CONTEXT_B)
+        for env, (env_type, version) in world.SECOND_ENVIRONMENTS.items() if second else ():
+            objects = world.demo_objects(self.app, env, version)
+            self._add(demo.namespace_object(self.app, env, env_type), objects, 30 * _DAY, second)
 
-    def _add(self, namespace: Obj, objects: tuple[Obj, ...] | list[Obj], age: timedelta) -> None:
-        name = self.store.create_namespace(namespace, NOW - age)["metadata"]["name"]
+    def _add(
+        self, namespace: Obj, objects: tuple[Obj, ...] | list[Obj], age: timedelta, store: Store | None = None
+    ) -> None:
+        into = store or self.store
+        name = into.create_namespace(namespace, NOW - age)["metadata"]["name"]
         for obj in objects:
-            self.store.put(name, obj)
+            into.put(name, obj)
 
     def _replay_story(self) -> None:
         """The hotfix story so far, played through this session so history and merge base are core's."""
@@ -260,17 +319,23 @@ class FakeSession:
         self._set_config(hotfix, "app-settings", charset, REASON, self._edit_config(hotfix, "app-settings", charset)[3])
         self._clock = NOW - 13 * _DAY  # with temporary's 24h TTL: expired 12 days ago
         self._clone(core.environment(self.store, self.app, "qa"), "demo-0301", TEMPORARY, None, False, _ignore)
+        if CONTEXT_B in self.stores:  # a hotfix tried out in the second cluster, away from production's nodes
+            self._clock = NOW - timedelta(minutes=50)
+            remote = self._clone(production, "hotfix-eu", world.REMOTE_LEAN, None, False, _ignore).environment
+            fix = [ImageSpec("web", None, f"{self.app}/web:1.9.5")]
+            self._set_image(remote, fix, REASON, self._edit_images(remote, fix)[3])
         self._clock = NOW
 
     # -- who and where -------------------------------------------------------------------------
     def connection_info(self) -> ConnectionInfo:
         self._record("connection_info")
-        return ConnectionInfo(CONTEXT, SERVER, USER, self.read_only, self.production_context)
+        several = tuple(self._cluster_statuses()) if len(self.stores) > 1 else ()
+        return ConnectionInfo(CONTEXT, SERVER, USER, self.read_only, self.production_context, clusters=several)
 
     def clusters(self) -> list[ClusterStatus]:
         """Every context, this one first: one, reachable, in the single-cluster world."""
         self._record("clusters")
-        return [ClusterStatus(CONTEXT, SERVER, USER, "ok")]
+        return self._cluster_statuses()
 
     def now(self) -> datetime:
         return NOW
@@ -280,21 +345,41 @@ class FakeSession:
 
     # -- reading ---------------------------------------------------------------------------------
     def _workloads(self, env: Environment) -> list[Workload]:
-        objects = self.store.workload_objects(env.namespace)
+        objects = self._store(env).workload_objects(env.namespace)
         return [inventory.to_workload(o) for o in objects if not o["metadata"].get("ownerReferences")]
 
     def applications(self) -> list[Application]:
         self._record("applications")
-        apps = sorted({e.app for e in core.all_environments(self.store)})
-        return [Application(app, tuple(core.environments(self.store, app))) for app in apps]
+        return self._applications()
+
+    def _applications(self) -> list[Application]:
+        """Every answering cluster's, merged by application (as Session.applications)."""
+        per_cluster = []
+        for store in self._up():
+            apps = sorted({e.app for e in core.all_environments(store)})
+            per_cluster.append([Application(app, tuple(core.environments(store, app))) for app in apps])
+        return merged_applications(per_cluster)
+
+    def _environments(self, app: str) -> list[Environment]:
+        found = [e for store in self._up() for e in core.environments(store, app)]
+        return sorted(found, key=discovery.sort_key)
 
     def environments(self, app: str) -> list[Environment]:
         self._record("environments", app)
-        return core.environments(self.store, app)
+        return self._environments(app)
 
     def environment(self, app: str, env: str) -> Environment:
         self._record("environment", app, env)
-        return core.environment(self.store, app, env)
+        name, _, context = env.partition("@")
+        if context:
+            if context not in self.stores:
+                raise NotFound(f"unknown context {context!r}")
+            store = self.stores[context]
+            self._reachable(store)
+            return core.environment(store, app, name)
+        if len(self.stores) == 1:
+            return core.environment(self.store, app, env)
+        return discovery.pick(app, env, self._environments(app))
 
     def workloads(self, environment: Environment) -> list[Workload]:
         self._record("workloads", environment)
@@ -306,7 +391,7 @@ class FakeSession:
 
     def version_matrix(self, app: str) -> VersionMatrix:
         self._record("version_matrix", app)
-        envs = core.environments(self.store, app)
+        envs = self._environments(app)
         return matrix.build(envs, [self._workloads(e) for e in envs])
 
     def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]:
@@ -315,12 +400,12 @@ class FakeSession:
 
     def image_suggestions(self, app: str) -> dict[str, list[str]]:
         self._record("image_suggestions", app)
-        return matrix.image_suggestions([w for e in core.environments(self.store, app) for w in self._workloads(e)])
+        return matrix.image_suggestions([w for e in self._environments(app) for w in self._workloads(e)])
 
     def preflight(self, environment: Environment) -> list[str]:
         """The findings a clone recorded on its namespace, as clone.recorded_findings reads them."""
         self._record("preflight", environment)
-        namespace = self.store.namespaces.get(environment.namespace) or {"metadata": {}}
+        namespace = self._at(environment).namespaces.get(environment.namespace) or {"metadata": {}}
         text = (namespace["metadata"].get("annotations") or {}).get(ANNOTATION_PREFLIGHT, "")
         return [line for line in text.splitlines() if line]
 
@@ -331,7 +416,8 @@ class FakeSession:
     def history(self, environment: Environment) -> list[HistoryEntry]:
         """Oldest first, as core returns it."""
         self._record("history", environment)
-        return sorted((r.entry for r in self.store.revisions.get(environment.namespace, [])), key=lambda e: e.revision)
+        revisions = self._at(environment).revisions.get(environment.namespace, [])
+        return sorted((r.entry for r in revisions), key=lambda e: e.revision)
 
     def history_patch(self, environment: Environment, revision: int) -> RevisionPatch:
         """The fake records no patches (the dashboard does not show them): every revision has none."""
@@ -358,8 +444,8 @@ class FakeSession:
     def diff(self, left: Environment, right: Environment, *, include_env_scoped: bool = False) -> EnvDiff:
         self._record("diff", left, right, include_env_scoped=include_env_scoped)
         return compare(
-            self.store.load(left.namespace),
-            self.store.load(right.namespace),
+            self._at(left).load(left.namespace),
+            self._at(right).load(right.namespace),
             left_namespace=left.namespace,
             right_namespace=right.namespace,
             left_name=left.ref,
@@ -370,7 +456,15 @@ class FakeSession:
     def live(self, on_change: Callable[[LiveChange], None]) -> FakeLive:
         """As Session.live: returns at once; its reads are recorded nowhere (the real one reads memory)."""
         self._record("live")
-        view = FakeLive(self.store, self._workloads, on_change, self.live_state)
+        view = FakeLive(
+            self.store,
+            self._workloads,
+            on_change,
+            self.live_state,
+            clusters_of=self._cluster_statuses,
+            applications_of=self._applications,
+            store_of=self._store,
+        )
         self.live_views.append(view)
         if self.live_state == "live":
             view.changed(LiveChange(everything=True))  # the first sync, as the caches' RELISTED
@@ -378,14 +472,15 @@ class FakeSession:
 
     def expired(self) -> list[Environment]:
         self._record("expired")
-        return core.expired(self.store, NOW)
+        return [e for store in self._up() for e in core.expired(store, NOW)]
 
     # -- set-image and set-config ---------------------------------------------------------------
     def _edit_images(
         self, environment: Environment, specs: list[ImageSpec]
     ) -> tuple[Environment, list[Obj], list[Obj], list[ImageChange]]:
-        fresh = core.current(self.store, environment)
-        before, after, changes = images.edit(fresh, self.store.workload_objects(fresh.namespace), specs)
+        store = self._at(environment)
+        fresh = core.current(store, environment)
+        before, after, changes = images.edit(fresh, store.workload_objects(fresh.namespace), specs)
         return fresh, before, after, changes
 
     def plan_set_image(self, environment: Environment, specs: list[ImageSpec]) -> tuple[list[ImageChange], EnvDiff]:
@@ -412,12 +507,12 @@ class FakeSession:
         return changes
 
     def _configmap_objects(self, env: Environment) -> list[Obj]:
-        return [o for o in self.store.load(env.namespace) if o["kind"] == "ConfigMap"]
+        return [o for o in self._at(env).load(env.namespace) if o["kind"] == "ConfigMap"]
 
     def _edit_config(
         self, environment: Environment, name: str, values: dict[str, str]
     ) -> tuple[Environment, Obj, Obj, list[ConfigChange]]:
-        fresh = core.current(self.store, environment)
+        fresh = core.current(self._at(environment), environment)
         maps = {o["metadata"]["name"]: o for o in self._configmap_objects(fresh)}
         before, after, changes = configmap_values.edit(fresh, maps.get(name), name, values, list(maps))
         return fresh, before, after, changes
@@ -456,19 +551,21 @@ class FakeSession:
         """Store the changed objects and a revision holding what was there before; nothing if no change."""
         if not entry[1]:
             return
-        core.refuse_if_unfinished(self.store, env)
+        store = self._at(env)
+        core.refuse_if_unfinished(store, env)
         # As the journal keeps it: the material objects, and the environment-scoped ones the change touches.
-        before = journal.including(core.snapshot(self.store, env), old)
+        before = journal.including(core.snapshot(store, env), old)
         for obj in new:
-            self.store.put(env.namespace, obj)
-        core.remember(self.store, env, entry, before, USER, self._clock)
+            store.put(env.namespace, obj)
+        core.remember(store, env, entry, before, USER, self._clock)
 
     def recover(self, environment: Environment) -> list[HistoryEntry]:
         """Nothing to recover: the fake's writes cannot stop half-way, so every revision is finished."""
         self._record("recover", environment)
         self._guard(Action.ROLLBACK)
-        fresh = core.current(self.store, environment)
-        return [r.entry for r in self.store.revisions.get(fresh.namespace, []) if not r.entry.finished]
+        store = self._at(environment)
+        fresh = core.current(store, environment)
+        return [r.entry for r in store.revisions.get(fresh.namespace, []) if not r.entry.finished]
 
     # -- clone, promote, rollback, destroy ----------------------------------------------------------
     def plan_clone(
@@ -477,8 +574,29 @@ class FakeSession:
         """clone.plan: every check before the read, then core's plan_from; creates nothing (read-only too)."""
         self._record("plan_clone", source, new, env_type=env_type, allow_prod_references=allow_prod_references)
         return core.prepare(
-            self.store, self.types, source, new, env_type=env_type, allow_refs=allow_prod_references, report=_ignore
-        )[2].plan
+            self._at(source),
+            self.types,
+            source,
+            new,
+            env_type=env_type,
+            allow_refs=allow_prod_references,
+            report=_ignore,
+            into=self._into(env_type),
+        )[-1].plan
+
+    def _into(self, env_type: str) -> Store | None:
+        """As clone.target_cluster: the store of the context the type names (None: the source's own)."""
+        definition = self.types.get(env_type)
+        if definition is None or not definition.cluster:
+            return None
+        if definition.cluster not in self.stores:
+            raise InvalidInput(f"{definition.where} places environments in context {definition.cluster!r}: not here")
+        if definition.cluster in self.down:
+            raise Unreachable(
+                f"{definition.where} places environments in context {definition.cluster!r}: "
+                f"{self.down[definition.cluster]}"
+            )
+        return self.stores[definition.cluster]
 
     def clone(
         self,
@@ -498,7 +616,7 @@ class FakeSession:
         self, source: Environment, new: str, env_type: str, ttl: str | None, allow_refs: bool, report: Progress
     ) -> CloneResult:
         return core.clone(
-            self.store,
+            self._at(source),
             self.types,
             source,
             new,
@@ -508,6 +626,7 @@ class FakeSession:
             report=report,
             user=USER,
             now=self._clock,
+            into=self._into(env_type),
         )
 
     def plan_promote(
@@ -520,15 +639,18 @@ class FakeSession:
         self, source: Environment, target: Environment | None, prune: bool, include_rbac: bool
     ) -> PromotePlan:
         """promote.plan, ending as it does with the target type's gates (gates.for_promote)."""
-        plan = core.promote_plan(self.store, source, target, prune, include_rbac=include_rbac)
-        origin = core.current(self.store, source)
+        store = self._at(source)
+        plan = core.promote_plan(store, source, target, prune, include_rbac=include_rbac, stores=self.stores)
+        origin = core.current(store, source)
         definition = core.type_named(self.types, plan.target.type)
-        plan.gates = fake_gates.gates_for(self.store, plan, origin, definition, self._verification(origin))
+        there = self._at(plan.target)
+        state = self._verification(origin)
+        plan.gates = fake_gates.gates_for(store, plan, origin, definition, state, there)
         return plan
 
     def plan_rollback(self, environment: Environment, revision: int | None = None) -> PromotePlan:
         self._record("plan_rollback", environment, revision)
-        return core.rollback_plan(self.store, environment, revision)
+        return core.rollback_plan(self._at(environment), environment, revision)
 
     def apply(
         self,
@@ -559,22 +681,23 @@ class FakeSession:
             return []
         plan_apply.require_reason(plan, reason)
         history.check_reason(reason)
-        core.check_unchanged(self.store, plan)
-        core.refuse_if_unfinished(self.store, target)
+        store = self._at(target)
+        core.check_unchanged(store, plan)
+        core.refuse_if_unfinished(store, target)
         if request is not None and plan.action == "promote":
             self.gate_store.claim(request, USER, NOW)  # used up just before the first write, as gates.claim
-        before = core.snapshot(self.store, target)
+        before = core.snapshot(store, target)
         total = len(plan.writes) + len(plan.deletions)
         for done, body in enumerate(plan.writes):
             report(ProgressStep("apply", done, total, inventory.ref(body)))
-            self.store.put(target.namespace, body)
+            store.put(target.namespace, body)
         for ref in plan.deletions:
-            self.store.remove(target.namespace, ref)
+            store.remove(target.namespace, ref)
         report(ProgressStep("apply", total, total))
         lines = summary_lines(plan.diff) + [f"{ref} deleted" for ref in plan.deletions]
         report(ProgressStep("history", 0, 1))
         core.remember(
-            self.store,
+            store,
             target,
             (plan.action, plan_apply.history_summary(plan, lines, extra), reason),
             before,
@@ -583,24 +706,27 @@ class FakeSession:
         )
         for ref in plan.restarts:
             stall = STALLED if self.rollout_fails and ref.endswith("/web") else None
-            self.store.roll(target.namespace, ref, stall=stall)
+            store.roll(target.namespace, ref, stall=stall)
         return lines
 
     def _enforce(self, plan: PromotePlan, request: str | None, skip_verification: str) -> list[str]:
         """gates.enforce with the gates as they are now (the plan's may be stale)."""
         if plan.action != "promote":
             return []
-        source = core.environment(self.store, plan.app, plan.source)
+        home = self.stores.get(plan.source_cluster, self.store)
+        source = core.environment(home, plan.app, plan.source)
         definition = core.type_named(self.types, plan.target.type)
-        now = fake_gates.gates_for(self.store, plan, source, definition, self._verification(source))
+        state = self._verification(source)
+        now = fake_gates.gates_for(home, plan, source, definition, state, self._at(plan.target))
         return self.gate_store.enforce(
             plan, definition, now, user=USER, request=request, skip_verification=skip_verification, now=NOW
         )
 
     # -- gates: verification and four-eyes approval --------------------------------------------------
     def _verification(self, env: Environment) -> VerificationState:
-        fresh = core.current(self.store, env)
-        return self.gate_store.state(self.store, fresh, core.type_named(self.types, fresh.type))
+        store = self._at(env)
+        fresh = core.current(store, env)
+        return self.gate_store.state(store, fresh, core.type_named(self.types, fresh.type))
 
     def verification(self, environment: Environment) -> VerificationState:
         self._record("verification", environment)
@@ -613,7 +739,8 @@ class FakeSession:
         self._record("verify", environment, compare=compare)
         self._guard(Action.VERIFY)
         report = progress or _ignore
-        fresh = core.current(self.store, environment)
+        store = self._at(environment)
+        fresh = core.current(store, environment)
         definition = core.type_named(self.types, fresh.type)
         if not definition.checks:
             raise InvalidInput(f"environment type {definition.name!r} defines no checks")
@@ -623,7 +750,7 @@ class FakeSession:
                 f"{fresh.ref} is production, where only read-only checks run, "
                 f"and no check of type {definition.name!r} is read-only"
             )
-        state, digests = fake_gates.state_digests(self.store, fresh)
+        state, digests = fake_gates.state_digests(store, fresh)
         total = len(checks)
         for check in checks:
             report(ProgressStep("check", 0, total, f"started {check.name}"))
@@ -659,7 +786,7 @@ class FakeSession:
         plan_apply.check_plan(plan, plan.target.name)
         if plan.action != "promote" or plan.empty:
             raise Refused(f"nothing to request: {plan.target.ref} already matches")
-        target = core.current(self.store, plan.target)
+        target = core.current(self._at(plan.target), plan.target)
         definition = core.type_named(self.types, target.type)
         self.gate_store.require_policy(target, definition)
         if not definition.approvals:
@@ -686,7 +813,7 @@ class FakeSession:
     ) -> PromotionRequest:
         self._record("decide", environment, request_id, approve=approve, comment=comment)
         self._guard(Action.APPROVE)
-        target = core.current(self.store, environment)
+        target = core.current(self._at(environment), environment)
         return self.gate_store.decide(self.gate_store.request(target, request_id), target, USER, approve, NOW)
 
     def policy_status(self, environment: Environment | None = None) -> PolicyStatus:
@@ -702,17 +829,20 @@ class FakeSession:
     def destroy(self, environment: Environment) -> Environment:
         self._record("destroy", environment)
         self._guard(Action.DESTROY)
-        fresh = core.current(self.store, environment)
+        store = self._at(environment)
+        fresh = core.current(store, environment)
         refuse_protected(fresh)
-        self.store.delete_namespace(fresh.namespace)
+        store.delete_namespace(fresh.namespace)
         return fresh
 
     def gc(self) -> list[Environment]:
         self._record("gc")
         self._guard(Action.DESTROY)
-        removed = core.expired(self.store, NOW)
-        for env in removed:
-            self.store.delete_namespace(env.namespace)
+        removed = []
+        for store in self._up():
+            for env in core.expired(store, NOW):
+                store.delete_namespace(env.namespace)
+                removed.append(env)
         return removed
 
     # -- after a change -------------------------------------------------------------------------------
@@ -722,9 +852,10 @@ class FakeSession:
         return [self._poll(environment, ref) for ref in workloads]
 
     def _poll(self, env: Environment, ref: str) -> RolloutStatus:
-        if ref not in self.store.objects.get(env.namespace, {}):
+        store = self._at(env)
+        if ref not in store.objects.get(env.namespace, {}):
             raise NotFound(f"{ref} not found in {env.namespace}")
-        return rollout.status_of(ref, self.store.advance(env.namespace, ref))
+        return rollout.status_of(ref, store.advance(env.namespace, ref))
 
     def wait_for_rollout(
         self, environment: Environment, workloads: list[str], *, timeout: float = 180.0

@@ -41,6 +41,11 @@ class Store:
     stalls: dict[str, str] = field(default_factory=dict)  # "namespace/Kind/name" -> why its rollout gives up
     # Kinds (as refs name them) this user may not list, and the API server's words: RBAC, in short.
     unlistable: dict[str, str] = field(default_factory=dict)
+    # With a second cluster (FakeSession(clusters=2)): the context this store is read through, and
+    # the kinds its API server does not serve (a CRD not installed there).
+    context: str = ""
+    server: str = ""
+    unserved: frozenset[str] = frozenset()
 
     # -- namespaces ----------------------------------------------------------------------
     def create_namespace(self, body: Obj, created: datetime) -> Obj:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from hotclone.core import demo, envtypes, kinds
@@ -46,6 +47,24 @@ def demo_types(app: str = demo.DEMO_APP) -> dict[str, envtypes.TypeDefinition]:
     found = {d.name: d for d in map(envtypes.from_configmap, demo.type_configmaps(app))}
     found.setdefault(TEMPORARY, envtypes.BUILTIN_TEMPORARY)
     return found
+
+
+# A second cluster (FakeSession(clusters=2)): staging and throwaway environments live there, and it
+# does not serve the demo's custom resource (cert-manager is installed in production's cluster only).
+SECOND_ENVIRONMENTS = {"staging": ("qa", "2.0.0"), "development": ("development", "2.1.0-dev")}  # same name as home's
+SECOND_UNSERVED = frozenset({"Certificate"})
+REMOTE_TYPE = "remote-temp"  # clones into the second cluster: refused from production (its Certificate)
+REMOTE_LEAN = "remote-lean"  # the same, leaving Certificates out: what the story's hotfix-eu was made with
+
+
+def remote_types(temporary: envtypes.TypeDefinition, context: str) -> dict[str, envtypes.TypeDefinition]:
+    """The temporary type's templates, placed in `context`; one of them leaves Certificates out."""
+    return {
+        REMOTE_TYPE: dataclasses.replace(temporary, name=REMOTE_TYPE, builtin=False, cluster=context),
+        REMOTE_LEAN: dataclasses.replace(
+            temporary, name=REMOTE_LEAN, builtin=False, cluster=context, exclude=("Certificate.cert-manager.io",)
+        ),
+    }
 
 
 def ledger_objects(image: str = "ghcr.io/acme/ledger:4.2.0") -> list[Obj]:
