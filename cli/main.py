@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             refusal = f"read-only context {session.context} ({config.path}): {args.command} is disabled"
             session.close()
             raise Forbidden(refusal)
-        if session.production_context:
-            args.production_context = session.context  # every change asks for its name (prompts.confirm)
+        if session.production_context_name:  # every change asks for its name (prompts.confirm)
+            args.production_context = session.production_context_name
         try:
             with stop_once():  # Ctrl-C, SIGHUP and SIGTERM stop a change once, and it is restored
                 return command.run(session, args)

@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-ui", action="store_true", help="start (or reuse) it, print KUBECONFIG, leave it running")
     demo.add_argument("--seed-only", action="store_true", help="only seed TopicShare into the current context")
     demo.add_argument("--stop", action="store_true", help="stop the demo control plane")
+    demo.add_argument(
+        "--two-clusters",
+        action="store_true",
+        help="a second local cluster too: TopicShare's type remote-temp clones into it",
+    )
     command("whoami", "context, cluster and the user the API server sees")
     command("apps", "list applications")
     envs = command("envs", "list an application's environments")

@@ -104,6 +104,7 @@ class Session:
         self._read_only_contexts = read_only_contexts
         self.read_only = read_only
         self.production_context = production_context  # marked production in the config file
+        self.production_context_name = cluster.context if production_context else ""
         self._identities: dict[str, Identity] = {}
         self._status: dict[str, ClusterStatus] = {}
         self._lock = threading.Lock()  # workers connect contexts and record statuses concurrently
@@ -133,6 +134,7 @@ class Session:
 
         opened = [open_context(name) for name in names] or [open_context(None)]
         home = chosen_settings.for_context(opened[0].context)
+        production = [c.context for c in opened if chosen_settings.for_context(c.context).production]
         read_only_contexts = frozenset(c.context for c in opened if chosen_settings.for_context(c.context).read_only)
 
         def connect_more(name: str) -> Cluster:
@@ -150,6 +152,9 @@ class Session:
             connect=connect_more,
             read_only_contexts=read_only_contexts,
         )
+        # Among several contexts, one marked production makes every change ask for its name: the
+        # cautious reading, since a change's cluster is known only once its environment is.
+        session.production_context_name = production[0] if production else ""
         return session
 
     @property

@@ -35,6 +35,8 @@ APPROVER_TOKEN = "hotclone-approver-token"
 ADMIN_CONTEXT = "hotclone-local"
 RESTRICTED_CONTEXT = "hotclone-local-restricted"
 APPROVER_CONTEXT = "hotclone-local-approver"  # a second person: may view, and decide promotion requests
+# A second local cluster (`hotclone demo --two-clusters`, the multi-cluster tests): its admin's context.
+REMOTE_CONTEXT = "hotclone-remote"
 FAKE_NODE = "kwok-node-0"
 
 
@@ -433,3 +435,38 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def join_kubeconfigs(path: Path, parts: list[tuple[ControlPlane, dict[str, str]]]) -> Path:
+    """One kubeconfig holding several planes' contexts, as a user with two clusters has: for each
+    plane, its contexts named in the mapping (old name -> new name), each with its own cluster and
+    user entries (named after the new context, so two planes never share one). The first
+    mapping's first context is current."""
+    import yaml
+
+    clusters: list[dict[str, object]] = []
+    users: list[dict[str, object]] = []
+    contexts: list[dict[str, object]] = []
+    for plane, renamed in parts:
+        config = yaml.safe_load(plane.kubeconfig.read_text())
+        cluster_of = {c["name"]: c["cluster"] for c in config["clusters"]}
+        user_of = {u["name"]: u["user"] for u in config["users"]}
+        for context in config["contexts"]:
+            new = renamed.get(context["name"])
+            if new is None:
+                continue
+            clusters.append({"name": new, "cluster": cluster_of[context["context"]["cluster"]]})
+            users.append({"name": new, "user": user_of[context["context"]["user"]]})
+            contexts.append({"name": new, "context": {"cluster": new, "user": new}})
+    first = next(iter(parts[0][1].values()))
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": clusters,
+        "users": users,
+        "contexts": contexts,
+        "current-context": first,
+    }
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    path.chmod(0o600)
+    return path

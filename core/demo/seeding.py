@@ -212,6 +212,29 @@ def seed_gates(cluster: Cluster, app: str = DEMO_APP) -> list[str]:
         return [f"approval policy not installed ({error}): promotes into production are refused until it is"]
 
 
+REMOTE_TYPE = "remote-temp"  # `hotclone demo --two-clusters`: TopicShare's clones in the second cluster
+
+
+def remote_type(context: str, app: str = DEMO_APP) -> Obj:
+    """`app`'s type whose environments go to the cluster of kubeconfig context `context`: the
+    temporary type's templates (its own database there), TTL and checks."""
+    return type_configmap(
+        REMOTE_TYPE,
+        _read("types/temporary.yaml"),
+        TYPE_TTLS["temporary"],
+        app=app,
+        checks=_read("types/temporary-checks.yaml"),
+        cluster=context,
+    )
+
+
+def seed_remote(home: Cluster, remote: Cluster, context: str, app: str = DEMO_APP) -> None:
+    """A second cluster for `app`'s clones: the CRDs production's objects need installed there
+    (a kind the target does not serve refuses the clone), and the type naming it, in `home`."""
+    seed_crds(remote)
+    _create(home, remote_type(context, app), SYSTEM_NAMESPACE)
+
+
 def seed(
     cluster: Cluster,
     app: str = DEMO_APP,
