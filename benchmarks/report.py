@@ -59,6 +59,29 @@ def server_limit_sentences(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def cross_cluster_sentences(report: dict[str, Any]) -> list[str]:
+    """Issue 14: what a clone into another cluster costs next to one within the source's cluster."""
+    by_key = {f["key"]: f for f in report["figures"]}
+    cross, same = by_key.get("clone_cross_cluster"), by_key.get("clone_same_cluster")
+    if not cross or not same or not cross["runs"] or not same["runs"]:
+        return []
+    extra = cross["extra"]
+
+    def requests(values: list[int]) -> str:
+        low, high = min(values), max(values)
+        return f"{low}" if low == high else f"{low}-{high}"
+
+    return [
+        f"Cross-cluster clone ({cross['size']}): production ({extra['objects_in_source']} objects) from a first "
+        f"local control plane into a second one, through one session over both contexts of one kubeconfig "
+        f"(type `{extra['env_type']}` names the second's context), {extra['objects_created_in_b']} objects "
+        f"created there; {cross['median']:.3f} s median against {same['median']:.3f} s for the same clone within "
+        f"the first plane, paired run by run. Requests per clone: {requests(extra['requests_a'])} to the source "
+        f"cluster and {requests(extra['requests_b'])} to the target, against "
+        f"{requests(same['extra']['requests_a'])} for the clone within one cluster."
+    ]
+
+
 def render(report: dict[str, Any]) -> str:
     lines = [
         f"Machine: {describe_machine(report['machine'])}; Kubernetes {report['machine'].get('kubernetes', '')} "
@@ -83,7 +106,7 @@ def render(report: dict[str, Any]) -> str:
     sentence = scaling_sentence(report)
     if sentence:
         lines += [sentence, ""]
-    for extra in (server_limit_sentences(report), idle_sentences(report)):
+    for extra in (server_limit_sentences(report), idle_sentences(report), cross_cluster_sentences(report)):
         if extra:
             lines += [*extra, ""]
     return "\n".join(lines)

@@ -2,12 +2,15 @@
 
 A benchmark, not a test: it starts its own local control plane per data size (never
 your cluster), seeds it, measures, prints a table (median, min, max of --runs runs
-after one unrecorded warm-up run) and writes the same figures as JSON.
+after one unrecorded warm-up run) and writes the same figures as JSON. `--only GROUPS`
+runs some groups of figures (e.g. `--sizes M --only cross-cluster`: issue 14's clone from
+one control plane into a second one).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -20,18 +23,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import dashboard, handmade, rawclient
+from benchmarks import crosscluster, dashboard, handmade, rawclient
 from benchmarks.apimetrics import reader
 from benchmarks.data import DataSet, dataset, env_objects, scaling_set, seed, seed_writes
 from benchmarks.measure import Figure, machine, repeat, repeat_values, run_process, timed
 from benchmarks.rawclient import RawClient, image_changer
 from benchmarks.report import render
-from hotclone.core import api_discovery, inventory, kinds, material_policy
+from hotclone.core import api_discovery, demo, envtypes, inventory, kinds, material_policy
 from hotclone.core import diff as diff_ops
 from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.demo.controlplane import ADMIN_CONTEXT, ControlPlane, find_binaries, versions
-from hotclone.core.errors import Conflict, NotFound
-from hotclone.core.models import ImageSpec
+from hotclone.core.errors import AlreadyExists, Conflict, NotFound
+from hotclone.core.models import CloneResult, ImageSpec
+from hotclone.core.schema import SYSTEM_NAMESPACE, TYPE_TEMPLATES_KEY, TYPE_TTL_KEY, environment_type_configmap_name
 from hotclone.core.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,12 +85,16 @@ class Bench:
             self.cluster.delete(kinds.NAMESPACE, None, namespace)
         except NotFound:
             return
+        self.wait_gone(self.cluster, namespace, timeout)
+
+    def wait_gone(self, where: Cluster, namespace: str, timeout: float = 180.0) -> None:
+        """Wait until a namespace deleted in `where` (this plane or another) is gone (not in --quick)."""
         if not self.wait_deletions:
             return
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                self.cluster.get(kinds.NAMESPACE, None, namespace)
+                where.get(kinds.NAMESPACE, None, namespace)
             except NotFound:
                 return
             time.sleep(0.2)
@@ -258,6 +266,107 @@ def clone_figures(b: Bench, size: str) -> list[Figure]:
         ratio.runs.append(h / k)
     mine.extra["objects_in_source"] = objects
     return [mine, theirs, ratio]
+
+
+CROSS_TYPE = "remote-temp"  # the `temporary` type's templates and TTL, placing its clones in cluster B
+HOME_CONTEXT, AWAY_CONTEXT = "bench-a", "bench-b"  # the merged kubeconfig's two contexts
+
+
+def cross_type(app: str, context: str) -> Obj:
+    """`app`'s `temporary` type as seeded, under another name and naming `context` as its cluster."""
+    wanted = environment_type_configmap_name("temporary", app)
+    temporary = next(c for c in demo.type_configmaps(app) if c["metadata"]["name"] == wanted)
+    data = temporary["data"]
+    return envtypes.type_configmap(
+        CROSS_TYPE, data[TYPE_TEMPLATES_KEY], data.get(TYPE_TTL_KEY), app=app, cluster=context
+    )
+
+
+def cross_cluster_figures(b: Bench, size: str) -> list[Figure]:
+    """Issue 14: in-process clone of production from this plane (A) into a second plane (B), the type
+    naming B's context, paired run by run with the same clone within A (`temporary`, same templates)
+    through the same two-context session; each clone destroyed and its namespace gone before the next."""
+    log(f"{size}: starting a second control plane (cluster B)")
+    other = ControlPlane.start(with_kwok=False)
+    try:
+        quiet = wait_quiet(other)
+        log(f"{size}: cluster B quiet after {quiet:.1f} s")
+        config = crosscluster.merged_kubeconfig(
+            other.workdir / "two-clusters.kubeconfig", {HOME_CONTEXT: b.plane, AWAY_CONTEXT: other}
+        )
+        with contextlib.suppress(AlreadyExists):
+            b.cluster.create(kinds.CONFIGMAP, SYSTEM_NAMESPACE, cross_type(b.app, AWAY_CONTEXT))
+        home = Cluster.connect(str(config), HOME_CONTEXT)
+        away = Cluster.connect(str(config), AWAY_CONTEXT)
+        session = Session(home, others=[away])
+        try:
+            return _cross_cluster_runs(b, size, session, home, away)
+        finally:
+            session.close()
+    finally:
+        other.stop()
+
+
+def _cross_cluster_runs(b: Bench, size: str, session: Session, home: Cluster, away: Cluster) -> list[Figure]:
+    source_objects = len(inventory.load(b.cluster, f"{b.app}-production"))
+    production = session.environment(b.app, f"production@{HOME_CONTEXT}")
+    session.identity  # noqa: B018 - who A says we are: asked once per session, before the clock as in clone_in_process
+    counts: dict[str, list[int]] = {"cross_a": [], "cross_b": [], "same_a": [], "same_b": [], "objects": []}
+
+    def one(env_type: str, where: Cluster, kind: str) -> float:
+        name = b.fresh_name("x")
+        made: list[CloneResult] = []
+        before = home.request_count, away.request_count
+        seconds = timed(lambda: made.append(session.clone(production, name, env_type=env_type)))
+        counts[f"{kind}_a"].append(home.request_count - before[0])
+        counts[f"{kind}_b"].append(away.request_count - before[1])
+        result = made[0]
+        if kind == "cross":
+            if result.environment.cluster != AWAY_CONTEXT:
+                raise RuntimeError(
+                    f"the {CROSS_TYPE} clone landed in {result.environment.cluster!r}, not {AWAY_CONTEXT}"
+                )
+            counts["objects"].append(len(result.copied) + len(result.generated))
+        session.destroy(result.environment)
+        b.wait_gone(where, result.environment.namespace)
+        return seconds
+
+    one(CROSS_TYPE, away, "cross")  # warm-up: B's discovery and identity, connection pools
+    one("temporary", home, "same")
+    for values in counts.values():
+        values.clear()
+    cross = Figure("clone_cross_cluster", "", size)
+    same = Figure("clone_same_cluster", "", size)
+    ratio = Figure("ratio_cross_cluster", "ratio clone across clusters / within one", size, unit="x")
+    for _ in range(b.runs):
+        c = one(CROSS_TYPE, away, "cross")
+        s = one("temporary", home, "same")
+        cross.runs.append(c)
+        same.runs.append(s)
+        ratio.runs.append(c / s)
+    objects = counts["objects"][0]
+    cross.name = f"clone {source_objects}-object production, cluster A -> cluster B (in-process)"
+    same.name = f"clone {source_objects}-object production within cluster A (in-process), paired"
+    requests = [
+        Figure("clone_cross_requests_a", "… its requests to cluster A (source)", size, unit="requests"),
+        Figure("clone_cross_requests_b", "… its requests to cluster B (target)", size, unit="requests"),
+        Figure("clone_same_requests_a", "same-cluster clone's requests to cluster A", size, unit="requests"),
+    ]
+    for figure, key in zip(requests, ("cross_a", "cross_b", "same_a"), strict=True):
+        figure.runs = [float(n) for n in counts[key]]
+        figure.note = "a count, not a timing"
+    if any(counts["same_b"]):
+        log(f"{size}: warning: the same-cluster clone asked cluster B too: {counts['same_b']}")
+    cross.extra.update(
+        objects_in_source=source_objects,
+        objects_created_in_b=objects,
+        requests_a=counts["cross_a"],
+        requests_b=counts["cross_b"],
+        env_type=CROSS_TYPE,
+        contexts=[HOME_CONTEXT, AWAY_CONTEXT],
+    )
+    same.extra.update(objects_in_source=source_objects, requests_a=counts["same_a"], requests_b=counts["same_b"])
+    return [cross, same, ratio, *requests]
 
 
 def discovery_figures(b: Bench, size: str) -> list[Figure]:
@@ -537,6 +646,7 @@ def bench_size(
     report: dict[str, Any],
     seed_only: bool = False,
     idle_seconds: float = IDLE_SECONDS,
+    only: frozenset[str] = frozenset(),
 ) -> list[Figure]:
     data = dataset(size)
     log(f"{size}: starting a local control plane")
@@ -580,13 +690,34 @@ def bench_size(
                 ("diff", lambda: diff_figures(b, size)),
                 ("clone", lambda: clone_figures(b, size)),
                 ("promote", lambda: promote_figures(b, size)),
+                ("cross-cluster", lambda: cross_cluster_figures(b, size)),
             ]
         for name, step in steps:
-            figures += run_step(size, name, step)
+            if selected(name, only):
+                figures += run_step(size, name, step)
         cluster.close()
     finally:
         plane.stop()
     return figures
+
+
+READ_GROUPS = frozenset({"listing", "dashboard", "dashboard-idle"})  # on every size; the rest on one or none
+GROUPS = (
+    "listing",
+    "dashboard",
+    "dashboard-idle",
+    "discovery",
+    "diff",
+    "clone",
+    "promote",
+    "cross-cluster",
+    "scaling",
+)
+
+
+def selected(name: str, only: frozenset[str]) -> bool:
+    """Is the group of figures `name` (as logged; a dash for a space) asked for? All when none are named."""
+    return not only or name.replace(" ", "-") in only
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -596,12 +727,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-seconds", type=float, default=IDLE_SECONDS, help="the idle window (default 60)")
     parser.add_argument("--seed-only", action="store_true", help="only start, seed and time the seeding of --sizes")
     parser.add_argument("--runs", type=int, help="timed runs per figure (default 5; --quick 3)")
+    parser.add_argument(
+        "--only",
+        help=f"comma-separated groups of figures to run (default: all): {', '.join(GROUPS)}; the clone, diff, "
+        "promote and cross-cluster groups run on M (else the largest writable size)",
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     args = parser.parse_args(argv)
+    only = frozenset(g.strip().lower() for g in (args.only or "").split(",") if g.strip())
+    if only - set(GROUPS):
+        parser.error(f"--only: unknown group(s) {', '.join(sorted(only - set(GROUPS)))} (known: {', '.join(GROUPS)})")
     sizes = [s.strip().upper() for s in (args.sizes or ("S" if args.quick else "S,M,L,XL")).split(",") if s.strip()]
     runs = args.runs or (3 if args.quick else 5)
     scaling = SCALING_SIZES[:2] if args.quick else SCALING_SIZES
-    # Clone, diff and promote run on M (the issue's 160-object environments), else on the largest size given.
+    # Clone, diff, promote and cross-cluster run on M (the issue's 160-object environments), else on the
+    # largest size given.
     # Never on XL, whose control plane runs without controllers (namespaces are never deleted there).
     writable = [s for s in sizes if s not in NO_CONTROLLERS]
     change_size = "M" if "M" in writable else (writable[-1] if writable else "")
@@ -618,6 +758,9 @@ def main(argv: list[str] | None = None) -> int:
     figures: list[Figure] = []
     for size in sizes:
         change = size == change_size
+        if only and not args.seed_only and not (only & READ_GROUPS or (change and only - READ_GROUPS - {"scaling"})):
+            log(f"{size}: skipped (none of --only's groups run on it)")
+            continue
         figures += bench_size(
             size,
             runs,
@@ -626,10 +769,11 @@ def main(argv: list[str] | None = None) -> int:
             report=report,
             seed_only=args.seed_only,
             idle_seconds=args.idle_seconds,
+            only=only,
         )
         report["figures"] = [f.as_json() for f in figures]
         write(args.json, report)  # after every size: a cut-short run still leaves its figures
-    if scaling and not args.seed_only:
+    if scaling and not args.seed_only and selected("scaling", only):
         figures += bench_scaling(runs, scaling, quick=args.quick, report=report)
         report["figures"] = [f.as_json() for f in figures]
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
