@@ -112,17 +112,20 @@ def cmd_types(session: SessionContract, args: argparse.Namespace) -> int:
     if args.json:
         emit(output.dumps(output.types_jsonable(types)))
     else:
+        placed = any(t.cluster for t in types)  # the column appears once a type names a context
         rows = [
             [
                 t.name,
                 output.type_scope(t),
+                *([t.cluster or "(same)"] if placed else []),
                 output.type_ttl(t.ttl),
                 ", ".join(t.template_names) or "-",
                 output.type_gates(t),
             ]
             for t in types
         ]
-        emit(output.table(["type", "scope", "ttl", "templates", "gates"], rows))
+        header = ["type", "scope", *(["context"] if placed else []), "ttl", "templates", "gates"]
+        emit(output.table(header, rows))
     return 0
 
 

@@ -54,8 +54,8 @@ def target_type(cluster: Cluster, environment: Environment) -> tuple[TypeDefinit
         return None, None
 
 
-def _verification(cluster: Cluster, origin: Environment, source_state: str) -> VerificationState:
-    state = verify.state(cluster, origin)
+def _verification(cluster: Cluster, origin: Environment, source_state: str, types: Cluster | None) -> VerificationState:
+    state = verify.state(cluster, origin, types=types)
     if state.holds and state.latest is not None and state.latest.fingerprint != source_state:
         # verify.state read the clone again: bind the gate to the state this plan was made from.
         return dataclasses.replace(state, current=False, why_not=f"{origin.ref} changed while the plan was made")
@@ -70,10 +70,12 @@ def for_promote(
     theirs: dict[str, Obj],
     plan: PromotePlan,
     kind: TypeDefinition | None,
+    types: Cluster | None = None,
 ) -> Gates:
     """The gates of promoting `origin` (its material objects `ours`) onto `destination` (`theirs`)
     with `plan`: the target type's requirements (`kind`, from `target_type`), the source's
-    verification, the plan's fingerprint."""
+    verification (`cluster` holds the source; `types` the source's environment types, if not
+    `cluster`), the plan's fingerprint."""
     source_state = fingerprint.environment(ours.values(), origin.namespace)
     plan_fingerprint = fingerprint.plan(
         plan.action,
@@ -86,7 +88,7 @@ def for_promote(
     )
     if kind is None:
         return Gates(fingerprint=plan_fingerprint)
-    state = _verification(cluster, origin, source_state) if kind.require_verification else None
+    state = _verification(cluster, origin, source_state, types) if kind.require_verification else None
     return Gates(
         require_verification=kind.require_verification,
         verification=state,

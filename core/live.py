@@ -218,7 +218,9 @@ class LiveAcross:
     @property
     def state(self) -> LiveState:
         states = {live.state for _server, live in self._lives.values()}
-        order: tuple[LiveState, ...] = ("fallback", "starting", "live", "reconnecting")
+        # Live as soon as one cluster is: a cluster still starting (a slow or paused API server)
+        # must not hold the others' screen back; its environments arrive with its first LIST.
+        order: tuple[LiveState, ...] = ("fallback", "live", "starting", "reconnecting")
         return next((state for state in order if state in states), "stopped")
 
     @property

@@ -304,7 +304,9 @@ def apply(
 def history_summary(plan: PromotePlan, lines: list[str], gate_lines: list[str] | None = None) -> list[str]:
     """The revision's summary: where from, its gates (a skipped verification, who approved), what
     another tool manages (carried back into its chart or Git, or that tool reverts it), then the changes."""
-    return [f"from {plan.source}", *(gate_lines or []), *blast_radius.carry_back(plan.blast_radius), *lines]
+    across = plan.source_cluster and plan.target.cluster and plan.source_cluster != plan.target.cluster
+    origin = f"from {plan.source} in context {plan.source_cluster}" if across else f"from {plan.source}"
+    return [origin, *(gate_lines or []), *blast_radius.carry_back(plan.blast_radius), *lines]
 
 
 def _patch_unchanged(

@@ -80,7 +80,9 @@ def plan(
     result = with_rbac(result, rbac, include_rbac=include_rbac)
     # The target type's gates, bound to exactly this plan (core/gates.py); never dropped silently.
     kind, unknown = gates.target_type(target_cluster, destination)
-    found = gates.for_promote(cluster, origin, destination, ours_read.objects, theirs_read.objects, result, kind)
+    # A clone made across clusters has its type in its source's cluster (where it was cloned from).
+    types = target_cluster if origin.cloned_from_server == target_cluster.server else cluster
+    found = gates.for_promote(cluster, origin, destination, ours_read.objects, theirs_read.objects, result, kind, types)
     return dataclasses.replace(
         result,
         gates=found,

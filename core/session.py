@@ -212,6 +212,11 @@ class Session:
             raise NotFound(f"{where}, which no context of this session reaches: pass --context for it")
         return named
 
+    def _types_of(self, environment: Environment) -> Cluster:
+        """The cluster whose environment types define `environment`'s: a clone made across clusters
+        got its type where it was cloned from; every other environment, its own cluster's."""
+        return self._origin_cluster(environment)
+
     def _across(self, read: Callable[[Cluster], _T]) -> list[tuple[Cluster, _T]]:
         """`read` in every cluster at once; one that fails is recorded (`clusters()`) and left out.
         Only if every cluster fails is the first error raised (one cluster: exactly as before)."""
@@ -592,7 +597,7 @@ class Session:
 
     def verification(self, environment: Environment) -> VerificationState:
         """The latest verification, re-checked: the fingerprint matches now and each passed Job still says so."""
-        return verify_ops.state(self._on(environment), environment)
+        return verify_ops.state(self._on(environment), environment, types=self._types_of(environment))
 
     def verify(
         self, environment: Environment, *, compare: bool = False, progress: Progress | None = None
@@ -606,7 +611,9 @@ class Session:
                 f"--compare runs the checks in {fresh.ref}'s source too, which is in another cluster "
                 f"(context {fresh.cloned_from_context}): verify each environment on its own"
             )
-        return verify_ops.run(cluster, fresh, user=self._user(cluster), compare=compare, progress=progress)
+        user = self._user(cluster)
+        types = self._types_of(fresh)
+        return verify_ops.run(cluster, fresh, user=user, compare=compare, progress=progress, types=types)
 
     def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
         return rollout.rollout_status(self._on(environment), environment, workloads)

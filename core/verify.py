@@ -69,9 +69,11 @@ _MAX_WHY = 3  # changed objects named in why_not; the rest counted
 # -- the gate's question ---------------------------------------------------------------
 
 
-def state(cluster: Cluster, environment: Environment) -> VerificationState:
-    """The latest verification, re-checked against the environment and its Jobs now."""
-    definition = envtypes.load(cluster, environment.type, environment.app)
+def state(cluster: Cluster, environment: Environment, *, types: Cluster | None = None) -> VerificationState:
+    """The latest verification, re-checked against the environment and its Jobs now. `types`: the
+    cluster whose environment types define the environment's (a clone made across clusters: its
+    source's; default `cluster`)."""
+    definition = envtypes.load(types or cluster, environment.type, environment.app)
     names = tuple(c.name for c in definition.checks)
     try:
         configmap = cluster.get(kinds.CONFIGMAP, environment.namespace, VERIFICATION_CONFIGMAP)
@@ -196,11 +198,13 @@ def run(
     user: str,
     compare: bool = False,
     progress: Progress | None = None,
+    types: Cluster | None = None,
 ) -> Verification:
     """Run the checks, wait for each Job's own status, record and return the results.
 
-    Interrupted (Ctrl-C, an error), it deletes the Jobs it made, records nothing and re-raises."""
-    definition = envtypes.load(cluster, environment.type, environment.app)
+    Interrupted (Ctrl-C, an error), it deletes the Jobs it made, records nothing and re-raises.
+    `types`: as for `state`."""
+    definition = envtypes.load(types or cluster, environment.type, environment.app)
     if not definition.checks:
         raise InvalidInput(f"environment type {definition.name!r} defines no checks")
     checks = _runnable(definition, environment)
