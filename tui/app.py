@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from textual import events, work
@@ -18,6 +18,7 @@ from hotclone.core.display import safe
 from hotclone.core.errors import HotcloneError, Unreachable
 from hotclone.core.models import (
     Action,
+    ClusterStatus,
     ConnectionInfo,
     Environment,
     LiveChange,
@@ -26,6 +27,7 @@ from hotclone.core.models import (
     PromotionRequest,
     Verification,
 )
+from hotclone.tui import clusters
 from hotclone.tui.commands import HotcloneCommands
 from hotclone.tui.messages import LiveChanged
 from hotclone.tui.paths import stylesheets
@@ -61,6 +63,8 @@ class HotcloneApp(App[int]):
     live_state: reactive[LiveState | None] = reactive(None)
     # Pending promotion requests this user could decide: the header's "N requests waiting for you".
     waiting: reactive[tuple[PromotionRequest, ...]] = reactive(())
+    # With several contexts (issue 14): each one's state as the last load found it, home first; () with one.
+    clusters: reactive[tuple[ClusterStatus, ...]] = reactive(())
 
     def __init__(
         self,
@@ -81,9 +85,11 @@ class HotcloneApp(App[int]):
         self.poll_interval = poll_interval
         self.retry_interval = retry_interval
         self.cursor_blink = cursor_blink  # off in snapshot tests, and kind to slow SSH links
-        self.permissions: dict[str, Permissions] = {}  # env.ref -> cached answers
+        self.permissions: dict[str, Permissions] = {}  # clusters.key(env) -> cached answers
         self.errors: list[tuple[str, str]] = []  # (title, detail) for the error log
-        self.verify_runs: dict[str, VerifyRun] = {}  # env.ref -> its latest verification run in this dashboard
+        self.verify_runs: dict[
+            str, VerifyRun
+        ] = {}  # clusters.key(env) -> its latest verification run in this dashboard
         self._retrying = False
 
     def on_mount(self) -> None:
@@ -144,6 +150,8 @@ class HotcloneApp(App[int]):
             self.main_screen.load_all()  # the first sync: from now on the screens render from memory
         elif state == "fallback" and before != "fallback":
             self.main_screen.load_all()  # no watches for this user: the versions are read, as before
+        elif self.live_view is not None and self.clusters and _states(self.live.clusters) != _states(self.clusters):
+            self.main_screen.load_all()  # a cluster went down or came back: its line and environments follow
 
     @property
     def live_starting(self) -> bool:
@@ -202,7 +210,7 @@ class HotcloneApp(App[int]):
             return False, "read-only mode"
         if env is None:
             return False, "select an environment"
-        cached = self.permissions.get(env.ref)
+        cached = self.permissions.get(clusters.key(env))
         if cached is None:
             return False, "checking permissions…"
         return cached.get(action, (False, "unknown action"))
@@ -243,10 +251,10 @@ class HotcloneApp(App[int]):
     def start_verification(self, env: Environment, checks: tuple[str, ...]) -> VerifyRun:
         """Run `env`'s checks in a worker of the app: leaving the verify screen does not stop them
         (stopping would delete their Jobs and record nothing); the end is notified."""
-        running = self.verify_runs.get(env.ref)
+        running = self.verify_runs.get(clusters.key(env))
         if running is not None and not running.finished:
             return running
-        run = self.verify_runs[env.ref] = VerifyRun.start(env, checks)
+        run = self.verify_runs[clusters.key(env)] = VerifyRun.start(env, checks)
         self._verify(run)
         return run
 
@@ -321,6 +329,10 @@ class HotcloneApp(App[int]):
             self.live.stop()
         if self.session is not None:
             self.session.close()
+
+
+def _states(statuses: Iterable[ClusterStatus]) -> list[tuple[str, str]]:
+    return [(s.context, s.state) for s in statuses]
 
 
 def run_dashboard(connect: Callable[[], SessionContract], preview: ConnectionInfo | None = None) -> int:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, cast
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 
+from hotclone.tui import clusters
+
 if TYPE_CHECKING:
     from hotclone.tui.app import HotcloneApp
 
@@ -27,7 +29,9 @@ class HotcloneCommands(Provider):
         out = []
         for application in main.applications:
             out.append((f"Go to {application.name}", f"app:{application.name}"))
-            out += [(f"Go to {e.ref} ({e.type})", e.ref) for e in application.environments]
+            for e in application.environments:
+                shown = f"{e.app}/{e.address}" if main.several else e.ref
+                out.append((f"Go to {shown} ({e.type})", clusters.key(e)))
         return out
 
     async def search(self, query: str) -> Hits:

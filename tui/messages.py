@@ -11,6 +11,7 @@ from hotclone.core.models import (
     Action,
     Application,
     CloneResult,
+    ClusterStatus,
     ConfigChange,
     EnvDiff,
     Environment,
@@ -33,6 +34,7 @@ from hotclone.core.models import (
 class ApplicationsLoaded(Message):
     applications: list[Application]
     now: datetime
+    clusters: tuple[ClusterStatus, ...] = ()  # every context as this load found it, home first
 
 
 @dataclass

@@ -22,6 +22,7 @@ from hotclone.core.errors import HotcloneError, Unreachable
 from hotclone.core.models import (
     Action,
     Application,
+    ClusterStatus,
     Environment,
     ImageSpec,
     LiveChange,
@@ -29,7 +30,7 @@ from hotclone.core.models import (
     VersionMatrix,
     Workload,
 )
-from hotclone.tui import fmt
+from hotclone.tui import clusters, fmt
 from hotclone.tui.columns import Column, fit, fitted_rows, shorten
 from hotclone.tui.messages import (
     ApplicationsLoaded,
@@ -81,9 +82,21 @@ ENV_COLUMNS = (
     Column("from", shrink=1, minimum=6),
     Column("versions", shrink=3, minimum=8),
 )
+# With several clusters (issue 14) each environment names its context, k9s/Argo CD style: a column
+# beside the name, which gives up width before the versions do (the details line names it in full).
+MULTI_ENV_COLUMNS = (ENV_COLUMNS[0], Column("context", shrink=2, minimum=7), *ENV_COLUMNS[1:])
 DETAILS_DELAY = 0.15  # seconds a live focus rests before its verification is read: holding j reads once
 VERIFICATION_EVERY = 6  # quiet refreshes (10s each) between two readings of an unchanged environment's verification
 INCOMPLETE = "! "  # before the name of an interrupted clone (history marks unfinished revisions alike)
+
+
+def _origin(env: Environment, short: dict[str, str] | None = None) -> str:
+    """Where a clone came from: its source's name, and its context when that is another cluster
+    (`short`: the list's shorter context names)."""
+    context = env.cloned_from_context
+    if not env.cloned_from or not context or context == env.cluster:
+        return env.cloned_from or ""
+    return f"{env.cloned_from}@{(short or {}).get(context, context)}"
 
 
 class FilterInput(Input):
@@ -132,6 +145,7 @@ class MainScreen(ReportingScreen):
         # Preflight findings per environment ref: an annotation a clone writes once, read once per
         # environment while live (the live view keeps namespaces slim, not their findings' meaning).
         self._preflight: dict[str, list[str]] = {}
+        self.clusters: tuple[ClusterStatus, ...] = ()  # every context as the last load found it
 
     @property
     def hc(self) -> HotcloneApp:
@@ -147,6 +161,7 @@ class MainScreen(ReportingScreen):
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield FilterInput(placeholder="filter environments…", id="filter")
+                yield Static("", id="cluster-warnings", markup=False)  # a cluster that does not answer
                 yield VimTable(id="envs")
             with Vertical(id="right"):
                 # markup=False: these show annotations and the server's words, not markup
@@ -205,7 +220,9 @@ class MainScreen(ReportingScreen):
             return
         # Live: memory, no request (a thread still: the matrices of 1,000 environments take a while).
         apps = live.applications() if live else session.applications()  # one LIST: the list now, versions follow
-        deliver(self, ApplicationsLoaded(apps, session.now()))
+        # Each context as that read found it (one that did not answer is left out of `apps`).
+        statuses = tuple(live.clusters if live else session.clusters())
+        deliver(self, ApplicationsLoaded(apps, session.now(), statuses))
         self.load_waiting()
         if live is None and self.hc.live_starting:
             return  # the versions follow the watches' first sync (the app reloads then)
@@ -233,7 +250,7 @@ class MainScreen(ReportingScreen):
         if live is None or self.hc.session is None:
             self.load_environment(env)
             return
-        preflight = self._preflight.get(env.ref, [])
+        preflight = self._preflight.get(clusters.key(env), [])
         self._environment_loaded(
             EnvironmentLoaded(env, live.workloads(env), preflight, self.hc.session.now(), verification_read=False)
         )
@@ -247,7 +264,7 @@ class MainScreen(ReportingScreen):
         time.sleep(DETAILS_DELAY)
         if session is None or get_current_worker().is_cancelled:
             return
-        preflight = self._preflight.get(env.ref)
+        preflight = self._preflight.get(clusters.key(env))
         if preflight is None:
             preflight = session.preflight(env) if env.cloned_from else []
         verification, error = None, ""
@@ -282,7 +299,7 @@ class MainScreen(ReportingScreen):
 
     def verification_changed(self, env: Environment) -> None:
         """A verification of `env` ended: its state line (and the promote gate) follow."""
-        if self.env is not None and self.env.ref == env.ref:
+        if self.env is not None and clusters.key(self.env) == clusters.key(env):
             if self.hc.live_view is not None:
                 self.load_details(env)
             else:
@@ -308,7 +325,7 @@ class MainScreen(ReportingScreen):
             return
         before = [(w.ref, w.containers) for w in self.workloads]
         workloads = live.workloads(env)
-        preflight = self._preflight.get(env.ref, [])
+        preflight = self._preflight.get(clusters.key(env), [])
         self._environment_loaded(EnvironmentLoaded(env, workloads, preflight, session.now(), verification_read=False))
         if [(w.ref, w.containers) for w in workloads] != before:
             self.load_details(env)
@@ -332,51 +349,88 @@ class MainScreen(ReportingScreen):
     def on_applications_loaded(self, message: ApplicationsLoaded) -> None:
         self.hc.mark_reachable()
         self.applications, self.now = message.applications, message.now
-        self.envs = {e.ref: e for a in self.applications for e in a.environments}
+        self.envs = {clusters.key(e): e for a in self.applications for e in a.environments}
+        self.clusters = message.clusters
+        self.hc.clusters = message.clusters if self.several else ()
+        self._show_cluster_warnings()
         self.query_one("#envs", DataTable).loading = False
         self._fill_envs()
+
+    @property
+    def several(self) -> bool:
+        """More than one cluster: each environment row names its context."""
+        return clusters.several(self.clusters, self.envs.values())
+
+    @property
+    def env_columns(self) -> tuple[Column, ...]:
+        return MULTI_ENV_COLUMNS if self.several else ENV_COLUMNS
+
+    def _show_cluster_warnings(self) -> None:
+        """One line per cluster that does not answer: its environments are not listed (or their last
+        known state is, marked); the others' are, as ever."""
+        lines = [line for line in map(clusters.problem, self.clusters) if line] if self.several else []
+        warnings = self.query_one("#cluster-warnings", Static)
+        warnings.update("\n".join(lines))
+        warnings.display = bool(lines)
 
     def on_versions_loaded(self, message: VersionsLoaded) -> None:
         self.matrices = {**self.matrices, **message.matrices} if message.partial else message.matrices
         rows = self._env_rows()
         table = self.query_one("#envs", DataTable)
-        if fit(ENV_COLUMNS, [cells for _key, cells in rows], self._room(table, len(rows))) != self._env_widths:
+        columns = self.env_columns
+        if fit(columns, [cells for _key, cells in rows], self._room(table, len(rows))) != self._env_widths:
             self._fill_envs()  # first versions: the columns are measured again
             return
         # Otherwise fill the column in place: rebuilding the table would fight a cursor the user moves.
-        versions = ENV_COLUMNS[-1]
+        versions = columns[-1]
         for key, cells in rows:
             with suppress(CellDoesNotExist):  # the row may be filtered out
                 table.update_cell(key, versions.label, shorten(cells[-1], self._env_widths[-1]))
 
     def _version_summary(self, env: Environment) -> str:
         matrix = self.matrices.get(env.app)
-        return matrix.summary(env.name) if matrix else ""
+        if matrix is None:
+            return ""
+        # The matrix names an environment found in two clusters by its address (core/matrix.py).
+        column = env.address if env.address in matrix.environments else env.name
+        return matrix.summary(column)
 
     def _env_rows(self) -> list[tuple[str, list[str]]]:
         """(row key, cells) of the environment list under the filter; cluster text made safe."""
         needle = self.query_one("#filter", Input).value.strip().lower()
         now = self.now or datetime.now().astimezone()
+        several, down = self.several, clusters.down(self.clusters)
+        short = clusters.short_names([*(c.context for c in self.clusters), *(e.cluster for e in self.envs.values())])
         rows: list[tuple[str, list[str]]] = []
         for application in self.applications:
-            shown = [e for e in application.environments if not needle or needle in f"{e.ref} {e.type}".lower()]
+            shown = [
+                e
+                for e in application.environments
+                if not needle or needle in f"{e.ref} {e.type}{f' {e.cluster}' if several else ''}".lower()
+            ]
             if not shown and needle not in application.name:
                 continue
-            rows.append((f"app:{application.name}", [safe(f"▾ {application.name}"), "", "", "", "", ""]))
+            blank = [""] * (len(self.env_columns) - 1)
+            rows.append((f"app:{application.name}", [safe(f"▾ {application.name}"), *blank]))
             for e in shown:
                 name = (INCOMPLETE if e.incomplete else "  ") + safe(e.name)  # a character, not a colour
-                cells = [name, e.type, fmt.age(e, now), fmt.ttl(e, now), e.cloned_from or "", self._version_summary(e)]
-                rows.append((e.ref, [safe(c) for c in cells]))
+                origin = _origin(e, short)
+                cells = [name, e.type, fmt.age(e, now), fmt.ttl(e, now), origin, self._version_summary(e)]
+                if several:  # the last known state of a cluster that is down says so: a mark, not a colour
+                    name = short.get(e.cluster, e.cluster)
+                    cells.insert(1, f"⚠ {name}" if e.cluster in down else name)
+                rows.append((clusters.key(e), [safe(c) for c in cells]))
         return rows
 
     def _fill_envs(self) -> None:
         table = self.query_one("#envs", DataTable)
-        keep = self._pending_focus or (self.env.ref if self.env else None) or self._cursor_key(table)
+        keep = self._pending_focus or (clusters.key(self.env) if self.env else None) or self._cursor_key(table)
         self._pending_focus = None
         rows = self._env_rows()
-        self._env_widths = self._set_columns(table, ENV_COLUMNS, [cells for _key, cells in rows])
+        columns = self.env_columns
+        self._env_widths = self._set_columns(table, columns, [cells for _key, cells in rows])
         for key, cells in rows:
-            table.add_row(*fitted_rows(ENV_COLUMNS, [cells], self._env_widths)[0], key=key)
+            table.add_row(*fitted_rows(columns, [cells], self._env_widths)[0], key=key)
         if table.row_count:
             self.focus_row(keep or "", move_focus=False)
         if self.focused is None:
@@ -391,6 +445,9 @@ class MainScreen(ReportingScreen):
     def focus_row(self, key: str, *, move_focus: bool = True) -> None:
         """Move the environment cursor to `key` ("app/env" or "app:name"); used by the palette too."""
         table = self.query_one("#envs", DataTable)
+        if key not in self.envs and not key.startswith("app:"):
+            # "app/env" without its context (the palette, a clone just made): the environment of that name.
+            key = next((k for k, e in self.envs.items() if e.ref == key), key)
         try:
             index = table.get_row_index(key)
         except Exception:  # row filtered out or gone: first environment instead
@@ -414,25 +471,27 @@ class MainScreen(ReportingScreen):
         self.hc.focused_env = env
         if env is None:
             self._show_app(self.current_app)
-        elif previous is None or previous.ref != env.ref or not self.workloads:
+        elif previous is None or clusters.key(previous) != clusters.key(env) or not self.workloads:
             self.query_one("#env-title", Static).update(self._title(env))
             self.query_one("#workloads", DataTable).loading = True
             self._show_verification(None, "")  # another environment's state must not show as this one's
             self.show_environment(env)
-        if env is not None and env.ref not in self.hc.permissions and self._checking != env.ref:
-            self._checking = env.ref  # one access review per environment, even when the cursor settles twice
+        if env is not None and key not in self.hc.permissions and self._checking != key:
+            self._checking = key  # one access review per environment, even when the cursor settles twice
             self.check_permissions(env)
         self._update_reasons()
 
     def _title(self, env: Environment) -> str:
         bits = [f"{env.ref} · {env.type}"]
+        if self.several:
+            bits.append(f"context {env.cluster}")
         now = self.now or datetime.now().astimezone()
         if fmt.ttl(env, now) == "EXPIRED":
             bits.append("EXPIRED")
         if env.incomplete:
             bits.append("! incomplete (an interrupted clone)")
         if env.cloned_from:
-            bits.append(f"cloned from {env.cloned_from}")
+            bits.append(f"cloned from {_origin(env)}")
         if env.created_by:
             bits.append(f"by {env.created_by}")
         return safe(" · ".join(bits))  # cloned-from and created-by are annotations: any text
@@ -452,7 +511,7 @@ class MainScreen(ReportingScreen):
         self._environment_loaded(message)
 
     def _environment_loaded(self, message: EnvironmentLoaded) -> None:
-        if self.env is None or message.environment.ref != self.env.ref:
+        if self.env is None or clusters.key(message.environment) != clusters.key(self.env):
             return  # the user moved on
         self.workloads = message.workloads
         self.query_one("#workloads", DataTable).loading = False
@@ -464,8 +523,8 @@ class MainScreen(ReportingScreen):
 
     def on_details_loaded(self, message: DetailsLoaded) -> None:
         self.hc.mark_reachable()
-        self._preflight[message.environment.ref] = message.preflight
-        if self.env is None or message.environment.ref != self.env.ref:
+        self._preflight[clusters.key(message.environment)] = message.preflight
+        if self.env is None or clusters.key(message.environment) != clusters.key(self.env):
             return
         self._show_preflight(message.preflight)
         self._show_verification(message.verification, message.verification_error)
@@ -529,7 +588,7 @@ class MainScreen(ReportingScreen):
         detail.display = True
 
     def on_permissions_checked(self, message: PermissionsChecked) -> None:
-        self.hc.permissions[message.environment.ref] = message.allowed
+        self.hc.permissions[clusters.key(message.environment)] = message.allowed
         self._checking = None
         self.refresh_bindings()
         self._update_reasons()
@@ -542,7 +601,7 @@ class MainScreen(ReportingScreen):
         self.load_all()
         if self.env is not None:
             self.show_environment(self.env)
-            self._checking = self.env.ref
+            self._checking = clusters.key(self.env)
             self.check_permissions(self.env)  # answers may change with the environment (e.g. now cloned)
 
     # -- enabling and disabling keys --------------------------------------------------------
@@ -567,7 +626,7 @@ class MainScreen(ReportingScreen):
         if env is None:
             return "select an environment"
         state = self.verification
-        if state is None or state.environment.ref != env.ref:
+        if state is None or clusters.key(state.environment) != clusters.key(env):
             return self.verification_error or "reading its verification…"
         if not state.checks:
             return f"environment type {env.type!r} defines no checks"
@@ -715,7 +774,7 @@ class MainScreen(ReportingScreen):
 
         env, state = self.env, self.verification
         assert env is not None and state is not None
-        running = self.hc.verify_runs.get(env.ref)
+        running = self.hc.verify_runs.get(clusters.key(env))
         if running is not None and not running.finished:
             self.app.push_screen(VerifyScreen(running))  # the run already going: follow it
             return

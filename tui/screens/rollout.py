@@ -15,6 +15,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
 from hotclone.core.models import Action, LiveChange, PromotePlan, RolloutStatus
+from hotclone.tui import clusters
 from hotclone.tui.messages import EnvironmentChanged, PermissionsChecked, RolloutPolled
 from hotclone.tui.screens.base import ReportingScreen
 from hotclone.tui.widgets.banner import ConnectionBanner
@@ -129,7 +130,7 @@ class RolloutScreen(ReportingScreen):
         deliver(self, PermissionsChecked(target, {a: session.allowed(a, target) for a in Action}))
 
     def on_permissions_checked(self, message: PermissionsChecked) -> None:
-        self.hc.permissions[message.environment.ref] = message.allowed
+        self.hc.permissions[clusters.key(message.environment)] = message.allowed
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
