@@ -43,9 +43,15 @@ def running(name: str = "state") -> ControlPlane | None:
 _REMOTE = "state-remote"  # the second cluster of `--two-clusters`
 
 
+def _joined() -> Path:
+    return cache_root() / "demo" / "kubeconfig-two-clusters"
+
+
 def stop(names: tuple[str, ...] = ("state", _REMOTE)) -> bool:
     """Stop the demo's planes (both, unless `names` says which); True if one was running."""
     stopped = False
+    if _REMOTE in names:
+        _joined().unlink(missing_ok=True)  # names a plane that no longer runs
     for name in names:
         plane = running(name)
         state_file(name).unlink(missing_ok=True)
@@ -73,7 +79,7 @@ def start_second(home: ControlPlane) -> tuple[Path, bool]:
     home plane's three identities, and the second plane's admin as REMOTE_CONTEXT)."""
     remote, started = start(_REMOTE, "plane-remote")
     path = join_kubeconfigs(
-        cache_root() / "demo" / "kubeconfig-two-clusters",
+        _joined(),
         [
             (home, {c: c for c in (ADMIN_CONTEXT, RESTRICTED_CONTEXT, APPROVER_CONTEXT)}),
             (remote, {ADMIN_CONTEXT: REMOTE_CONTEXT}),
