@@ -52,10 +52,22 @@ class ClonePlanned(Message):
 
 def refusal(plan: ClonePlan) -> str:
     """Why Clone is refused, in the dialog's words (core refuses the same plan: clone.refusal)."""
+    if plan.missing_kinds:
+        kinds = ", ".join(k.object for k in plan.missing_kinds)
+        return safe(
+            f"Refused: context {plan.cluster} does not serve {len(plan.missing_kinds)} kind(s) {plan.source} has: "
+            f"{kinds} (install them there, or leave them out with the type's exclude key)."
+        )
     return safe(
         f"Refused: {len(plan.still_pointing)} value(s) still point at {plan.source} (see preflight in the plan): "
         "make them environment-scoped, or tick “Allow values…” above."
     )
+
+
+def _type_label(env_type: EnvironmentType) -> str:
+    """A type in the picker: its TTL, and the context its environments go to when it names one."""
+    label = f"{env_type.name} (ttl {fmt.ttl_text(env_type.ttl) if env_type.ttl else 'none'})"
+    return safe(f"{label} → context {env_type.cluster}") if env_type.cluster else label
 
 
 class CloneModal(ModalScreen[Environment | None]):
@@ -122,9 +134,7 @@ class CloneModal(ModalScreen[Environment | None]):
     def on_types_loaded(self, message: TypesLoaded) -> None:
         self.types = {t.name: t for t in message.types}
         select = self.query_one("#clone-type", Select)
-        select.set_options(
-            [(f"{t.name} (ttl {fmt.ttl_text(t.ttl) if t.ttl else 'none'})", t.name) for t in message.types]
-        )
+        select.set_options([(_type_label(t), t.name) for t in message.types])
         select.value = "temporary" if "temporary" in self.types else message.types[0].name
 
     @on(Select.Changed, "#clone-type")
@@ -248,9 +258,11 @@ class CloneModal(ModalScreen[Environment | None]):
         env_type = str(self.query_one("#clone-type", Select).value)
         ttl = self.query_one("#clone-ttl", Input).value or None
         allow = self.query_one("#clone-allow-refs", Checkbox).value
+        plan = self.plan
+        into = f" into context {plan.cluster}" if plan is not None and plan.cross_cluster else ""
         self.hc.confirm_change(
-            f"Clone {self.source.ref} into {self.source.app}/{name}?",
-            f"A new environment {self.source.app}/{name} ({env_type}) with a copy of {self.source.ref}.",
+            safe(f"Clone {self.source.ref} into {self.source.app}/{name}{into}?"),
+            safe(f"A new environment {self.source.app}/{name} ({env_type}){into} with a copy of {self.source.ref}."),
             partial(self._start, name, env_type, ttl, allow),
         )
 

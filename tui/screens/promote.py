@@ -98,6 +98,14 @@ def plan_details(plan: PromotePlan) -> str:
     return safe("\n".join(lines), multiline=True) or "nothing to change"
 
 
+def plan_route(plan: PromotePlan) -> str:
+    """`promote hotfix@b → topicshare/production@a` when the plan crosses clusters, else "" (not escaped)."""
+    source, target = plan.source_cluster, plan.target.cluster
+    if not source or not target or source == target:
+        return ""
+    return f"{plan.action} {plan.source}@{source} → {plan.target.app}/{plan.target.name}@{target}"
+
+
 class PromoteModal(ModalScreen[PromotePlan | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -117,6 +125,14 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
     @classmethod
     def for_promote(cls, source: Environment) -> PromoteModal:
         target = source.cloned_from or "its source"
+        context = source.cloned_from_context
+        if source.cloned_from and context and source.cluster and context != source.cluster:
+            # Made in another cluster: both ends named with their context (issue 14).
+            return cls(
+                f"Promote {source.app}/{source.address} → {target}@{context}",
+                lambda session, prune: session.plan_promote(source, prune=prune),
+                can_prune=True,
+            )
         return cls(
             f"Promote {source.ref} → {target}",
             lambda session, prune: session.plan_promote(source, prune=prune),
@@ -186,13 +202,13 @@ class PromoteModal(ModalScreen[PromotePlan | None]):
         if self.plan is not None:
             from hotclone.tui.screens.plan_diff import PlanDiffScreen
 
-            self.app.push_screen(PlanDiffScreen(self.plan.diff))
+            self.app.push_screen(PlanDiffScreen(self.plan.diff, route=plan_route(self.plan)))
 
     def on_plan_loaded(self, message: PlanLoaded) -> None:
         plan = self.plan = message.plan
         target = plan.target
         self.query_one("#plan-summary", Static).update(
-            safe(f"{plan.action} {plan.source} → {target.ref}") + f"\n{plan_counts(plan)}"
+            safe(plan_route(plan) or f"{plan.action} {plan.source} → {target.ref}") + f"\n{plan_counts(plan)}"
         )
         self.query_one("#plan-details", Static).update(plan_details(plan))
         if target.is_production:

@@ -23,7 +23,13 @@ def plan_lines(plan: ClonePlan, namespace: str | None = None) -> tuple[list[str]
     was edited since the plan was made (only the namespace depends on the name)."""
     into = namespace or plan.namespace
     by_kind = ", ".join(f"{kind} {count}" for kind, count in plan.copies_by_kind())
-    lines = [f"copy {len(plan.copies)} object(s)" + (f": {by_kind}" if by_kind else "")]
+    lines = []
+    if plan.cross_cluster:  # issue 14: the type places its environments in another cluster
+        lines.append(f"into context {plan.cluster} (the source is in context {plan.source_cluster or 'this one'})")
+    if plan.missing_kinds:
+        lines.append(f"refused: context {plan.cluster} does not serve {len(plan.missing_kinds)} kind(s):")
+        lines += [f"  {k.describe()}" for k in plan.missing_kinds]
+    lines.append(f"copy {len(plan.copies)} object(s)" + (f": {by_kind}" if by_kind else ""))
     listed = f": {', '.join(plan.generated)}" if plan.generated else ""
     lines.append(f"generate {len(plan.generated)} from the templates of type {plan.env_type!r}{listed}")
     rewritten = len(plan.findings) - len(plan.still_pointing)
