@@ -269,6 +269,9 @@ def test_a_kind_missing_in_the_target_cluster_refuses_the_clone(two: Two) -> Non
             assert "Widget" in message and B in message and "\n" not in message
             with pytest.raises(Refused, match="Widget"):
                 session.clone(production, "widgets", env_type=REMOTE)
+        code, _out, err = two.cli("clone", two.app, "production", "widgets", "--type", REMOTE, "--dry-run")
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert f"context {B} does not serve" in err and "Widget" in err, err
         assert namespace_or_none(two.b, two.ns("widgets")) is None
         assert namespace_or_none(two.a, two.ns("widgets")) is None
     finally:
@@ -469,11 +472,19 @@ def test_the_cross_cluster_story_from_the_command_line(two: Two) -> None:
     old = two.image(two.a, "production")
     fixed = f"{app}/web:1.9.5"
 
+    code, out, err = two.cli("clone", app, "production", "clifix", "--type", REMOTE, "--dry-run")
+    assert code == 0, err
+    assert f"  into context {B} (the source is in context {A})" in out.splitlines(), out
+    assert namespace_or_none(two.b, two.ns("clifix")) is None
+
     code, out, err = two.cli("clone", app, "production", "clifix", "--type", REMOTE, "--yes")
     assert code == 0, err
     assert f"cloned {app}/production -> {app}/clifix" in out, out
     assert namespace_or_none(two.b, two.ns("clifix")) is not None
     assert namespace_or_none(two.a, two.ns("clifix")) is None
+
+    code, out, err = two.cli("clone", app, "production", "clifix", "--type", REMOTE, "--yes")
+    assert code == 2 and f"already exists in context {B}" in err, err
 
     code, out, err = two.cli("apps")
     assert code == 0 and "clifix@plane-b" in out and "production@plane-a" in out, out + err
