@@ -406,9 +406,14 @@ def clone(
         expires = (now or datetime.now(UTC)) + (lifetime or definition.ttl)  # type: ignore[operator]
     namespace = plan.namespace
     source = source_cluster if source_cluster is not cluster else None
-    environment = _create_namespace(
-        cluster, origin.app, new, namespace, plan.env_type, origin, user, expires, list(plan.findings), source
-    )
+    try:
+        environment = _create_namespace(
+            cluster, origin.app, new, namespace, plan.env_type, origin, user, expires, list(plan.findings), source
+        )
+    except HotcloneError as error:
+        if source is None:
+            raise
+        raise type(error)(f"namespace {namespace} in context {cluster.context}: {error}") from None
     report(ProgressStep("namespace", 1, 1, namespace))
     try:
         ordered = inventory.in_creation_order(planned.copies + planned.generated)

@@ -14,6 +14,7 @@ others. A context an environment type names is connected when first needed.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -40,6 +41,7 @@ from hotclone.core import configmap_values as config_ops
 from hotclone.core import destroy as destroy_ops
 from hotclone.core import diff as diff_ops
 from hotclone.core import history as history_ops
+from hotclone.core import kubeconfig as kubeconfig_file
 from hotclone.core import promote as promote_ops
 from hotclone.core import rollback as rollback_ops
 from hotclone.core import verify as verify_ops
@@ -91,16 +93,20 @@ class Session:
         others: Sequence[Cluster] = (),
         connect: Callable[[str], Cluster] | None = None,
         read_only_contexts: frozenset[str] = frozenset(),
+        server_of: Callable[[str], str] | None = None,
     ) -> None:
         """`cluster` is home; `others` the other contexts asked for; `connect` opens another context
-        of the same kubeconfig (one an environment type or a clone's record names);
-        `read_only_contexts`: contexts the config file makes read-only."""
+        of the same kubeconfig (one an environment type names, or `ENV@CONTEXT`);
+        `read_only_contexts`: contexts the config file makes read-only; `server_of` reads a
+        context's API server from the kubeconfig (no connection)."""
         self._cluster = cluster
         self._clusters: dict[str, Cluster] = {cluster.context: cluster}
         for other in others:
             _check_distinct(self._clusters, other)
             self._clusters[other.context] = other
         self._connect = connect
+        self._aliases: dict[str, Cluster] = {}  # contexts connected for one use (a type's), on a cluster shown
+        self._server_of = server_of
         self._read_only_contexts = read_only_contexts
         self.read_only = read_only
         self.production_context = production_context  # marked production in the config file
@@ -151,6 +157,7 @@ class Session:
             others=opened[1:],
             connect=connect_more,
             read_only_contexts=read_only_contexts,
+            server_of=lambda name: kubeconfig_file.view(kubeconfig, name).server,
         )
         # Among several contexts, one marked production makes every change ask for its name: the
         # cautious reading, since a change's cluster is known only once its environment is.
@@ -167,50 +174,66 @@ class Session:
         return list(self._clusters)
 
     def close(self) -> None:
-        for cluster in self._clusters.values():
+        for cluster in [*self._clusters.values(), *self._aliases.values()]:
             cluster.close()
 
     # -- which cluster -----------------------------------------------------------------------
 
     def _on(self, environment: Environment | None) -> Cluster:
-        """The cluster `environment` was read through (home for none)."""
+        """The session's cluster `environment` is in (home for none), always with this session's own
+        identity there: an Environment read through another context of the same API server (another
+        session's, say `restricted` vs `admin`) is this session's cluster, never a way to reach that
+        context's credentials; one of a cluster this session does not use is refused."""
         if environment is None or not environment.cluster:
             return self._cluster
-        return self._context(environment.cluster)
+        found = self._clusters.get(environment.cluster)
+        if found is not None:
+            return found
+        server = ""
+        if self._server_of is not None:
+            with contextlib.suppress(HotcloneError):
+                server = self._server_of(environment.cluster).rstrip("/")
+        for cluster in self._clusters.values():
+            if server and cluster.server.rstrip("/") == server:
+                return cluster
+        used = ", ".join(self._clusters)
+        raise InvalidInput(
+            f"{environment.ref} is in context {environment.cluster!r}, a cluster this session does not use "
+            f"({used}): add --context {environment.cluster}"
+        )
 
     def _context(self, name: str) -> Cluster:
         """A connected context, or the kubeconfig's context of that name, connected now."""
         with self._lock:
-            found = self._clusters.get(name)
+            found = self._clusters.get(name) or self._aliases.get(name)
             if found is not None:
                 return found
             if self._connect is None:
                 raise NotFound(f"context {name!r} is not connected in this session")
             opened = self._connect(name)
             if any(c.server == opened.server for c in self._clusters.values()):
-                return opened  # another identity on a cluster already shown: used, not listed twice
-            self._clusters[name] = opened
+                self._aliases[name] = opened  # another identity on a cluster already shown: not listed twice
+            else:
+                self._clusters[name] = opened
             return opened
 
     def _origin_cluster(self, environment: Environment) -> Cluster:
         """The cluster a clone's source is in: its own, unless it was cloned across clusters; then
-        the connected context with the recorded API server, else the recorded context name."""
+        the session's context with the recorded API server."""
         here = self._on(environment)
         server = environment.cloned_from_server
         if not server or server == here.server:
             return here
         for cluster in list(self._clusters.values()):
-            if cluster.server == server:
+            if cluster.server.rstrip("/") == server.rstrip("/"):
                 return cluster
-        recorded = environment.cloned_from_context or ""
-        where = f"{environment.ref} was cloned from {environment.cloned_from} in cluster {server}"
-        try:
-            named = self._context(recorded) if recorded else None
-        except HotcloneError as error:
-            raise NotFound(f"{where} (context {recorded!r}): {error}; pass --context for it") from None
-        if named is None or named.server != server:
-            raise NotFound(f"{where}, which no context of this session reaches: pass --context for it")
-        return named
+        # Only the session's own contexts: the clone's record names a context of whoever cloned it,
+        # and connecting it here could mean other credentials than the ones this user chose.
+        recorded = environment.cloned_from_context or "its context"
+        raise NotFound(
+            f"{environment.ref} was cloned from {environment.cloned_from} in cluster {server}, which no context "
+            f"of this session reaches: add --context {recorded}"
+        )
 
     def _types_of(self, environment: Environment) -> Cluster:
         """The cluster whose environment types define `environment`'s: a clone made across clusters

@@ -349,6 +349,9 @@ def test_clone_dry_run_json_has_the_plan(world: World) -> None:
         "adjustments",
         "warnings",
         "allow_prod_references",
+        "cluster",
+        "source_cluster",
+        "missing_kinds",
         "refused",
         "copies_by_kind",
     ]

@@ -25,7 +25,7 @@ from hotclone.core.cluster import Cluster, Obj
 from hotclone.core.demo.controlplane import ControlPlane
 from hotclone.core.demo.seeding import seed_crds
 from hotclone.core.envtypes import type_configmap
-from hotclone.core.errors import Forbidden, HotcloneError, Interrupted, InvalidInput, Refused
+from hotclone.core.errors import Forbidden, HotcloneError, Interrupted, InvalidInput, NotFound, Refused
 from hotclone.core.images import parse_spec
 from hotclone.core.models import Action, ProgressStep
 from hotclone.core.schema import SYSTEM_NAMESPACE
@@ -215,9 +215,9 @@ def test_set_image_in_b_diff_across_promote_into_a_three_way_rollback_destroy(tw
         settings["data"]["LOG_LEVEL"] = "debug"
         two.a.replace(kinds.CONFIGMAP, two.ns("production"), settings)
 
-        with two.session(B) as only_b:  # A not asked for: the recorded context is connected when needed
-            found = only_b.plan_promote(only_b.environment(two.app, "story"))
-            assert (found.target.name, found.target.cluster) == ("production", A)
+        gone = rf"cloned from production in cluster .*: add --context {A}$"
+        with two.session(B) as only_b, pytest.raises(NotFound, match=gone):  # A is never connected behind one's back
+            only_b.plan_promote(only_b.environment(two.app, "story"))
         plan = session.plan_promote(story)  # no target: the source it was cloned from, in A
         assert (plan.target.name, plan.target.cluster, plan.source_cluster) == ("production", A, B)
         assert not plan.conflicts
@@ -419,16 +419,12 @@ def test_the_same_environment_name_in_two_clusters_is_named_with_its_context(two
     assert code == 2 and len(err.strip().splitlines()) == 1 and "both reach" in err, err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/matrix.build names columns by Environment.name: qa in A and qa in B are two columns both 'qa'",
-)
 def test_the_version_matrix_tells_the_same_name_in_two_clusters_apart(two: Two) -> None:
     two.b.create(kinds.NAMESPACE, None, labelled_namespace(two.app, "qa", "qa"))
     try:
         with two.session(A, B) as session:
             columns = [c for c in session.version_matrix(two.app).environments if c.startswith("qa")]
-            assert len(columns) == 2 and len(set(columns)) == 2, columns
+            assert columns == [f"qa@{A}", f"qa@{B}"], columns
     finally:
         two.b.delete(kinds.NAMESPACE, None, two.ns("qa"))
         wait_gone(two.b, two.ns("qa"))
