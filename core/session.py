@@ -18,7 +18,6 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -47,7 +46,7 @@ from hotclone.core import rollback as rollback_ops
 from hotclone.core import verify as verify_ops
 from hotclone.core.cluster import CONNECT_TIMEOUT, Cluster, Identity
 from hotclone.core.contract import Progress
-from hotclone.core.errors import Forbidden, HotcloneError, InvalidInput, NotFound
+from hotclone.core.errors import Forbidden, HotcloneError, InvalidInput, NotFound, ServerError
 from hotclone.core.live import Live, LiveAcross, merged_applications
 from hotclone.core.models import (
     Action,
@@ -250,15 +249,32 @@ class Session:
             return [(clusters[0], value)]
         results: list[tuple[Cluster, _T]] = []
         errors: list[HotcloneError] = []
-        with ThreadPoolExecutor(max_workers=len(clusters), thread_name_prefix="hotclone-cluster") as pool:
-            futures = [(cluster, pool.submit(read, cluster)) for cluster in clusters]
-            for cluster, future in futures:
-                try:
-                    results.append((cluster, future.result()))
-                    self._record(cluster, None)
-                except HotcloneError as error:
-                    errors.append(error)
-                    self._record(cluster, error)
+        answers: dict[str, _T] = {}
+        failures: dict[str, HotcloneError] = {}
+
+        def ask(cluster: Cluster) -> None:
+            try:
+                answers[cluster.context] = read(cluster)
+            except HotcloneError as error:
+                failures[cluster.context] = error
+            except Exception as error:  # a thread's traceback must never reach the terminal
+                failures[cluster.context] = ServerError(f"reading failed: {type(error).__name__}: {error}")
+
+        # Daemon threads, not a pool: Ctrl-C while one cluster hangs (a paused API server) ends the
+        # command now, instead of waiting out that request's timeout at exit.
+        threads = [threading.Thread(target=ask, args=(c,), daemon=True, name="hotclone-cluster") for c in clusters]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for cluster in clusters:
+            if cluster.context in answers:
+                results.append((cluster, answers[cluster.context]))
+                self._record(cluster, None)
+            else:
+                failed = failures.get(cluster.context) or ServerError("reading failed")
+                errors.append(failed)
+                self._record(cluster, failed)
         if not results:
             raise errors[0]
         return results
