@@ -387,7 +387,8 @@ class FakeSession:
 
     def environment_types(self, app: str | None = None) -> list[EnvironmentType]:
         self._record("environment_types", app)
-        return envtypes.summaries(demo.type_configmaps(self.app), app)  # as demo.seed_types installs them
+        found = envtypes.summaries(demo.type_configmaps(self.app), app)  # as demo.seed_types installs them
+        return found + [t.summary() for t in self.types.values() if t.cluster]  # the second cluster's
 
     def version_matrix(self, app: str) -> VersionMatrix:
         self._record("version_matrix", app)

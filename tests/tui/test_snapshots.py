@@ -210,6 +210,8 @@ class Options(TypedDict, total=False):
     rollout_fails: bool
     long_names: bool
     settings: Settings
+    clusters: int
+    down: bool
 
 
 CASES: dict[str, tuple[Steps, Options]] = {
@@ -251,6 +253,9 @@ CASES: dict[str, tuple[Steps, Options]] = {
     "requests": (requests, {"gates": True}),
     "promote_gates_blocked": (at("topicshare/hotfix-ko", "p"), {"gates": True}),  # never verified
     "promote_request_approved": (promote_approved, {"gates": True}),
+    # Issue 14: two contexts, the second down: its line above the list, the home cluster's environments
+    # listed with their context, the header naming both with their state.
+    "main_two_clusters_down": (at("topicshare/hotfix-ko"), {"clusters": 2, "down": True}),
 }
 
 
