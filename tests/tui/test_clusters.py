@@ -28,7 +28,7 @@ async def test_two_clusters_listed_each_row_with_its_context() -> None:
         assert [str(c.label) for c in envs.columns.values()][:2] == ["environment", "context"]
         # The same name in both clusters: two rows, each with its context (the shared "kind-" dropped).
         assert envs.get_row(HOME_DEV)[1] == "topicshare" and envs.get_row(REMOTE_DEV)[1] == "staging"
-        assert envs.get_row(f"topicshare/hotfix-eu@{CONTEXT_B}")[5].startswith("produ")  # production@topicshare, shortened
+        assert envs.get_row(f"topicshare/hotfix-eu@{CONTEXT_B}")[5].startswith("produ")  # production@topicshare
         title = _text(screen.query_one("#env-title", Static))
         assert f"context {CONTEXT_B}" in title
         header = str(screen.query_one(ContextBar).render())
