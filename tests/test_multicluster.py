@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -524,3 +524,61 @@ def test_the_cross_cluster_story_from_the_command_line(two: Two) -> None:
     assert code == 0, err
     assert gone_or_terminating(two.b, two.ns("clifix"))
     assert two.ns("production") in two.app_namespaces(two.a)
+
+
+# -- 9. the dashboard on both planes, then with B down ---------------------------------------------
+
+
+async def test_the_dashboard_clones_into_b_and_keeps_a_usable_while_b_is_down(two: Two) -> None:
+    """The real app over the real Session: a clone into B from the clone dialog, each row marked with
+    its context; B's API server killed: a marked line says so, A's environments stay listed and
+    their workloads load; B back: the line goes."""
+    from textual.widgets import Input, Select, Static
+
+    from hotclone.tui.app import HotcloneApp
+    from tests.tui.conftest import focus_env, settle
+
+    session = Session.connect(two.path, contexts=[A, B])
+    app = HotcloneApp(lambda: session, refresh_interval=3600, poll_interval=0.5, cursor_blink=False)
+
+    async def until(predicate: Callable[[], bool], what: str, rounds: int = 300) -> None:
+        for _ in range(rounds):
+            await settle(pilot)
+            if predicate():
+                return
+            await pilot.pause(0.1)
+        raise AssertionError(f"{what} not reached on {app.screen}: errors {app.errors}")
+
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await focus_env(pilot, f"{two.app}/production")
+            await pilot.press("c")
+            await settle(pilot)
+            app.screen.query_one("#clone-name", Input).value = "dash"
+            await until(lambda: app.screen.query_one("#clone-type", Select).value is not Select.NULL, "types")
+            app.screen.query_one("#clone-type", Select).value = REMOTE
+            await until(
+                lambda: "into context plane-b" in str(app.screen.query_one("#clone-plan-lines").render()), "plan"
+            )
+            await pilot.press("ctrl+s")
+            await until(lambda: app.focused_env is not None and app.focused_env.name == "dash", "the clone focused")
+            assert app.focused_env is not None and app.focused_env.cluster == B
+            assert namespace_or_none(two.b, two.ns("dash")) is not None  # read back: in B
+            assert namespace_or_none(two.a, two.ns("dash")) is None  # and not in A
+            main = app.main_screen
+            assert f"context {B}" in str(main.query_one("#env-title", Static).render())
+
+            two.plane_b.kill()
+            try:
+                warning = main.query_one("#cluster-warnings", Static)
+                await until(lambda: bool(warning.display) and "plane-b" in str(warning.render()), "B said down")
+                await focus_env(pilot, f"{two.app}/production")
+                await until(lambda: bool(main.workloads), "A's workloads")
+                assert app.focused_env is not None and app.focused_env.cluster == A
+            finally:
+                two.plane_b.restart()
+            await until(lambda: not main.query_one("#cluster-warnings", Static).display, "B back", rounds=600)
+    finally:
+        session.close()
+        with contextlib.suppress(HotcloneError):
+            two.b.delete(kinds.NAMESPACE, None, two.ns("dash"))
