@@ -36,6 +36,11 @@ async def _wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], rounds: in
     raise AssertionError(f"condition not reached on {app.screen}: errors {getattr(app, 'errors', None)}")
 
 
+def _checked(app: HotcloneApp, ref: str) -> bool:
+    """The dashboard has asked the API server what may be done in `ref` (keyed `app/env@context`)."""
+    return any(key == ref or key.startswith(f"{ref}@") for key in app.permissions)
+
+
 class Scanner:
     """Scans a screen for every secret the app has on the cluster right now (new clones included)."""
 
@@ -64,7 +69,7 @@ async def test_clone_edit_diff_promote_against_real_cluster(seeded: Seeded) -> N
     scan = Scanner(seeded, app)
     async with app.run_test(size=(160, 48)) as pilot:
         await focus_env(pilot, f"{app_name}/production")
-        await _wait_for(pilot, lambda: f"{app_name}/production" in app.permissions)
+        await _wait_for(pilot, lambda: _checked(app, f"{app_name}/production"))
         scan("main")
 
         # c: clone production into a temporary environment
@@ -75,7 +80,7 @@ async def test_clone_edit_diff_promote_against_real_cluster(seeded: Seeded) -> N
         scan("clone form")
         await pilot.press("ctrl+s")
         await _wait_for(pilot, lambda: app.focused_env is not None and app.focused_env.name == "hotfix-e2e")
-        await _wait_for(pilot, lambda: f"{app_name}/hotfix-e2e" in app.permissions and bool(app.main_screen.workloads))
+        await _wait_for(pilot, lambda: _checked(app, f"{app_name}/hotfix-e2e") and bool(app.main_screen.workloads))
         clone = session.environment(app_name, "hotfix-e2e")
         assert clone.cloned_from == "production"
         assert any("hotfix-e2e" in label for label in scan.secrets()), "the clone's generated password is scanned for"
@@ -162,7 +167,7 @@ async def test_verify_a_clone_against_real_cluster(seeded: Seeded) -> None:
     app = HotcloneApp(lambda: session, refresh_interval=3600, poll_interval=0.5, cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await focus_env(pilot, f"{app_name}/verify-e2e")
-        await _wait_for(pilot, lambda: f"{app_name}/verify-e2e" in app.permissions)
+        await _wait_for(pilot, lambda: _checked(app, f"{app_name}/verify-e2e"))
         await _wait_for(pilot, lambda: app.main_screen.verification is not None)
         await pilot.press("t")
         await _wait_for(pilot, lambda: isinstance(app.screen, VerifyScreen) and app.screen.run.finished, 300)
