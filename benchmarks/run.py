@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import crosscluster, dashboard, handmade, rawclient
+from benchmarks import dashboard, handmade, rawclient
 from benchmarks.apimetrics import reader
 from benchmarks.data import DataSet, dataset, env_objects, scaling_set, seed, seed_writes
 from benchmarks.measure import Figure, machine, repeat, repeat_values, run_process, timed
@@ -32,7 +32,7 @@ from benchmarks.report import render
 from hotclone.core import api_discovery, demo, envtypes, inventory, kinds, material_policy
 from hotclone.core import diff as diff_ops
 from hotclone.core.cluster import Cluster, Obj
-from hotclone.core.demo.controlplane import ADMIN_CONTEXT, ControlPlane, find_binaries, versions
+from hotclone.core.demo.controlplane import ADMIN_CONTEXT, ControlPlane, find_binaries, join_kubeconfigs, versions
 from hotclone.core.errors import AlreadyExists, Conflict, NotFound
 from hotclone.core.models import CloneResult, ImageSpec
 from hotclone.core.schema import SYSTEM_NAMESPACE, TYPE_TEMPLATES_KEY, TYPE_TTL_KEY, environment_type_configmap_name
@@ -291,8 +291,9 @@ def cross_cluster_figures(b: Bench, size: str) -> list[Figure]:
     try:
         quiet = wait_quiet(other)
         log(f"{size}: cluster B quiet after {quiet:.1f} s")
-        config = crosscluster.merged_kubeconfig(
-            other.workdir / "two-clusters.kubeconfig", {HOME_CONTEXT: b.plane, AWAY_CONTEXT: other}
+        config = join_kubeconfigs(
+            other.workdir / "two-clusters.kubeconfig",
+            [(b.plane, {ADMIN_CONTEXT: HOME_CONTEXT}), (other, {ADMIN_CONTEXT: AWAY_CONTEXT})],
         )
         with contextlib.suppress(AlreadyExists):
             b.cluster.create(kinds.CONFIGMAP, SYSTEM_NAMESPACE, cross_type(b.app, AWAY_CONTEXT))
