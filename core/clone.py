@@ -487,7 +487,7 @@ def _create_namespace(
             "annotations": annotations,
         },
     }
-    created = discovery.from_namespace(cluster.create(kinds.NAMESPACE, None, body), cluster.context)
+    created = discovery.from_namespace(cluster.create(kinds.NAMESPACE, None, body), cluster.context, cluster.server)
     return dataclasses.replace(created, incomplete=False)  # as it will be once complete
 
 

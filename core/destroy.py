@@ -30,7 +30,7 @@ def expired(cluster: Cluster, now: datetime) -> list[Environment]:
     """Expired environments and clones interrupted long ago, never production or qa."""
     found = []
     for namespace in cluster.list(kinds.NAMESPACE, label_selector=LABEL_APP):
-        environment = discovery.from_namespace(namespace, cluster.context)
+        environment = discovery.from_namespace(namespace, cluster.context, cluster.server)
         if environment.type in PROTECTED_TYPES or namespace["metadata"].get("deletionTimestamp"):
             continue
         stale = (

@@ -36,8 +36,9 @@ def parse_time(value: str | None) -> datetime | None:
         return None
 
 
-def from_namespace(namespace: Obj, context: str = "") -> Environment:
-    """The environment a labelled namespace is; `context`: the kubeconfig context it was read through."""
+def from_namespace(namespace: Obj, context: str = "", server: str = "") -> Environment:
+    """The environment a labelled namespace is; `context`: the kubeconfig context it was read
+    through, `server` that context's API server."""
     meta = namespace.get("metadata", {})
     labels = meta.get("labels") or {}
     annotations = meta.get("annotations") or {}
@@ -52,6 +53,7 @@ def from_namespace(namespace: Obj, context: str = "") -> Environment:
         created_by=annotations.get(ANNOTATION_CREATED_BY) or None,
         incomplete=annotations.get(ANNOTATION_STATE) == STATE_CREATING or bool(meta.get("deletionTimestamp")),
         cluster=context,
+        server=server,
         cloned_from_context=annotations.get(ANNOTATION_CLONED_FROM_CONTEXT) or None,
         cloned_from_server=annotations.get(ANNOTATION_CLONED_FROM_SERVER) or None,
     )
@@ -62,14 +64,14 @@ def sort_key(environment: Environment) -> tuple[int, str]:
 
 
 def applications(cluster: Cluster) -> list[Application]:
-    return applications_of(cluster.list(kinds.NAMESPACE, label_selector=LABEL_APP), cluster.context)
+    return applications_of(cluster.list(kinds.NAMESPACE, label_selector=LABEL_APP), cluster.context, cluster.server)
 
 
-def applications_of(namespaces: Iterable[Obj], context: str = "") -> list[Application]:
+def applications_of(namespaces: Iterable[Obj], context: str = "", server: str = "") -> list[Application]:
     """Pure: the applications the labelled namespaces make up, each with its environments in order."""
     by_app: dict[str, list[Environment]] = defaultdict(list)
     for namespace in namespaces:
-        environment = from_namespace(namespace, context)
+        environment = from_namespace(namespace, context, server)
         if environment.app:
             by_app[environment.app].append(environment)
     return [Application(app, tuple(sorted(envs, key=sort_key))) for app, envs in sorted(by_app.items())]
@@ -78,7 +80,8 @@ def applications_of(namespaces: Iterable[Obj], context: str = "") -> list[Applic
 def environments(cluster: Cluster, app: str) -> list[Environment]:
     validate_label(app, "application name")
     selector = f"{LABEL_APP}={app}"
-    found = [from_namespace(ns, cluster.context) for ns in cluster.list(kinds.NAMESPACE, label_selector=selector)]
+    listed = cluster.list(kinds.NAMESPACE, label_selector=selector)
+    found = [from_namespace(ns, cluster.context, cluster.server) for ns in listed]
     return sorted(found, key=sort_key)
 
 
@@ -88,14 +91,18 @@ def current(cluster: Cluster, environment: Environment) -> Environment:
         namespace: Obj | None = cluster.get(kinds.NAMESPACE, None, environment.namespace)
     except NotFound:
         namespace = None
-    return still(environment, namespace, cluster.context)
+    return still(environment, namespace, cluster)
 
 
-def still(environment: Environment, namespace: Obj | None, context: str | None = None) -> Environment:
-    """Pure: `environment` as `namespace` (read just now, None if gone) labels it, or NotFound."""
+def still(environment: Environment, namespace: Obj | None, cluster: Cluster | None = None) -> Environment:
+    """Pure: `environment` as `namespace` (read just now through `cluster`, None if gone) labels
+    it, or NotFound."""
     if namespace is None:
         raise NotFound(f"{environment.ref} no longer exists (namespace {environment.namespace})")
-    fresh = from_namespace(namespace, environment.cluster if context is None else context)
+    if cluster is None:
+        fresh = from_namespace(namespace, environment.cluster, environment.server)
+    else:
+        fresh = from_namespace(namespace, cluster.context, cluster.server)
     if (fresh.app, fresh.name) != (environment.app, environment.name):
         raise NotFound(f"namespace {environment.namespace} is no longer {environment.ref} (now {fresh.ref})")
     return fresh

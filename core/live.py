@@ -120,7 +120,7 @@ class Live:
     # -- reads: memory only --------------------------------------------------------------
 
     def applications(self) -> list[Application]:
-        return discovery.applications_of(self._namespaces.items(), self._context)
+        return discovery.applications_of(self._namespaces.items(), self._context, self._server)
 
     def environments(self, app: str) -> list[Environment]:
         found = next((a for a in self.applications() if a.name == app), None)

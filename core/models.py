@@ -47,6 +47,7 @@ class Environment:
     # The kubeconfig context this environment was read through (core/discovery.py sets it): with
     # several contexts (issue 14) every call about it goes to that cluster.
     cluster: str = ""
+    server: str = ""  # that context's API server: what tells clusters apart when context names differ
     # A clone made across clusters records where its source lives: the source's context name as the
     # cloning user called it, and its API server (the stable part; context names are per kubeconfig).
     # Both None for a clone within one cluster.

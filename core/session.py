@@ -186,14 +186,14 @@ class Session:
         if environment is None or not environment.cluster:
             return self._cluster
         found = self._clusters.get(environment.cluster)
-        if found is not None:
+        if found is not None and (not environment.server or _same(found.server, environment.server)):
             return found
-        server = ""
-        if self._server_of is not None:
+        server = environment.server
+        if not server and self._server_of is not None:
             with contextlib.suppress(HotcloneError):
-                server = self._server_of(environment.cluster).rstrip("/")
+                server = self._server_of(environment.cluster)
         for cluster in self._clusters.values():
-            if server and cluster.server.rstrip("/") == server:
+            if server and _same(cluster.server, server):
                 return cluster
         used = ", ".join(self._clusters)
         raise InvalidInput(
@@ -224,7 +224,7 @@ class Session:
         if not server or server == here.server:
             return here
         for cluster in list(self._clusters.values()):
-            if cluster.server.rstrip("/") == server.rstrip("/"):
+            if _same(cluster.server, server):
                 return cluster
         # Only the session's own contexts: the clone's record names a context of whoever cloned it,
         # and connecting it here could mean other credentials than the ones this user chose.
@@ -690,6 +690,10 @@ class Session:
             if cluster.context not in self._read_only_contexts:
                 removed += destroy_ops.gc(cluster, self.now())
         return removed
+
+
+def _same(server: str, other: str) -> bool:
+    return server.rstrip("/") == other.rstrip("/")
 
 
 def _check_distinct(clusters: dict[str, Cluster], other: Cluster) -> None:
