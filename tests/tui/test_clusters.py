@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.widgets import Button, DataTable, Select, Static
 
 from hotclone.tui.screens.clone import CloneModal
+from hotclone.tui.screens.diff import DiffScreen
 from hotclone.tui.screens.promote import PromoteModal
 from hotclone.tui.widgets.context_bar import ContextBar
 from tests.tui import fake_world as world
@@ -142,3 +143,22 @@ async def test_promote_across_clusters_names_both() -> None:
         assert route in _text(modal.query_one("#plan-summary", Static))
         assert f"→ production@{CONTEXT}" in _text(modal.query_one(".dialog-title", Static))
         assert modal.plan is not None and modal.plan.source_cluster == CONTEXT_B
+
+
+async def test_diff_tells_same_named_environments_in_two_clusters_apart() -> None:
+    fake = FakeSession(clusters=2)
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await focus_env(pilot, "topicshare/production")
+        app.main_screen.focus_row(REMOTE_DEV)
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        right = app.screen.query_one("#diff-right", Select)
+        assert right.value == f"development@{CONTEXT_B}"  # labelled with its context: the name is in both
+        assert app.screen.query_one("#diff-left", Select).value == "production"
+        screen = app.screen
+        assert isinstance(screen, DiffScreen)
+        assert screen.by_name[f"development@{CONTEXT_B}"].cluster == CONTEXT_B
+        assert screen.by_name[f"development@{CONTEXT}"].cluster == CONTEXT
+        assert fake.called("diff")[-1][0] == ("production", "development")

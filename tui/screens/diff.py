@@ -12,6 +12,7 @@ from textual.widgets import Footer, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from hotclone.core.display import safe
+from hotclone.core.matrix import column_names
 from hotclone.core.models import EnvDiff, Environment, ObjectDiff
 from hotclone.tui.messages import DiffLoaded
 from hotclone.tui.screens.base import ReportingScreen
@@ -43,7 +44,8 @@ class DiffScreen(ReportingScreen):
     def __init__(self, app_name: str, environments: list[Environment], left: str, right: str) -> None:
         super().__init__()
         self.app_name = app_name
-        self.by_name = {e.name: e for e in environments}
+        # By name, or `name@context` where two clusters share one (as the version matrix labels them).
+        self.by_name = dict(zip(column_names(environments), environments, strict=True))
         self.environments = list(self.by_name)
         self.left, self.right = left, right
         self.include_env_scoped = False

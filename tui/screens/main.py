@@ -19,6 +19,7 @@ from textual.worker import get_current_worker
 
 from hotclone.core.display import safe
 from hotclone.core.errors import HotcloneError, Unreachable
+from hotclone.core.matrix import column_names
 from hotclone.core.models import (
     Action,
     Application,
@@ -725,10 +726,14 @@ class MainScreen(ReportingScreen):
         env = self.env
         assert env is not None
         environments = [e for a in self.applications if a.name == env.app for e in a.environments]
-        names = [e.name for e in environments]
-        production = next((e.name for e in self.envs.values() if e.app == env.app and e.is_production), None)
-        left = env.cloned_from or production or names[0]
-        right = env.name if env.name != left else next((n for n in names if n != left), left)
+        # Labels as the diff screen shows them: `name@context` where two clusters share a name.
+        label = dict(zip(environments, column_names(environments), strict=True))
+        names = list(label.values())
+        source = next((e for e in environments if _is_source_of(e, env)), None)
+        production = next((e for e in environments if e.is_production), None)
+        left = label[source] if source else label[production] if production else names[0]
+        right = label.get(env, env.name)
+        right = right if right != left else next((n for n in names if n != left), left)
         self.app.push_screen(DiffScreen(env.app, environments, left, right))
 
     def action_promote(self) -> None:
@@ -796,3 +801,11 @@ class MainScreen(ReportingScreen):
 
         assert self.current_app is not None
         self.app.push_screen(MatrixScreen(self.current_app))
+
+
+def _is_source_of(candidate: Environment, clone: Environment) -> bool:
+    """`candidate` is the environment `clone` was cloned from: by name, and by cluster (a clone
+    made across clusters names its source's API server)."""
+    if candidate.name != clone.cloned_from:
+        return False
+    return candidate.server == (clone.cloned_from_server or clone.server) or not candidate.server
