@@ -125,7 +125,11 @@ def two(plane: ControlPlane, admin: Cluster, tmp_path_factory: pytest.TempPathFa
 
 def _content(obj: Obj) -> Obj:
     meta = obj["metadata"]
-    kept = {key: meta.get(key) for key in ("name", "labels", "annotations")}
+    kept = {key: meta.get(key) for key in ("name", "labels")}
+    # The deployment controller writes its revision annotation on its own, maybe only after `before`.
+    annotations = meta.get("annotations") or {}
+    written = {k: v for k, v in annotations.items() if not k.startswith("deployment.kubernetes.io/")}
+    kept["annotations"] = written or None
     return {key: value for key, value in obj.items() if key not in ("status", "metadata")} | {"metadata": kept}
 
 
