@@ -46,7 +46,7 @@ from hotclone.core import rollback as rollback_ops
 from hotclone.core import verify as verify_ops
 from hotclone.core.cluster import CONNECT_TIMEOUT, Cluster, Identity
 from hotclone.core.contract import Progress
-from hotclone.core.errors import Forbidden, HotcloneError, InvalidInput, NotFound, ServerError
+from hotclone.core.errors import Forbidden, HotcloneError, InvalidInput, NotFound, ServerError, Unreachable
 from hotclone.core.live import Live, LiveAcross, merged_applications
 from hotclone.core.models import (
     Action,
@@ -112,6 +112,7 @@ class Session:
         self.production_context_name = cluster.context if production_context else ""
         self._identities: dict[str, Identity] = {}
         self._status: dict[str, ClusterStatus] = {}
+        self._unusable: list[ClusterStatus] = []  # contexts that could not even be set up (a failed credential plugin)
         self._lock = threading.Lock()  # workers connect contexts and record statuses concurrently
         self._policy_cache: dict[tuple[str, str], tuple[float, PolicyStatus]] = {}
         self.request_lifetime = requests.DEFAULT_LIFETIME  # how long a new promotion request stays valid
@@ -137,7 +138,14 @@ class Session:
         def open_context(name: str | None) -> Cluster:
             return Cluster.connect(kubeconfig, name, timeout=timeout)
 
-        opened = [open_context(name) for name in names] or [open_context(None)]
+        opened = [open_context(names[0] if names else None)]
+        unusable: list[ClusterStatus] = []
+        for name in names[1:]:
+            server = kubeconfig_file.view(kubeconfig, name).server  # a context not in the file: an error
+            try:
+                opened.append(open_context(name))
+            except Unreachable as error:  # its credential plugin failed: shown as such, the others go on
+                unusable.append(ClusterStatus(name, server, state="unreachable", error=f"context {name}: {error}"))
         home = chosen_settings.for_context(opened[0].context)
         production = [c.context for c in opened if chosen_settings.for_context(c.context).production]
         read_only_contexts = frozenset(c.context for c in opened if chosen_settings.for_context(c.context).read_only)
@@ -161,6 +169,7 @@ class Session:
         # Among several contexts, one marked production makes every change ask for its name: the
         # cautious reading, since a change's cluster is known only once its environment is.
         session.production_context_name = production[0] if production else ""
+        session._unusable = unusable
         return session
 
     @property
@@ -296,10 +305,8 @@ class Session:
     def clusters(self) -> list[ClusterStatus]:
         """Every context of the session, home first, as the last read found it."""
         with self._lock:
-            return [
-                self._status.get(name) or ClusterStatus(name, cluster.server)
-                for name, cluster in self._clusters.items()
-            ]
+            known = [self._status.get(name) or ClusterStatus(name, c.server) for name, c in self._clusters.items()]
+            return known + self._unusable
 
     def _read_only_in(self, cluster: Cluster) -> bool:
         return self.read_only or cluster.context in self._read_only_contexts
@@ -328,7 +335,7 @@ class Session:
             self.identity.username,
             self.read_only,
             self.production_context,
-            clusters=tuple(self.clusters()) if len(self._clusters) > 1 else (),
+            clusters=tuple(self.clusters()) if len(self.clusters()) > 1 else (),
         )
 
     def now(self) -> datetime:

@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hotclone.core import demo, history, kinds
 from hotclone.core.clone import refusal
@@ -586,3 +587,27 @@ async def test_the_dashboard_clones_into_b_and_keeps_a_usable_while_b_is_down(tw
         session.close()
         with contextlib.suppress(HotcloneError):
             two.b.delete(kinds.NAMESPACE, None, two.ns("dash"))
+
+
+def test_a_context_whose_credential_plugin_fails_is_shown_unreachable_and_the_others_listed(
+    two: Two, tmp_path: Path
+) -> None:
+    config = yaml.safe_load(Path(two.path).read_text())
+    plugin = {"apiVersion": "client.authentication.k8s.io/v1", "command": "false", "interactiveMode": "Never"}
+    config["users"].append({"name": "broken", "user": {"exec": plugin}})
+    config["contexts"].append({"name": "broken", "context": {"cluster": "cluster-b", "user": "broken"}})
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    session = Session.connect(str(path), contexts=[A, "broken"])
+    try:
+        assert two.app in {a.name for a in session.applications()}
+        statuses = {s.context: s for s in session.clusters()}
+        assert statuses[A].ok and statuses["broken"].state == "unreachable"
+        assert "credential plugin" in statuses["broken"].error and "\n" not in statuses["broken"].error
+    finally:
+        session.close()
+    result = run_cli("--kubeconfig", str(path), "--context", A, "--context", "broken", "apps")
+    assert result.code == 0 and two.app in result.out
+    assert "warning: context broken" in result.err and len(result.err.strip().splitlines()) == 1, result.err
+    typo = run_cli("--kubeconfig", str(path), "--context", A, "--context", "brokn", "apps")
+    assert typo.code == 2 and "context 'brokn' not found" in typo.err  # a misspelt context is still an error
