@@ -266,8 +266,9 @@ def apply(
     def write(writes: journal.Writes) -> None:
         if before_write is not None:
             before_write()
-        # One at a time: a signal (Ctrl-C, SIGHUP) raised into a thread pool's wait could leave its
-        # locks held and hang the restore (seen once in CI with core/waves.py); clone uses waves.
+        # One at a time. (A signal raised into concurrent.futures' wait could leave its locks held and
+        # hang the restore: seen in CI, reproduced by tests/test_waves.py; core/waves.py, which clone
+        # uses, no longer blocks there. Promote could use it again; not done yet.)
         for done, body in enumerate(plan.writes):
             ref = inventory.ref(body)
             kind = kinds_of[ref]

@@ -13,9 +13,11 @@ every write that may have happened before it restores.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Hashable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -35,6 +37,12 @@ def grouped(items: Sequence[T], key: Callable[[T], Hashable]) -> list[list[T]]:
     return waves
 
 
+@dataclass(frozen=True)
+class _Outcome(Generic[T]):
+    item: T
+    error: BaseException | None = None
+
+
 def write_in_waves(
     waves: Sequence[Sequence[T]],
     write: Callable[[T], None],
@@ -44,20 +52,52 @@ def write_in_waves(
 ) -> None:
     """Run `write` for every item, a wave at a time, `workers` at once; `done` runs on the calling
     thread as each item completes (progress). The first failure (or KeyboardInterrupt) is raised
-    once every write already under way has ended."""
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="write") as pool:
-        for wave in waves:
-            futures: dict[Future[None], T] = {pool.submit(write, item): item for item in wave}
+    once every write already under way has ended.
+
+    Signal-safe by construction: a Ctrl-C or SIGHUP becomes a KeyboardInterrupt wherever the main
+    thread is, and raised inside a lock-taking library call (concurrent.futures' wait) it can leave
+    a lock held that a worker then needs: the process hangs (seen in CI). So the main thread only
+    ever blocks in SimpleQueue.get, whose lock is C code that an interrupt cannot leave taken, and
+    the workers only put into queues; a stop is a flag the workers read before each write."""
+    for wave in waves:
+        _one_wave(list(wave), write, done, max(1, min(workers, len(wave))))
+
+
+def _one_wave(wave: list[T], write: Callable[[T], None], done: Callable[[T], None] | None, workers: int) -> None:
+    todo: queue.SimpleQueue[T | None] = queue.SimpleQueue()
+    outcomes: queue.SimpleQueue[_Outcome[T]] = queue.SimpleQueue()
+    stop = threading.Event()  # set only by this thread; workers read it without waiting on it
+
+    def work() -> None:
+        while (item := todo.get()) is not None:
+            if stop.is_set():
+                continue  # never started: never written
             try:
-                pending = set(futures)
-                while pending:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        future.result()  # the first failure raises here
-                        if done is not None:
-                            done(futures[future])
-            except BaseException:
-                for future in futures:
-                    future.cancel()  # not started: never written
-                wait(futures)  # under way: let them end, so the journal knows what may be written
-                raise
+                write(item)
+            except BaseException as error:  # every write is accounted for, whatever ended it
+                outcomes.put(_Outcome(item, error))
+            else:
+                outcomes.put(_Outcome(item))
+
+    threads: list[threading.Thread] = []
+    try:
+        for item in wave:
+            todo.put(item)
+        for _ in range(workers):
+            todo.put(None)  # one end mark per worker
+        for _ in range(workers):
+            threads.append(threading.Thread(target=work, name="write", daemon=True))
+            threads[-1].start()
+        for _ in wave:
+            outcome = outcomes.get()
+            if outcome.error is not None:
+                raise outcome.error
+            if done is not None:
+                done(outcome.item)
+    except BaseException:  # the first failure, or an interrupt wherever this thread was
+        stop.set()  # not started: never written
+        for thread in threads:
+            if thread.ident is not None:  # started (an interrupt may have come between the two)
+                thread.join()  # under way: ended before the caller's journal looks (counting outcomes
+            # instead could wait forever for one an interrupt took between the queue and here)
+        raise

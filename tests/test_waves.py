@@ -68,3 +68,46 @@ def test_an_interrupt_waits_for_the_writes_under_way() -> None:
     after = list(written)
     time.sleep(0.4)
     assert written == after
+
+
+# An interrupt landing in Python's own weakref callbacks is swallowed there ("Exception ignored"):
+# that run just completes, which the test allows.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_signal_at_any_moment_never_hangs_the_stop() -> None:
+    """A real signal handler raising KeyboardInterrupt (as cli.signals does) at random moments of
+    many runs: each run ends (done or interrupted) and leaves no write running. Raised inside a
+    lock-taking library call, an interrupt once left a lock held and the process hung (CI)."""
+    import random
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        raise KeyboardInterrupt
+
+    running = 0
+    lock = threading.Lock()
+
+    def write(_item: int) -> None:
+        nonlocal running
+        with lock:
+            running += 1
+        time.sleep(0.0005)
+        with lock:
+            running -= 1
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    rng = random.Random(14)
+    interrupted = 0
+    try:
+        for _ in range(300):
+            signal.setitimer(signal.ITIMER_REAL, rng.uniform(0.0001, 0.004))
+            try:
+                waves.write_in_waves([list(range(30)), list(range(30))], write, done=lambda _i: None, workers=8)
+            except KeyboardInterrupt:
+                interrupted += 1
+                assert running == 0  # every write under way had ended
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert interrupted > 50  # the signals did land mid-run
