@@ -50,6 +50,19 @@ def main(argv: list[str] | None = None) -> int:
         if not contexts:  # the file may name the clusters to show together
             contexts = list(config.default_contexts)
             context = contexts[0] if contexts else None
+
+        def connect() -> Session:
+            from hotclone.core.session import Session  # the Kubernetes client: only once needed
+
+            return Session.connect(
+                kubeconfig_path,
+                context,
+                read_only=read_only,
+                request_timeout=request_timeout,
+                settings=config,
+                contexts=contexts,
+            )
+
         if args.command is None:
             # A kubeconfig problem will not fix itself: say so now instead of retrying in the
             # dashboard (the file alone, read without the client; the client checks the rest).
@@ -59,34 +72,12 @@ def main(argv: list[str] | None = None) -> int:
             preview = ConnectionInfo(
                 seen.context, seen.server, seen.user, read_only or chosen.read_only, chosen.production
             )
-
-            def connect() -> Session:
-                from hotclone.core.session import Session
-
-                return Session.connect(
-                    kubeconfig_path,
-                    context,
-                    read_only=read_only,
-                    request_timeout=request_timeout,
-                    settings=config,
-                    contexts=contexts,
-                )
-
             return open_dashboard(connect, preview)
         command = COMMANDS[args.command]
         changes = command.changes_with(args)
         if read_only and changes:
             raise Forbidden(f"read-only mode: {args.command} is disabled")
-        from hotclone.core.session import Session
-
-        session = Session.connect(
-            kubeconfig_path,
-            context,
-            read_only=read_only,
-            request_timeout=request_timeout,
-            settings=config,
-            contexts=contexts,
-        )
+        session = connect()
         if session.read_only and changes:  # not the flag: the config file marks the context read-only
             refusal = f"read-only context {session.context} ({config.path}): {args.command} is disabled"
             session.close()

@@ -133,10 +133,7 @@ class Live:
         )
 
     def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]:
-        return {
-            app.name: matrix.build(list(app.environments), [self.workloads(e) for e in app.environments])
-            for app in apps
-        }
+        return matrices(apps, self.workloads)
 
     @property
     def clusters(self) -> list[ClusterStatus]:
@@ -168,6 +165,11 @@ class Live:
             else:
                 namespaces.add(event.key[0])
         self._on_change(LiveChange(environments, frozenset(namespaces), everything))
+
+
+def matrices(apps: list[Application], workloads: Callable[[Environment], list[Workload]]) -> dict[str, VersionMatrix]:
+    """One version matrix per application, from `workloads` of each environment (memory)."""
+    return {app.name: matrix.build(list(app.environments), [workloads(e) for e in app.environments]) for app in apps}
 
 
 def merged_applications(per_cluster: list[list[Application]]) -> list[Application]:
@@ -239,10 +241,7 @@ class LiveAcross:
         return live.workloads(environment) if live else []
 
     def version_matrices(self, apps: list[Application]) -> dict[str, VersionMatrix]:
-        return {
-            app.name: matrix.build(list(app.environments), [self.workloads(e) for e in app.environments])
-            for app in apps
-        }
+        return matrices(apps, self.workloads)
 
     def rollout_status(self, environment: Environment, workloads: list[str]) -> list[RolloutStatus]:
         live = self._live(environment)

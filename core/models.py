@@ -62,6 +62,11 @@ class Environment:
     def ref(self) -> str:
         return f"{self.app}/{self.name}"
 
+    def cloned_from_env(self, source: Environment) -> bool:
+        """Was this environment cloned from `source`? By name, and by cluster: a clone made across
+        clusters names its source's API server; one made within a cluster names none (its own)."""
+        return self.cloned_from == source.name and (self.cloned_from_server or self.server) == source.server
+
     @property
     def address(self) -> str:
         """The name as a command line takes it when it is in more than one cluster: `production@eu-1`."""

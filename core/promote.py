@@ -61,7 +61,7 @@ def plan(
     theirs = plan_apply.without_kinds(theirs_read.objects, unreadable)
     base: dict[str, Obj] | None = None
     base_namespace = destination.namespace
-    if cloned_from(origin, destination, cluster.server, target_cluster.server):
+    if origin.cloned_from_env(destination):
         try:
             base_namespace, base_objects = history.load_base(cluster, origin.namespace)
             base = {inventory.ref(o): o for o in base_objects}
@@ -88,14 +88,6 @@ def plan(
         gates=found,
         skipped=(*result.skipped, unknown) if unknown else result.skipped,
     )
-
-
-def cloned_from(origin: Environment, destination: Environment, origin_server: str, destination_server: str) -> bool:
-    """Pure: was `origin` cloned from `destination`? By name, and by cluster: a clone made across
-    clusters names its source's API server; one made within a cluster names none."""
-    if origin.cloned_from != destination.name:
-        return False
-    return (origin.cloned_from_server or origin_server) == destination_server
 
 
 def merge_plan(

@@ -329,13 +329,14 @@ class Session:
         return self._identity_in(cluster).username
 
     def connection_info(self) -> ConnectionInfo:
+        clusters = self.clusters()
         return ConnectionInfo(
             self._cluster.context,
             self._cluster.server,
             self.identity.username,
             self.read_only,
             self.production_context,
-            clusters=tuple(self.clusters()) if len(self.clusters()) > 1 else (),
+            clusters=tuple(clusters) if len(clusters) > 1 else (),
         )
 
     def now(self) -> datetime:
@@ -450,23 +451,20 @@ class Session:
         def into(context: str) -> Cluster:
             target = self._context(context)
             self._guard(Action.CLONE, target)
-            self._user(target)  # who that cluster says we are, asked before anything is created there
             return target
 
-        cluster = self._on(source)
-        result = clone_ops.clone(
-            cluster,
+        # `identify`: who the target's API server says we are, asked before anything is created there.
+        return clone_ops.clone(
+            self._on(source),
             source,
             new,
             env_type=env_type,
             ttl=ttl,
             allow_prod_references=allow_prod_references,
-            user=self._user(cluster),
             progress=progress,
             into=into,
             identify=self._user,
         )
-        return result
 
     def plan_set_image(self, environment: Environment, specs: list[ImageSpec]) -> tuple[list[ImageChange], EnvDiff]:
         """Validate and compute the change (and its diff) without applying it."""

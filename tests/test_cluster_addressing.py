@@ -4,12 +4,13 @@ No cluster, no network (tests/test_multicluster.py runs the story on two control
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
 from hotclone.cli.parser import build_parser, contexts_of
-from hotclone.core import clone, discovery, envtypes, live, preflight, promote
+from hotclone.core import clone, discovery, envtypes, live, preflight
 from hotclone.core.envtypes import TypeDefinition
 from hotclone.core.errors import InvalidInput, NotFound
 from hotclone.core.inventory import Inventory
@@ -76,12 +77,14 @@ def test_the_namespace_read_through_a_context_is_an_environment_of_that_context(
 
 def test_a_clone_came_from_its_source_by_name_and_by_cluster() -> None:
     a, b = "https://a.example:6443", "https://b.example:6443"
-    assert promote.cloned_from(HOTFIX_B, PROD_A, b, a)
-    assert not promote.cloned_from(HOTFIX_B, PROD_A, b, b)  # a production of the same name elsewhere
+    hotfix_b = dataclasses.replace(HOTFIX_B, server=b)
+    assert hotfix_b.cloned_from_env(dataclasses.replace(PROD_A, server=a))
+    assert not hotfix_b.cloned_from_env(dataclasses.replace(PROD_A, server=b))  # the same name elsewhere
     within = Environment("shop", "hotfix", "shop-hotfix", "temporary", cloned_from="production", cluster="a")
-    assert promote.cloned_from(within, PROD_A, a, a)
-    assert not promote.cloned_from(within, PROD_A, a, b)
-    assert not promote.cloned_from(within, QA_A, a, a)
+    within = dataclasses.replace(within, server=a)
+    assert within.cloned_from_env(dataclasses.replace(PROD_A, server=a))
+    assert not within.cloned_from_env(dataclasses.replace(PROD_A, server=b))
+    assert not within.cloned_from_env(dataclasses.replace(QA_A, server=a))
 
 
 def _deployment(env_value: str) -> Obj:

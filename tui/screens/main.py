@@ -729,7 +729,7 @@ class MainScreen(ReportingScreen):
         # Labels as the diff screen shows them: `name@context` where two clusters share a name.
         label = dict(zip(environments, column_names(environments), strict=True))
         names = list(label.values())
-        source = next((e for e in environments if _is_source_of(e, env)), None)
+        source = next((e for e in environments if env.cloned_from_env(e)), None)
         production = next((e for e in environments if e.is_production), None)
         left = label[source] if source else label[production] if production else names[0]
         right = label.get(env, env.name)
@@ -801,11 +801,3 @@ class MainScreen(ReportingScreen):
 
         assert self.current_app is not None
         self.app.push_screen(MatrixScreen(self.current_app))
-
-
-def _is_source_of(candidate: Environment, clone: Environment) -> bool:
-    """`candidate` is the environment `clone` was cloned from: by name, and by cluster (a clone
-    made across clusters names its source's API server)."""
-    if candidate.name != clone.cloned_from:
-        return False
-    return candidate.server == (clone.cloned_from_server or clone.server) or not candidate.server
