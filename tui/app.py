@@ -87,9 +87,8 @@ class HotcloneApp(App[int]):
         self.cursor_blink = cursor_blink  # off in snapshot tests, and kind to slow SSH links
         self.permissions: dict[str, Permissions] = {}  # clusters.key(env) -> cached answers
         self.errors: list[tuple[str, str]] = []  # (title, detail) for the error log
-        self.verify_runs: dict[
-            str, VerifyRun
-        ] = {}  # clusters.key(env) -> its latest verification run in this dashboard
+        # clusters.key(env) -> its latest verification run in this dashboard
+        self.verify_runs: dict[str, VerifyRun] = {}
         self._retrying = False
 
     def on_mount(self) -> None:
