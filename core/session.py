@@ -34,6 +34,7 @@ from hotclone.core import (
     plan_apply,
     requests,
     rollout,
+    signals_held,
 )
 from hotclone.core import clone as clone_ops
 from hotclone.core import configmap_values as config_ops
@@ -272,8 +273,7 @@ class Session:
         # Daemon threads, not a pool: Ctrl-C while one cluster hangs (a paused API server) ends the
         # command now, instead of waiting out that request's timeout at exit.
         threads = [threading.Thread(target=ask, args=(c,), daemon=True, name="hotclone-cluster") for c in clusters]
-        for thread in threads:
-            thread.start()
+        signals_held.start_all(threads)  # Ctrl-C inside Thread.start() is a RuntimeError, not an interrupt
         for thread in threads:
             thread.join()
         for cluster in clusters:

@@ -19,6 +19,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from hotclone.core import signals_held
+
 T = TypeVar("T")
 
 WORKERS = 8  # the client's connection pool holds 10: room for a read or two alongside
@@ -58,7 +60,9 @@ def write_in_waves(
     thread is, and raised inside a lock-taking library call (concurrent.futures' wait) it can leave
     a lock held that a worker then needs: the process hangs (seen in CI). So the main thread only
     ever blocks in SimpleQueue.get, whose lock is C code that an interrupt cannot leave taken, and
-    the workers only put into queues; a stop is a flag the workers read before each write."""
+    the workers only put into queues; a stop is a flag the workers read before each write. The
+    workers start, and the stop joins them, with the signals held (core/signals_held.py):
+    Thread.start() and join() are Python code an interrupt could otherwise cut in half."""
     for wave in waves:
         _one_wave(list(wave), write, done, max(1, min(workers, len(wave))))
 
@@ -79,15 +83,13 @@ def _one_wave(wave: list[T], write: Callable[[T], None], done: Callable[[T], Non
             else:
                 outcomes.put(_Outcome(item))
 
-    threads: list[threading.Thread] = []
+    threads = [threading.Thread(target=work, name="write", daemon=True) for _ in range(workers)]
     try:
         for item in wave:
             todo.put(item)
         for _ in range(workers):
             todo.put(None)  # one end mark per worker
-        for _ in range(workers):
-            threads.append(threading.Thread(target=work, name="write", daemon=True))
-            threads[-1].start()
+        signals_held.start_all(threads)
         for _ in wave:
             outcome = outcomes.get()
             if outcome.error is not None:
@@ -95,9 +97,10 @@ def _one_wave(wave: list[T], write: Callable[[T], None], done: Callable[[T], Non
             if done is not None:
                 done(outcome.item)
     except BaseException:  # the first failure, or an interrupt wherever this thread was
-        stop.set()  # not started: never written
-        for thread in threads:
-            if thread.ident is not None:  # started (an interrupt may have come between the two)
-                thread.join()  # under way: ended before the caller's journal looks (counting outcomes
-            # instead could wait forever for one an interrupt took between the queue and here)
+        with signals_held.held():  # a second signal waits: the writes under way end first
+            stop.set()  # not started: never written
+            for thread in threads:
+                if thread.ident is not None:  # started (all were, or none: start_all holds signals)
+                    thread.join()  # under way: ended before the caller's journal looks (counting
+                    # outcomes instead could wait forever for one an interrupt took on its way here)
         raise
