@@ -167,10 +167,15 @@ def test_a_hanging_check_times_out_and_its_job_is_deleted(world: Make) -> None:
     outcomes = {r.name: r.outcome for r in result.results}
     assert outcomes == {"slow": "timed out", "quick": "passed"}
     slow = next(r for r in result.results if r.name == "slow")
-    assert 3 <= slow.seconds < 8 and "no result within 3s" in slow.detail
-    assert [j["metadata"]["name"] for j in _check_jobs(w.cluster, w.clone.namespace) if not _deleting(j)] == [
-        next(r.job for r in result.results if r.name == "quick")
-    ]
+    assert 3 <= slow.seconds < 8
+    quick = next(r.job for r in result.results if r.name == "quick")
+    left = [j["metadata"]["name"] for j in _check_jobs(w.cluster, w.clone.namespace) if not _deleting(j)]
+    # Two clocks of one length race: the Job's own deadline (the controller stops its pods and marks
+    # it Failed, kept for its record) or hotclone's timeout (which deletes the Job). Either is true.
+    if slow.detail.startswith("DeadlineExceeded"):
+        assert sorted(left) == sorted([quick, slow.job])
+    else:
+        assert "no result within 3s" in slow.detail and left == [quick]
 
 
 def _deleting(job: Obj) -> bool:
