@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from hotclone.core.demo.controlplane import ADMIN_CONTEXT, APPROVER_CONTEXT, RES
 from hotclone.core.errors import HotcloneError
 from hotclone.core.models import Environment
 from hotclone.core.session import Session
+from tests.alarm import Alarm
 
 _counter = itertools.count(1)
 
@@ -104,3 +106,16 @@ def _no_user_kubeconfig(monkeypatch: pytest.MonkeyPatch) -> None:
 def _no_user_config(monkeypatch: pytest.MonkeyPatch) -> None:
     """The developer's own ~/.config/hotclone/config.yaml stays out of every test."""
     monkeypatch.setenv("HOTCLONE_CONFIG", os.devnull)
+
+
+@pytest.fixture
+def alarm() -> Iterator[Alarm]:
+    """SIGALRM raising KeyboardInterrupt while armed (tests/alarm.py), restored after."""
+    alarm = Alarm()
+    previous = signal.signal(signal.SIGALRM, alarm.handler)
+    try:
+        yield alarm
+    finally:
+        alarm.armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

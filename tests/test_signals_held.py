@@ -7,47 +7,18 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from hotclone.core import signals_held
-
-
-class _Alarm:
-    """SIGALRM raising KeyboardInterrupt (as cli.signals does) only while armed, so that it never
-    lands after the code under test, in the test's own bookkeeping."""
-
-    def __init__(self) -> None:
-        self.armed = False
-
-    def handler(self, _signum: int, _frame: object) -> None:
-        if self.armed:
-            self.armed = False
-            raise KeyboardInterrupt
-
-    def set(self, seconds: float) -> None:
-        self.armed = True
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-
-
-@pytest.fixture
-def alarm() -> Iterator[_Alarm]:
-    alarm = _Alarm()
-    previous = signal.signal(signal.SIGALRM, alarm.handler)
-    try:
-        yield alarm
-    finally:
-        alarm.armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+from tests.alarm import Alarm
 
 
 def _blocked() -> set[int]:
     return set(signal.pthread_sigmask(signal.SIG_BLOCK, ()))
 
 
-def test_a_signal_during_the_block_is_raised_as_it_ends(alarm: _Alarm) -> None:
+def test_a_signal_during_the_block_is_raised_as_it_ends(alarm: Alarm) -> None:
     finished = False
     with pytest.raises(KeyboardInterrupt), signals_held.held():
         alarm.set(0.01)
@@ -65,7 +36,7 @@ def test_the_mask_is_restored_whatever_the_block_raises() -> None:
     assert _blocked() == before
 
 
-def test_an_interrupt_at_any_moment_leaves_all_threads_started_or_none(alarm: _Alarm) -> None:
+def test_an_interrupt_at_any_moment_leaves_all_threads_started_or_none(alarm: Alarm) -> None:
     """Without the hold, a few interrupts in a thousand land inside Thread.start() and surface as
     "release unlocked lock" or a thread that join() says never started (seen in CI)."""
     rng = random.Random(12)

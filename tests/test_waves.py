@@ -8,6 +8,7 @@ import time
 import pytest
 
 from hotclone.core import waves
+from tests.alarm import Alarm
 
 
 def test_items_of_a_wave_go_together_and_waves_in_order() -> None:
@@ -73,7 +74,7 @@ def test_an_interrupt_waits_for_the_writes_under_way() -> None:
 # An interrupt landing in Python's own weakref callbacks is swallowed there ("Exception ignored"):
 # that run just completes, which the test allows.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_a_signal_at_any_moment_never_hangs_the_stop() -> None:
+def test_a_signal_at_any_moment_never_hangs_the_stop(alarm: Alarm) -> None:
     """A real signal handler raising KeyboardInterrupt (as cli.signals does) at random moments of
     many runs: each run ends, done or as the interrupt itself (never a RuntimeError), leaves no
     write running and no signal held. Raised inside a lock-taking library call, an interrupt once
@@ -81,14 +82,6 @@ def test_a_signal_at_any_moment_never_hangs_the_stop() -> None:
     "release unlocked lock" (both in CI, a few runs in a thousand)."""
     import random
     import signal
-
-    armed = False  # the handler raises only while a run is under way: never after its try
-
-    def interrupt(_signum: int, _frame: object) -> None:
-        nonlocal armed
-        if armed:
-            armed = False
-            raise KeyboardInterrupt
 
     running = 0
     lock = threading.Lock()
@@ -101,23 +94,18 @@ def test_a_signal_at_any_moment_never_hangs_the_stop() -> None:
         with lock:
             running -= 1
 
-    previous = signal.signal(signal.SIGALRM, interrupt)
     rng = random.Random(14)
     interrupted = 0
-    try:
-        for _ in range(1000):
-            finished = False
-            try:
-                armed = True
-                signal.setitimer(signal.ITIMER_REAL, rng.uniform(0.0001, 0.004))
-                waves.write_in_waves([list(range(30)), list(range(30))], write, done=lambda _i: None, workers=8)
-                finished = True
-                armed = False
-            except KeyboardInterrupt:
-                interrupted += not finished
-                assert running == 0  # every write under way had ended
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            assert signal.SIGALRM not in signal.pthread_sigmask(signal.SIG_BLOCK, ())
-    finally:
-        signal.signal(signal.SIGALRM, previous)
+    for _ in range(1000):
+        finished = False
+        try:
+            alarm.set(rng.uniform(0.0001, 0.004))
+            waves.write_in_waves([list(range(30)), list(range(30))], write, done=lambda _i: None, workers=8)
+            finished = True
+            alarm.armed = False
+        except KeyboardInterrupt:
+            interrupted += not finished
+            assert running == 0  # every write under way had ended
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        assert signal.SIGALRM not in signal.pthread_sigmask(signal.SIG_BLOCK, ())
     assert interrupted > 200  # the signals did land mid-run
