@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from hotclone.tui.app import HotcloneApp
+from hotclone.tui.screens.rollout import RolloutScreen
 from tests.tui.fake_session import FakeSession
 
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
@@ -40,6 +41,20 @@ async def settle(pilot: Pilot[Any]) -> None:
             await pilot.pause()
             if not any(w.is_running for w in app.workers):
                 return
+
+
+async def rollout_ended(pilot: Pilot[Any], within: float = 10.0) -> None:
+    """Wait until the rollout screen has ended (success or failure). Each poll is one controller step
+    of the fake, so how many steps a fixed pause gets depends on the machine (a busy CI host got too few)."""
+    for _ in range(int(within / 0.05)):
+        screen = pilot.app.screen
+        if isinstance(screen, RolloutScreen) and screen.state != "running":
+            break
+        await pilot.pause(0.05)
+        await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, RolloutScreen) and screen.state != "running", f"no rollout ended within {within}s"
+    await settle(pilot)
 
 
 async def focus_env(pilot: Pilot[Any], ref: str) -> None:

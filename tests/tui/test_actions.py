@@ -17,7 +17,7 @@ from hotclone.core.models import ClonePlan, ConfigChange, ImageChange, ImageSpec
 from hotclone.tui import fmt
 from hotclone.tui.screens.clone import CloneModal
 from hotclone.tui.widgets.diff_view import DiffView
-from tests.tui.conftest import focus_container, focus_env, make_app, settle
+from tests.tui.conftest import focus_container, focus_env, make_app, rollout_ended, settle
 from tests.tui.fake_session import FakeSession
 from tests.tui.secret_scan import leaks, screen_text, seeded_secrets
 
@@ -460,8 +460,7 @@ async def test_promote_requires_the_exact_production_name(fake: FakeSession) -> 
             (("promote", "production"), {"confirm": "production", "reason": "KO-118 Hangul fix", **UNGATED})
         ]
         assert type(app.screen).__name__ == "RolloutScreen"
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await rollout_ended(pilot)
         status = app.screen.query_one("#rollout-status", Static)
         assert "Rollout complete" in str(status.render()) and status.has_class("success")
         assert app.screen.check_action("rollback", ()) is False  # not offered after success
@@ -498,8 +497,7 @@ async def test_failed_rollout_offers_one_key_rollback() -> None:
         app.screen.query_one("#confirm", Input).value = "production"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        await pilot.pause(0.2)
-        await settle(pilot)
+        await rollout_ended(pilot)
         status = app.screen.query_one("#rollout-status", Static)
         assert "Rollout failed" in str(status.render()) and status.has_class("failure")
         # the controller's reason, in full on screen (the status column grows to fit it)

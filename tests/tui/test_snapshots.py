@@ -14,7 +14,7 @@ from hotclone.core.schema import ANNOTATION_STATE, STATE_CREATING
 from hotclone.core.settings import Settings, parse
 from hotclone.tui.app import HotcloneApp
 from tests.tui import fake_gates
-from tests.tui.conftest import SIZES, focus_container, focus_env, make_app, settle
+from tests.tui.conftest import SIZES, focus_container, focus_env, make_app, rollout_ended, settle
 from tests.tui.fake_session import CONTEXT, NOW, FakeSession
 from tests.tui.secret_scan import leaks, screen_text, seeded_secrets
 
@@ -114,9 +114,7 @@ async def promote_wide_blast_radius(pilot: Pilot[Any]) -> None:
 async def rollout(pilot: Pilot[Any]) -> None:
     await promote_typed(pilot)
     await _keys(pilot, "ctrl+s")
-    for _ in range(3):
-        await pilot.pause(0.1)
-        await settle(pilot)
+    await rollout_ended(pilot)
     pilot.app.clear_notifications()
     await settle(pilot)
 
