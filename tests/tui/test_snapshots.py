@@ -13,8 +13,9 @@ from hotclone.core import demo
 from hotclone.core.schema import ANNOTATION_STATE, STATE_CREATING
 from hotclone.core.settings import Settings, parse
 from hotclone.tui.app import HotcloneApp
+from hotclone.tui.screens.rollout import RolloutScreen
 from tests.tui import fake_gates
-from tests.tui.conftest import SIZES, focus_container, focus_env, make_app, rollout_ended, settle
+from tests.tui.conftest import SIZES, focus_container, focus_env, make_app, settle
 from tests.tui.fake_session import CONTEXT, NOW, FakeSession
 from tests.tui.secret_scan import leaks, screen_text, seeded_secrets
 
@@ -112,10 +113,23 @@ async def promote_wide_blast_radius(pilot: Pilot[Any]) -> None:
 
 
 async def rollout(pilot: Pilot[Any]) -> None:
+    """Promote, then step the rollout by hand with the screen's poll timer off, letting the screen
+    paint each step. The status column grows to the longest status it has painted, so left to a 50 ms
+    timer the final frame depended on the machine: whether a step was painted before the next came."""
+    app = pilot.app
+    assert isinstance(app, HotcloneApp)
+    app.poll_interval = 3600
     await promote_typed(pilot)
-    await _keys(pilot, "ctrl+s")
-    await rollout_ended(pilot)
-    pilot.app.clear_notifications()
+    await _keys(pilot, "ctrl+s")  # the screen polls once as it mounts
+    screen = app.screen
+    assert isinstance(screen, RolloutScreen)
+    for _ in range(10):
+        if screen.state != "running":
+            break
+        screen.poll()
+        await settle(pilot)
+    assert screen.state != "running", "the rollout never ended"
+    app.clear_notifications()
     await settle(pilot)
 
 
