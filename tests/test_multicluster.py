@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -541,18 +541,10 @@ async def test_the_dashboard_clones_into_b_and_keeps_a_usable_while_b_is_down(tw
     from textual.widgets import Input, Select, Static
 
     from hotclone.tui.app import HotcloneApp
-    from tests.tui.conftest import focus_env, settle
+    from tests.tui.conftest import focus_env, settle, until
 
     session = Session.connect(two.path, contexts=[A, B])
     app = HotcloneApp(lambda: session, refresh_interval=3600, poll_interval=0.5, cursor_blink=False)
-
-    async def until(predicate: Callable[[], bool], what: str, rounds: int = 300) -> None:
-        for _ in range(rounds):
-            await settle(pilot)
-            if predicate():
-                return
-            await pilot.pause(0.1)
-        raise AssertionError(f"{what} not reached on {app.screen}: errors {app.errors}")
 
     try:
         async with app.run_test(size=(160, 48)) as pilot:
@@ -560,13 +552,23 @@ async def test_the_dashboard_clones_into_b_and_keeps_a_usable_while_b_is_down(tw
             await pilot.press("c")
             await settle(pilot)
             app.screen.query_one("#clone-name", Input).value = "dash"
-            await until(lambda: app.screen.query_one("#clone-type", Select).value is not Select.NULL, "types")
+            await until(
+                pilot, lambda: app.screen.query_one("#clone-type", Select).value is not Select.NULL, "types", rounds=300
+            )
             app.screen.query_one("#clone-type", Select).value = REMOTE
             await until(
-                lambda: "into context plane-b" in str(app.screen.query_one("#clone-plan-lines").render()), "plan"
+                pilot,
+                lambda: "into context plane-b" in str(app.screen.query_one("#clone-plan-lines").render()),
+                "plan",
+                rounds=300,
             )
             await pilot.press("ctrl+s")
-            await until(lambda: app.focused_env is not None and app.focused_env.name == "dash", "the clone focused")
+            await until(
+                pilot,
+                lambda: app.focused_env is not None and app.focused_env.name == "dash",
+                "the clone focused",
+                rounds=300,
+            )
             assert app.focused_env is not None and app.focused_env.cluster == B
             assert namespace_or_none(two.b, two.ns("dash")) is not None  # read back: in B
             assert namespace_or_none(two.a, two.ns("dash")) is None  # and not in A
@@ -576,13 +578,18 @@ async def test_the_dashboard_clones_into_b_and_keeps_a_usable_while_b_is_down(tw
             two.plane_b.kill()
             try:
                 warning = main.query_one("#cluster-warnings", Static)
-                await until(lambda: bool(warning.display) and "plane-b" in str(warning.render()), "B said down")
+                await until(
+                    pilot,
+                    lambda: bool(warning.display) and "plane-b" in str(warning.render()),
+                    "B said down",
+                    rounds=300,
+                )
                 await focus_env(pilot, f"{two.app}/production")
-                await until(lambda: bool(main.workloads), "A's workloads")
+                await until(pilot, lambda: bool(main.workloads), "A's workloads", rounds=300)
                 assert app.focused_env is not None and app.focused_env.cluster == A
             finally:
                 two.plane_b.restart()
-            await until(lambda: not main.query_one("#cluster-warnings", Static).display, "B back", rounds=600)
+            await until(pilot, lambda: not main.query_one("#cluster-warnings", Static).display, "B back", rounds=600)
     finally:
         session.close()
         with contextlib.suppress(HotcloneError):

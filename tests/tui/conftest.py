@@ -43,17 +43,36 @@ async def settle(pilot: Pilot[Any]) -> None:
                 return
 
 
-async def rollout_ended(pilot: Pilot[Any], within: float = 10.0) -> None:
-    """Wait until the rollout screen has ended (success or failure). Each poll is one controller step
-    of the fake, so how many steps a fixed pause gets depends on the machine (a busy CI host got too few)."""
-    for _ in range(int(within / 0.05)):
+async def until(
+    pilot: Pilot[Any],
+    condition: Callable[[], bool],
+    what: str = "the condition",
+    *,
+    rounds: int = 100,
+    interval: float = 0.1,
+    settling: bool = True,
+) -> None:
+    """Pause until `condition()` holds; fail after `rounds`. Each round settles the workers first,
+    unless `settling` is off (a worker blocked on purpose: settle would wait for it)."""
+    for _ in range(rounds):
+        if settling:
+            await settle(pilot)
+        if condition():
+            return
+        await pilot.pause(interval)
+    app = pilot.app
+    raise AssertionError(f"never: {what} (on {app.screen}, errors {getattr(app, 'errors', None)})")
+
+
+async def rollout_ended(pilot: Pilot[Any]) -> None:
+    """Wait until the rollout screen has ended (success or failure), within 10 s. Each poll is one
+    controller step of the fake, so how many steps a fixed pause gets depends on the machine."""
+
+    def ended() -> bool:
         screen = pilot.app.screen
-        if isinstance(screen, RolloutScreen) and screen.state != "running":
-            break
-        await pilot.pause(0.05)
-        await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, RolloutScreen) and screen.state != "running", f"no rollout ended within {within}s"
+        return isinstance(screen, RolloutScreen) and screen.state != "running"
+
+    await until(pilot, ended, "the rollout ended", rounds=200, interval=0.05)
     await settle(pilot)
 
 

@@ -7,11 +7,7 @@ Needs the `seeded` fixture from tests/conftest.py: a freshly seeded TopicShare-s
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Select
 
 from hotclone.core import kinds
@@ -20,20 +16,10 @@ from hotclone.tui.app import HotcloneApp
 from hotclone.tui.screens.diff import DiffScreen
 from hotclone.tui.screens.promote import PromoteModal
 from tests.conftest import Seeded
-from tests.tui.conftest import focus_env, settle
+from tests.tui.conftest import focus_env, settle, until
 from tests.tui.secret_scan import Secrets, leaks, screen_text, secret_values, seeded_secrets
 
 pytestmark = pytest.mark.cluster
-
-
-async def _wait_for(pilot: Pilot[Any], predicate: Callable[[], bool], rounds: int = 100) -> None:
-    app = pilot.app
-    for _ in range(rounds):
-        await settle(pilot)
-        if predicate():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(f"condition not reached on {app.screen}: errors {getattr(app, 'errors', None)}")
 
 
 def _checked(app: HotcloneApp, ref: str) -> bool:
@@ -69,18 +55,18 @@ async def test_clone_edit_diff_promote_against_real_cluster(seeded: Seeded) -> N
     scan = Scanner(seeded, app)
     async with app.run_test(size=(160, 48)) as pilot:
         await focus_env(pilot, f"{app_name}/production")
-        await _wait_for(pilot, lambda: _checked(app, f"{app_name}/production"))
+        await until(pilot, lambda: _checked(app, f"{app_name}/production"))
         scan("main")
 
         # c: clone production into a temporary environment
         await pilot.press("c")
         await settle(pilot)
         app.screen.query_one("#clone-name", Input).value = "hotfix-e2e"
-        await _wait_for(pilot, lambda: app.screen.query_one("#clone-type", Select).value is not Select.NULL)
+        await until(pilot, lambda: app.screen.query_one("#clone-type", Select).value is not Select.NULL)
         scan("clone form")
         await pilot.press("ctrl+s")
-        await _wait_for(pilot, lambda: app.focused_env is not None and app.focused_env.name == "hotfix-e2e")
-        await _wait_for(pilot, lambda: _checked(app, f"{app_name}/hotfix-e2e") and bool(app.main_screen.workloads))
+        await until(pilot, lambda: app.focused_env is not None and app.focused_env.name == "hotfix-e2e")
+        await until(pilot, lambda: _checked(app, f"{app_name}/hotfix-e2e") and bool(app.main_screen.workloads))
         clone = session.environment(app_name, "hotfix-e2e")
         assert clone.cloned_from == "production"
         assert any("hotfix-e2e" in label for label in scan.secrets()), "the clone's generated password is scanned for"
@@ -99,23 +85,23 @@ async def test_clone_edit_diff_promote_against_real_cluster(seeded: Seeded) -> N
         scan("edit image")
         app.screen.query_one("#image", Input).value = new_image
         await pilot.press("ctrl+s")
-        await _wait_for(pilot, lambda: app.screen.query_one("#edit-preview").display)
+        await until(pilot, lambda: app.screen.query_one("#edit-preview").display)
         scan("edit image preview")
         app.screen.query_one("#reason", Input).value = "e2e"
         await pilot.press("ctrl+s")
-        await _wait_for(pilot, lambda: app.screen is app.main_screen)
+        await until(pilot, lambda: app.screen is app.main_screen)
 
         # d: diff clone vs production shows the web change; with env-scoped objects, every Secret's YAML
         app.main_screen.query_one("#envs").focus()
         await settle(pilot)
         await pilot.press("d")
-        await _wait_for(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.diff is not None)
+        await until(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.diff is not None)
         screen = app.screen
         assert isinstance(screen, DiffScreen) and screen.diff is not None
         assert any(o.name == "web" and o.status == "changed" for o in screen.diff.changed)
         scan("diff")
         await pilot.press("s")
-        await _wait_for(pilot, lambda: any(o.env_scoped for o in screen.objects))
+        await until(pilot, lambda: any(o.env_scoped for o in screen.objects))
         secrets_at = [i for i, o in enumerate(screen.objects) if o.kind == "Secret"]
         assert secrets_at, "the env-scoped diff shows the Secrets"
         for index in secrets_at:
@@ -127,24 +113,24 @@ async def test_clone_edit_diff_promote_against_real_cluster(seeded: Seeded) -> N
 
         # h: the clone's history (clone, set-image)
         await pilot.press("h")
-        await _wait_for(pilot, lambda: app.screen.query_one("#history-table", DataTable).row_count == 2)
+        await until(pilot, lambda: app.screen.query_one("#history-table", DataTable).row_count == 2)
         scan("history")
         await pilot.press("escape")
         await settle(pilot)
 
         # p: promote with the typed confirmation, after a look at the plan side by side
         await pilot.press("p")
-        await _wait_for(pilot, lambda: isinstance(app.screen, PromoteModal) and app.screen.plan is not None)
+        await until(pilot, lambda: isinstance(app.screen, PromoteModal) and app.screen.plan is not None)
         scan("promote preview")
         await pilot.press("ctrl+o")
-        await _wait_for(pilot, lambda: type(app.screen).__name__ == "PlanDiffScreen")
+        await until(pilot, lambda: type(app.screen).__name__ == "PlanDiffScreen")
         scan("promote side by side")
         await pilot.press("escape")
         await settle(pilot)
         app.screen.query_one("#reason", Input).value = "e2e promote"
         app.screen.query_one("#confirm", Input).value = "production"
         await pilot.press("ctrl+s")
-        await _wait_for(pilot, lambda: type(app.screen).__name__ == "RolloutScreen")
+        await until(pilot, lambda: type(app.screen).__name__ == "RolloutScreen")
         scan("rollout")  # no controllers on the local API server: it stays rolling out
 
     assert len(scan.screens) >= 10
@@ -167,10 +153,10 @@ async def test_verify_a_clone_against_real_cluster(seeded: Seeded) -> None:
     app = HotcloneApp(lambda: session, refresh_interval=3600, poll_interval=0.5, cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await focus_env(pilot, f"{app_name}/verify-e2e")
-        await _wait_for(pilot, lambda: _checked(app, f"{app_name}/verify-e2e"))
-        await _wait_for(pilot, lambda: app.main_screen.verification is not None)
+        await until(pilot, lambda: _checked(app, f"{app_name}/verify-e2e"))
+        await until(pilot, lambda: app.main_screen.verification is not None)
         await pilot.press("t")
-        await _wait_for(pilot, lambda: isinstance(app.screen, VerifyScreen) and app.screen.run.finished, 300)
+        await until(pilot, lambda: isinstance(app.screen, VerifyScreen) and app.screen.run.finished, rounds=300)
         screen = app.screen
         assert isinstance(screen, VerifyScreen)
         assert screen.run.error == "" and screen.run.rows["smoke"].outcome == "failed"
@@ -179,18 +165,18 @@ async def test_verify_a_clone_against_real_cluster(seeded: Seeded) -> None:
         assert isinstance(app.screen, TextModal)
         assert "smoke: Hangul renders as mojibake" in screen_text(app)
         await pilot.press("escape", "escape")
-        await _wait_for(pilot, lambda: "verification failed: smoke" in screen_text(app))
+        await until(pilot, lambda: "verification failed: smoke" in screen_text(app))
 
         clone = session.environment(app_name, "verify-e2e")
         specs = [ImageSpec("web", None, f"{app_name}/web:1.9.4")]
         session.set_image(clone, specs, seen=session.plan_set_image(clone, specs)[0])
         app.main_screen.verification_changed(clone)
-        await _wait_for(pilot, lambda: "no longer current: Deployment/web changed" in screen_text(app))
+        await until(pilot, lambda: "no longer current: Deployment/web changed" in screen_text(app))
         await pilot.press("t")
-        await _wait_for(pilot, lambda: isinstance(app.screen, VerifyScreen) and app.screen.run.finished, 300)
+        await until(pilot, lambda: isinstance(app.screen, VerifyScreen) and app.screen.run.finished, rounds=300)
         assert app.screen.run.rows["smoke"].outcome == "passed"  # type: ignore[attr-defined]
         await pilot.press("escape")
-        await _wait_for(pilot, lambda: "verified: 1/1 checks passed, current" in screen_text(app))
+        await until(pilot, lambda: "verified: 1/1 checks passed, current" in screen_text(app))
 
 
 async def test_a_patch_by_someone_else_shows_without_a_key_press(seeded: Seeded) -> None:
@@ -201,7 +187,7 @@ async def test_a_patch_by_someone_else_shows_without_a_key_press(seeded: Seeded)
     app = HotcloneApp(lambda: seeded.session, refresh_interval=3600, poll_interval=0.5, cursor_blink=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await focus_env(pilot, f"{app_name}/qa")
-        await _wait_for(pilot, lambda: app.live_state == "live")
+        await until(pilot, lambda: app.live_state == "live")
         table = app.main_screen.query_one("#workloads", DataTable)
         image = f"{app_name}/web:9.9.9-e2e"
         patch = {"spec": {"template": {"spec": {"containers": [{"name": "web", "image": image}]}}}}

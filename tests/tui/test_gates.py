@@ -4,6 +4,7 @@ dialog's gate states, the requests screen and the header's badge, on the fake se
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
@@ -15,7 +16,7 @@ from hotclone.tui.screens.text import TextModal
 from hotclone.tui.screens.verify import VerifyScreen
 from hotclone.tui.widgets.context_bar import ContextBar
 from tests.tui import fake_gates
-from tests.tui.conftest import focus_env, make_app, settle
+from tests.tui.conftest import focus_env, make_app, settle, until
 from tests.tui.fake_session import REASON, USER, FakeSession
 
 HOTFIX = "topicshare/hotfix-ko"
@@ -31,13 +32,9 @@ def row(app: App[Any], name: str) -> list[str]:
     return [str(cell) for cell in table.get_row(name)]
 
 
-async def until(pilot: Pilot[Any], condition: Any, what: str) -> None:
-    """Pause until `condition()` (a worker blocked on purpose: settle would wait for it)."""
-    for _ in range(100):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never: {what}")
+async def blocked_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
+    """`until` without settling: the fake blocks a worker on purpose here."""
+    await until(pilot, condition, what, interval=0.02, settling=False)
 
 
 def verified(fake: FakeSession, env: str = "hotfix-ko") -> None:
@@ -53,16 +50,16 @@ async def test_verify_shows_each_check_running_then_passed() -> None:
         await focus_env(pilot, HOTFIX)
         assert "not verified: 2 check(s): smoke, search" in text(app, "#verification")
         await pilot.press("t")
-        await until(pilot, lambda: isinstance(app.screen, VerifyScreen), "the verify screen")
-        await until(pilot, lambda: "running" in row(app, "smoke")[1], "smoke running")
+        await blocked_until(pilot, lambda: isinstance(app.screen, VerifyScreen), "the verify screen")
+        await blocked_until(pilot, lambda: "running" in row(app, "smoke")[1], "smoke running")
         assert "running" in row(app, "search")[1]
         assert "running 2 check(s)" in text(app, "#verify-status")
         assert app.screen.check_action("again", ()) is None  # no second run while one runs
         fake.gate_store.hold.release()
-        await until(pilot, lambda: "passed" in row(app, "smoke")[1], "smoke passed")
+        await blocked_until(pilot, lambda: "passed" in row(app, "smoke")[1], "smoke passed")
         assert "running" in row(app, "search")[1]
         fake.gate_store.hold.release()
-        await until(pilot, lambda: "passed" in row(app, "search")[1], "search passed")
+        await blocked_until(pilot, lambda: "passed" in row(app, "search")[1], "search passed")
         await settle(pilot)
         assert row(app, "smoke")[1:3] == ["✓ passed", "3.2s"]  # the recorded result replaces the live one
         assert text(app, "#verify-status").startswith("✓ all 2 checks passed")
@@ -98,11 +95,11 @@ async def test_esc_leaves_the_checks_running_and_their_end_is_notified() -> None
     async with app.run_test(size=(80, 24)) as pilot:
         await focus_env(pilot, HOTFIX)
         await pilot.press("t")
-        await until(pilot, lambda: isinstance(app.screen, VerifyScreen), "the verify screen")
+        await blocked_until(pilot, lambda: isinstance(app.screen, VerifyScreen), "the verify screen")
         await pilot.press("escape")
-        await until(pilot, lambda: app.screen is app.main_screen, "back on the main screen")
+        await blocked_until(pilot, lambda: app.screen is app.main_screen, "back on the main screen")
         await pilot.press("t")  # the same run again, not a second one
-        await until(pilot, lambda: isinstance(app.screen, VerifyScreen), "the verify screen again")
+        await blocked_until(pilot, lambda: isinstance(app.screen, VerifyScreen), "the verify screen again")
         await pilot.press("escape")
         fake.gate_store.hold.release(2)
         await settle(pilot)
